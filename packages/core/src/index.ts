@@ -1,1 +1,15 @@
-export const VERSION = '0.1.0';
+export { type AiCaller, AiClient, createAiClient } from './client';
+export { DEFAULTS, resolveConfig } from './config';
+export { costOf, type UsageReport, type UsageTotals } from './cost';
+export { ChatStream } from './engine/stream';
+export * from './errors';
+export type * from './events';
+export type {
+  DeploymentHealth,
+  HealthReport,
+  LivenessReport,
+  ModelGroupHealth,
+  ProviderHealth,
+  ReadinessReport,
+} from './health/report';
+export type * from './types';

@@ -1,1 +1,32 @@
-export {};
+export type {
+  BadRequestFault,
+  ContextLengthFault,
+  Fault,
+  FaultCommon,
+  FaultType,
+  HangFault,
+  MalformedJsonFault,
+  OkFault,
+  RateLimitedFault,
+  ReplyShape,
+  ResetFault,
+  ResetMidStreamFault,
+  StallFault,
+  StatusFault,
+  TruncatedFault,
+  UnauthorizedFault,
+  Usage,
+} from './fault-types';
+export { fault } from './faults';
+export type { Latency } from './latency';
+export { sampleLatency } from './latency';
+export { MockProvider } from './mock-provider';
+export { type OpenAiErrorBody, openAiError } from './openai-errors';
+export { countCompletionTokens, countPromptTokens, countTextTokens, splitContent } from './tokens';
+export type {
+  FaultHandler,
+  MockProviderOptions,
+  RateLimitOptions,
+  RecordedRequest,
+  SchedulePhase,
+} from './types';

@@ -1,0 +1,385 @@
+/**
+ * The client an app calls instead of a provider SDK. It owns the runtime state (pools, breakers,
+ * health) and turns each call into a failover plan run by the executor.
+ */
+import { resolveConfig } from './config';
+import { costOf, UsageLedger, type UsageReport } from './cost';
+import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
+import { AttemptFailure } from './engine/failure';
+import { readJson, send } from './engine/http';
+import { Runtime } from './engine/runtime';
+import { RequestScope } from './engine/scope';
+import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
+import { AbortError, AiFailoverError, ClientClosedError, InvalidRequestError } from './errors';
+import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
+import {
+  buildHealthReport,
+  type HealthReport,
+  type LivenessReport,
+  type ReadinessReport,
+  readiness,
+} from './health/report';
+import { badResponse } from './policies/classify';
+import { createRedactor, type Redactor } from './redact';
+import type {
+  AiFailoverConfig,
+  CallOptions,
+  ChatCompletion,
+  ChatRequest,
+  ChatResult,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  EmbeddingsResult,
+  RequestReport,
+  ResolvedConfig,
+  Usage,
+} from './types';
+import { validateChatRequest, validateEmbeddingsRequest, validateOptions } from './validate';
+
+const NO_OPTIONS: CallOptions = Object.freeze({});
+let sequence = 0;
+const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
+
+/** The methods a request-bound client offers (`req.ai`, `ctx.ai`). */
+export interface AiCaller {
+  chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
+  chatStream(request: ChatRequest, options?: CallOptions): Promise<ChatStream<RequestReport>>;
+  embeddings(request: EmbeddingsRequest, options?: CallOptions): Promise<EmbeddingsResult>;
+}
+
+export class AiClient implements AiCaller {
+  readonly config: ResolvedConfig;
+  readonly #events: Events;
+  readonly #runtime: Runtime;
+  readonly #executor: Executor;
+  readonly #redact: Redactor;
+  readonly #ledger = new UsageLedger();
+  readonly #startedAt = Date.now();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** Validates the config (throws `ConfigError` listing every problem) and builds the runtime. */
+  constructor(config: AiFailoverConfig) {
+    this.config = resolveConfig(config);
+    const logger = this.config.logger;
+    this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
+    this.#events = new Events((error, event) =>
+      logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
+    );
+    this.#runtime = new Runtime(this.config, this.#events);
+    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
+    if (logger) this.#wireLogger();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Names of the configured model groups. */
+  get models(): string[] {
+    return [...this.config.models.keys()];
+  }
+
+  /** Subscribes to an event; returns a disposer. */
+  on<K extends EventName>(event: K, listener: (payload: AiFailoverEvents[K]) => void): Disposer {
+    return this.#events.on(event, listener);
+  }
+
+  /** One chat completion, failing over as needed. */
+  async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
+    validateChatRequest(request, false);
+    const call = this.#begin(options);
+    const base = serialize(request, false);
+    try {
+      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
+        attempt.arm(timeoutMs, 'timeout');
+        const provider = member.runtime.provider;
+        const response = await send(
+          provider,
+          keyIndex,
+          'POST',
+          provider.paths.chat,
+          withModel(base, member.deployment.model),
+          attempt,
+        );
+        const body = (await readJson(response, attempt)) as ChatCompletion;
+        if (!body || typeof body !== 'object' || !Array.isArray(body.choices)) {
+          throw new AttemptFailure(badResponse('response has no `choices` array', response.statusCode));
+        }
+        return body;
+      });
+      executed.attempt.dispose();
+      const report = this.#succeed(
+        call,
+        executed.member.deployment.price,
+        executed.member,
+        executed.value.usage,
+      );
+      return { response: executed.value, report };
+    } catch (error) {
+      throw this.#fail(call, error);
+    } finally {
+      call.scope.dispose();
+    }
+  }
+
+  /**
+   * A streaming chat completion. Resolves once the first content chunk is in hand, so every
+   * failover happens before the caller has seen anything; after that the stream never restarts.
+   */
+  async chatStream(
+    request: ChatRequest,
+    options: CallOptions = NO_OPTIONS,
+  ): Promise<ChatStream<RequestReport>> {
+    validateChatRequest(request, true);
+    const call = this.#begin(options);
+    const wantsUsage = request.stream_options?.include_usage === true;
+    const base = serialize(request, true);
+    const clocks = this.config.policy.stream;
+    let executed: Executed<OpenedStream>;
+    try {
+      executed = await this.#executor.execute(call, (member, keyIndex, attempt, timeoutMs) =>
+        openStream(
+          member.runtime.provider,
+          keyIndex,
+          withModel(base, member.deployment.model),
+          attempt,
+          clocks,
+          timeoutMs,
+        ),
+      );
+    } catch (error) {
+      call.scope.dispose();
+      throw this.#fail(call, error);
+    }
+    call.scope.stopDeadline();
+    const { member, value, attempt } = executed;
+    call.report.timeToFirstTokenMs = call.scope.elapsed();
+    return new ChatStream(member.runtime.id, value, attempt, call.scope, wantsUsage, (end: StreamEnd) => {
+      if (end.error) {
+        if (!(end.error instanceof AbortError)) {
+          member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
+        }
+        return this.#failStream(call, member, end);
+      }
+      return this.#succeed(call, member.deployment.price, member, end.usage);
+    });
+  }
+
+  /** Embeddings, with the same failover plan. */
+  async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
+    validateEmbeddingsRequest(request);
+    const call = this.#begin(options);
+    const base = serialize(request, false);
+    try {
+      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
+        attempt.arm(timeoutMs, 'timeout');
+        const provider = member.runtime.provider;
+        const response = await send(
+          provider,
+          keyIndex,
+          'POST',
+          provider.paths.embeddings,
+          withModel(base, member.deployment.model),
+          attempt,
+        );
+        const body = (await readJson(response, attempt)) as EmbeddingsResponse;
+        if (!body || typeof body !== 'object' || !Array.isArray(body.data)) {
+          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+        }
+        return body;
+      });
+      executed.attempt.dispose();
+      const usage = executed.value.usage;
+      const asChat: Usage | undefined = usage
+        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
+        : undefined;
+      const report = this.#succeed(call, executed.member.deployment.price, executed.member, asChat);
+      return { response: executed.value, report };
+    } catch (error) {
+      throw this.#fail(call, error);
+    } finally {
+      call.scope.dispose();
+    }
+  }
+
+  /** A client whose calls carry these defaults (an HTTP request's signal, model, affinity key). */
+  bind(defaults: CallOptions): AiCaller {
+    validateOptions(defaults);
+    const merge = (options: CallOptions | undefined): CallOptions & { boundSignal?: AbortSignal } =>
+      options
+        ? { ...defaults, ...options, signal: options.signal, boundSignal: defaults.signal }
+        : { ...defaults, signal: undefined, boundSignal: defaults.signal };
+    return {
+      chat: (request, options) => this.chat(request, merge(options)),
+      chatStream: (request, options) => this.chatStream(request, merge(options)),
+      embeddings: (request, options) => this.embeddings(request, merge(options)),
+    };
+  }
+
+  /** Full health report: overall, per provider, deployment and model group. No secrets. */
+  health(): HealthReport {
+    return buildHealthReport(this.#runtime, this.#startedAt);
+  }
+
+  /** The process is up (for a liveness probe). */
+  liveness(): LivenessReport {
+    return {
+      status: this.#closed ? 'closing' : 'ok',
+      httpStatus: 200,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+    };
+  }
+
+  /** Ready when every model group has a usable deployment (for a readiness probe). */
+  readiness(): ReadinessReport {
+    return readiness(this.#runtime, this.#closed);
+  }
+
+  /** Token and cost totals of successful requests. */
+  usage(): UsageReport {
+    return this.#ledger.report();
+  }
+
+  /** Starts background work (active health probes, when configured). */
+  async start(): Promise<void> {
+    if (this.#closed) throw new ClientClosedError();
+  }
+
+  /** Stops background work and closes every connection. New calls fail with `ClientClosedError`. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closed = true;
+      this.#closing = this.#runtime.close().finally(() => this.#events.clear());
+    }
+    return this.#closing;
+  }
+
+  #begin(options: CallOptions): ExecuteRequest & { report: RequestReport } {
+    if (this.#closed) throw new ClientClosedError();
+    if (options !== NO_OPTIONS) validateOptions(options);
+    const model = options.model ?? this.config.defaultModel;
+    const group = this.config.models.get(model);
+    const scope = new RequestScope(
+      options.deadlineMs ?? this.config.policy.deadlineMs,
+      options.signal,
+      (options as { boundSignal?: AbortSignal }).boundSignal,
+    );
+    const attempts: RequestReport['attempts'] = [];
+    const requestId = idPrefix + (++sequence).toString(36);
+    const report: RequestReport = { requestId, model, attempts, failovers: 0, latencyMs: 0 };
+    if (options.metadata) report.metadata = options.metadata;
+    return {
+      requestId,
+      model,
+      fallbacks: options.fallbacks ?? group?.fallbacks ?? [],
+      affinityKey: options.affinityKey,
+      retries: options.retries ?? this.config.policy.retries,
+      timeoutMs: options.timeoutMs,
+      scope,
+      attempts,
+      report,
+    };
+  }
+
+  #succeed(
+    call: ExecuteRequest & { report: RequestReport },
+    price: Parameters<typeof costOf>[1],
+    member: { group: string; runtime: { id: string; provider: { config: { id: string } } } },
+    usage: Usage | undefined,
+  ): RequestReport {
+    const report = call.report;
+    report.deployment = member.runtime.id;
+    report.provider = member.runtime.provider.config.id;
+    report.servedBy = member.group;
+    report.latencyMs = call.scope.elapsed();
+    report.failovers = countFailovers(report);
+    if (usage) report.usage = usage;
+    const cost = costOf(usage, price);
+    if (cost !== undefined) report.costUsd = cost;
+    this.#ledger.record(member.group, member.runtime.id, usage, cost);
+    if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    return report;
+  }
+
+  #failStream(
+    call: ExecuteRequest & { report: RequestReport },
+    member: { group: string; runtime: { id: string; provider: { config: { id: string } } } },
+    end: StreamEnd,
+  ): RequestReport {
+    const report = call.report;
+    report.deployment = member.runtime.id;
+    report.provider = member.runtime.provider.config.id;
+    report.servedBy = member.group;
+    report.latencyMs = call.scope.elapsed();
+    report.failovers = countFailovers(report);
+    if (end.usage) report.usage = end.usage;
+    if (this.#events.has('requestError')) {
+      this.#events.emit('requestError', {
+        requestId: call.requestId,
+        model: call.model,
+        error: end.error!,
+        report,
+      });
+    }
+    return report;
+  }
+
+  #fail(call: ExecuteRequest & { report: RequestReport }, error: unknown): Error {
+    const report = call.report;
+    report.latencyMs = call.scope.elapsed();
+    report.failovers = countFailovers(report);
+    const typed =
+      error instanceof AiFailoverError
+        ? error
+        : new InvalidRequestError(this.#redact(error instanceof Error ? error.message : String(error)));
+    if (this.#events.has('requestError')) {
+      this.#events.emit('requestError', {
+        requestId: call.requestId,
+        model: call.model,
+        error: typed,
+        report,
+      });
+    }
+    return typed;
+  }
+
+  #wireLogger(): void {
+    const logger = this.config.logger!;
+    this.#events.on('attempt', ({ requestId, attempt }) => {
+      if (attempt.outcome === 'success')
+        logger.debug?.('ai-failover attempt succeeded', { requestId, ...attempt });
+      else logger.warn?.('ai-failover attempt failed', { requestId, ...attempt });
+    });
+    this.#events.on('breakerOpen', (e) => logger.warn?.('ai-failover breaker opened', { ...e }));
+    this.#events.on('breakerClose', (e) => logger.info?.('ai-failover breaker closed', { ...e }));
+    this.#events.on('healthChange', (e) => logger.info?.('ai-failover health changed', { ...e }));
+  }
+}
+
+/** Creates a client; the config is validated now (a `ConfigError` names every bad field). */
+export function createAiClient(config: AiFailoverConfig): AiClient {
+  return new AiClient(config);
+}
+
+function countFailovers(report: RequestReport): number {
+  let n = 0;
+  for (const a of report.attempts) if (a.decision === 'failover') n++;
+  return n;
+}
+
+/** Serializes the request once without its `model`; each attempt prefixes its deployment's model. */
+function serialize(request: ChatRequest | EmbeddingsRequest, streaming: boolean): string {
+  const { model: _model, ...rest } = request;
+  if (streaming) {
+    rest.stream = true;
+    rest.stream_options = { ...(request.stream_options as object | undefined), include_usage: true };
+  }
+  return JSON.stringify(rest);
+}
+
+function withModel(base: string, model: string): string {
+  return base.length > 2
+    ? `{"model":${JSON.stringify(model)},${base.slice(1)}`
+    : `{"model":${JSON.stringify(model)}}`;
+}

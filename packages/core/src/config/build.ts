@@ -1,0 +1,85 @@
+/** Assembly of the resolved configuration from a validated one. */
+import type {
+  Logger,
+  ResolvedConfig,
+  ResolvedDeployment,
+  ResolvedModelGroup,
+  ResolvedProvider,
+} from '../types';
+import { DEFAULTS } from './defaults';
+import { deepFreeze } from './freeze';
+import type { ParsedConfig, ParsedModelGroup, ParsedProvider } from './schema';
+import { resolveHealth, resolvePolicy } from './settings';
+import { splitBaseUrl } from './url';
+
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * Builds the deeply frozen `ResolvedConfig` of a config that passed every check. `keys` holds the
+ * resolved keys of each provider, by index. Nothing of `config` is shared with the result except
+ * the logger's methods.
+ */
+export function buildConfig(config: ParsedConfig, keys: readonly (readonly string[])[]): ResolvedConfig {
+  const health = resolveHealth(config.health);
+  const providers = config.providers.map((provider, index) => buildProvider(provider, keys[index] ?? []));
+  const groups = Object.entries(config.models).map(([name, group]) =>
+    buildGroup(name, group, health.degradedLatencyMs),
+  );
+  const deployments = new Map<string, ResolvedDeployment>();
+  for (const group of groups) {
+    for (const deployment of group.deployments) {
+      if (!deployments.has(deployment.id)) deployments.set(deployment.id, deployment);
+    }
+  }
+  const resolved: ResolvedConfig = {
+    providers: new Map(providers.map((provider) => [provider.id, provider])),
+    models: new Map(groups.map((group) => [group.name, group])),
+    deployments,
+    defaultModel: config.defaultModel ?? groups[0]!.name,
+    policy: resolvePolicy(config.policy),
+    health,
+    logger: config.logger && bindLogger(config.logger),
+  };
+  return deepFreeze(resolved);
+}
+
+function buildProvider(provider: ParsedProvider, keys: readonly string[]): ResolvedProvider {
+  const defaults = DEFAULTS.provider;
+  return {
+    id: provider.id,
+    ...splitBaseUrl(provider.baseUrl),
+    keys: [...keys],
+    protocol: provider.protocol ?? defaults.protocol,
+    headers: { ...provider.headers },
+    timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
+    maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
+  };
+}
+
+function buildGroup(name: string, group: ParsedModelGroup, degradedLatencyMs: number): ResolvedModelGroup {
+  return {
+    name,
+    strategy: group.strategy ?? DEFAULTS.strategy,
+    deployments: group.deployments.map((deployment, index) => ({
+      id: `${deployment.provider}/${deployment.model}`,
+      provider: deployment.provider,
+      model: deployment.model,
+      weight: deployment.weight ?? DEFAULTS.deploymentWeight,
+      priority: deployment.priority ?? index,
+      price: deployment.price && { input: deployment.price.input, output: deployment.price.output },
+      degradedLatencyMs: deployment.degradedLatencyMs ?? degradedLatencyMs,
+    })),
+    fallbacks: [...(group.fallbacks ?? [])],
+    contextFallback: group.contextFallback,
+  };
+}
+
+/** A logger of our own whose methods call the user's, bound to it (the user's object stays unfrozen). */
+function bindLogger(logger: Logger): Logger {
+  const bound: Logger = {};
+  for (const method of LOGGER_METHODS) {
+    const fn = logger[method];
+    if (typeof fn === 'function') bound[method] = fn.bind(logger);
+  }
+  return bound;
+}

@@ -1,0 +1,50 @@
+/** Default values of every optional setting. */
+import type { Protocol, ResolvedHealth, ResolvedPolicy, RoutingStrategyName } from '../types';
+
+/** Defaults applied to each provider. */
+export interface ProviderDefaults {
+  readonly protocol: Protocol;
+  readonly timeoutMs: number;
+  readonly maxConcurrent: number;
+}
+
+/** Every default applied by `resolveConfig`. */
+export interface ConfigDefaults {
+  readonly policy: ResolvedPolicy;
+  readonly health: ResolvedHealth;
+  readonly provider: ProviderDefaults;
+  /** Default `weight` of a deployment; its `priority` defaults to its index in the group. */
+  readonly deploymentWeight: number;
+  readonly strategy: RoutingStrategyName;
+}
+
+/** The defaults documented on the config types (deeply frozen). */
+export const DEFAULTS: ConfigDefaults = Object.freeze({
+  policy: Object.freeze({
+    retries: 1,
+    backoff: Object.freeze({ baseMs: 200, maxMs: 2_000 }),
+    maxRetryAfterMs: 3_000,
+    authCooldownMs: 60_000,
+    rateLimitCooldownMs: 5_000,
+    deadlineMs: 60_000,
+    minAttemptMs: 100,
+    breaker: Object.freeze({
+      errorThresholdPercentage: 50,
+      volumeThreshold: 5,
+      resetTimeoutMs: 30_000,
+      rollingWindowMs: 10_000,
+    }),
+    stream: Object.freeze({ headersTimeoutMs: 10_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 }),
+  }),
+  health: Object.freeze({
+    windowSize: 100,
+    ewmaAlpha: 0.3,
+    degradedLatencyMs: 2_000,
+    unhealthyAfter: 3,
+    degradedSuccessRate: 0.9,
+    scoreWeights: Object.freeze({ success: 0.7, latency: 0.3 }),
+  }),
+  provider: Object.freeze({ protocol: 'openai', timeoutMs: 30_000, maxConcurrent: 64 }),
+  deploymentWeight: 1,
+  strategy: 'priority',
+});

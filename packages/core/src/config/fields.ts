@@ -1,0 +1,76 @@
+/** Building blocks of the config schema, each with messages that say what is expected. */
+import { z } from 'zod';
+import { expected, quoteList } from './messages';
+
+/** A number accepted when `test` passes; otherwise `must be <what>, got <value>`. */
+export function numberField(what: string, test: (value: number) => boolean) {
+  return z.custom<number>((value) => typeof value === 'number' && test(value), {
+    abort: true,
+    error: (issue) => expected(what, issue.input),
+  });
+}
+
+/** An integer greater than 0, at most `max` when given. */
+export function positiveInt(max?: number) {
+  const what = max === undefined ? 'a positive integer' : `a positive integer no greater than ${max}`;
+  return numberField(what, (n) => Number.isSafeInteger(n) && n > 0 && (max === undefined || n <= max));
+}
+
+/** An integer greater than or equal to 0. */
+export function nonNegativeInt() {
+  return numberField('a non-negative integer', (n) => Number.isSafeInteger(n) && n >= 0);
+}
+
+/** An integer from `min` to `max`, both included. */
+export function intBetween(min: number, max: number) {
+  return numberField(`an integer from ${min} to ${max}`, (n) => Number.isInteger(n) && n >= min && n <= max);
+}
+
+/** A number from `min` to `max`, both included. */
+export function numberBetween(min: number, max: number) {
+  return numberField(`a number from ${min} to ${max}`, (n) => n >= min && n <= max);
+}
+
+/** A finite number greater than 0. */
+export function positiveNumber() {
+  return numberField('a positive number', (n) => Number.isFinite(n) && n > 0);
+}
+
+/** A finite number greater than or equal to 0. */
+export function nonNegativeNumber() {
+  return numberField('a finite number >= 0', (n) => Number.isFinite(n) && n >= 0);
+}
+
+/** A string with at least one character. */
+export function nonEmptyString(what = 'a non-empty string') {
+  return z
+    .string({ error: (issue) => expected(what, issue.input) })
+    .refine((value) => value.length > 0, { error: 'must not be empty' });
+}
+
+/** One of a fixed set of strings. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) => {
+      const got = typeof issue.input === 'string' ? JSON.stringify(issue.input) : undefined;
+      return got === undefined
+        ? expected(`one of ${quoteList(values)}`, issue.input)
+        : `must be one of ${quoteList(values)}, got ${got}`;
+    },
+  });
+}
+
+/** An array (`what` describes it when the value is not one). */
+export function arrayOf<T extends z.ZodType>(element: T, what: string) {
+  return z.array(element, { error: (issue) => expected(what, issue.input) });
+}
+
+/**
+ * An object that accepts only the keys of `shape`; each other key is reported as an unknown
+ * option.
+ */
+export function strictObject<T extends z.ZodRawShape>(shape: T, what = 'an object') {
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'invalid_type' ? expected(what, issue.input) : undefined),
+  });
+}

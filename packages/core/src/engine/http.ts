@@ -1,0 +1,70 @@
+/** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
+import type { Dispatcher } from 'undici';
+import { badResponse, classifyStatus } from '../policies/classify';
+import { parseErrorBody } from '../protocols/openai';
+import { AttemptFailure, failureFrom } from './failure';
+import type { ProviderRuntime } from './runtime';
+import type { AttemptScope } from './scope';
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Sends a request and resolves with a 2xx response; any other status becomes an AttemptFailure. */
+export async function send(
+  provider: ProviderRuntime,
+  keyIndex: number,
+  method: 'GET' | 'POST',
+  path: string,
+  body: string | undefined,
+  attempt: AttemptScope,
+): Promise<Dispatcher.ResponseData> {
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await provider.pool.request({
+      method,
+      path,
+      headers: provider.headers[keyIndex],
+      body,
+      signal: attempt.signal,
+    });
+  } catch (error) {
+    throw failureFrom(error, attempt);
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return response;
+  let text = '';
+  try {
+    text = await readLimited(response.body, MAX_ERROR_BODY);
+  } catch {
+    // The status alone is enough to classify.
+  }
+  throw new AttemptFailure(classifyStatus(response.statusCode, response.headers, parseErrorBody(text)));
+}
+
+/** Reads and parses a JSON body; a body that is cut short or is not JSON is a failed attempt. */
+export async function readJson(response: Dispatcher.ResponseData, attempt: AttemptScope): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.body.text();
+  } catch (error) {
+    throw failureFrom(error, attempt);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AttemptFailure(badResponse('response body is not valid JSON', response.statusCode));
+  }
+}
+
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    parts.push(buffer);
+    size += buffer.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(parts).toString('utf8').slice(0, limit);
+}

@@ -1,0 +1,180 @@
+/**
+ * Live state of providers and deployments: pools, keys, breakers, passive health, in-flight counts
+ * and cooldowns. Built once from the resolved config; shared by every request.
+ */
+import { EventEmitter } from 'node:events';
+import type { Pool } from 'undici';
+import type { Events } from '../events';
+import { PassiveHealth } from '../health/passive';
+import { DeploymentBreaker } from '../policies/breaker';
+import { KeyPool } from '../policies/keys';
+import { openAiHeaders, openAiPaths, type ProtocolPaths } from '../protocols/openai';
+import { createStrategy, type RoutingStrategy } from '../routing';
+import { createPool } from '../transport/pool';
+import type {
+  HealthStatus,
+  ResolvedConfig,
+  ResolvedDeployment,
+  ResolvedModelGroup,
+  ResolvedProvider,
+} from '../types';
+
+export class ProviderRuntime {
+  readonly config: ResolvedProvider;
+  readonly pool: Pool;
+  readonly keys: KeyPool;
+  readonly paths: ProtocolPaths;
+  /** Request headers per key index. */
+  readonly headers: readonly Readonly<Record<string, string>>[];
+  inFlight = 0;
+  /** Until when the provider refused every key (401/403); 0 when not. */
+  authFailedUntil = 0;
+  lastAuthError: string | undefined;
+
+  constructor(config: ResolvedProvider) {
+    this.config = config;
+    this.pool = createPool(config);
+    this.keys = new KeyPool(config.keys);
+    this.paths = openAiPaths(config);
+    this.headers = openAiHeaders(config);
+  }
+
+  get saturated(): boolean {
+    return this.inFlight >= this.config.maxConcurrent;
+  }
+}
+
+export class DeploymentRuntime {
+  readonly config: ResolvedDeployment;
+  readonly id: string;
+  readonly provider: ProviderRuntime;
+  readonly health: PassiveHealth;
+  readonly breaker: DeploymentBreaker;
+  inFlight = 0;
+  /** A deployment-wide cooldown (epoch ms), e.g. after a long Retry-After on a keyless provider. */
+  cooldownUntil = 0;
+
+  constructor(
+    config: ResolvedDeployment,
+    provider: ProviderRuntime,
+    health: PassiveHealth,
+    breaker: DeploymentBreaker,
+  ) {
+    this.config = config;
+    this.id = config.id;
+    this.provider = provider;
+    this.health = health;
+    this.breaker = breaker;
+  }
+
+  /** Read by the routing strategies. */
+  get latencyEwmaMs(): number | undefined {
+    return this.health.latencyEwmaMs;
+  }
+
+  /** Whether an attempt may start now. */
+  usable(now: number): boolean {
+    return (
+      this.breaker.canAttempt &&
+      this.cooldownUntil <= now &&
+      !this.provider.keys.exhausted(now) &&
+      !this.provider.saturated
+    );
+  }
+
+  /** Earliest time (epoch ms) this deployment may be usable again; ≤ now when it is. */
+  availableAt(now: number): number {
+    let at = Math.max(this.cooldownUntil, this.provider.keys.availableAt());
+    if (!this.breaker.canAttempt) at = Math.max(at, this.breaker.reopensAt || now + 50);
+    if (this.provider.saturated) at = Math.max(at, now + 10);
+    return at;
+  }
+
+  /** Health status with breaker and key state folded in. */
+  status(now: number): HealthStatus {
+    if (this.breaker.state === 'open') return 'unhealthy';
+    if (this.provider.authFailedUntil > now) return 'unhealthy';
+    const passive = this.health.status;
+    if (passive === 'healthy' && this.breaker.state === 'half-open') return 'degraded';
+    return passive;
+  }
+}
+
+/** One routing entry per model group: its deployments (with per-group weights) and its strategy. */
+export interface GroupRuntime {
+  readonly config: ResolvedModelGroup;
+  readonly members: readonly GroupMember[];
+  readonly strategy: RoutingStrategy;
+}
+
+/** A deployment as a member of one group (the group's weight and price apply). */
+export interface GroupMember {
+  /** The group this membership belongs to. */
+  readonly group: string;
+  readonly deployment: ResolvedDeployment;
+  readonly runtime: DeploymentRuntime;
+  readonly inFlight: number;
+  readonly latencyEwmaMs: number | undefined;
+}
+
+function member(group: string, deployment: ResolvedDeployment, runtime: DeploymentRuntime): GroupMember {
+  return {
+    group,
+    deployment,
+    runtime,
+    get inFlight() {
+      return runtime.inFlight;
+    },
+    get latencyEwmaMs() {
+      return runtime.health.latencyEwmaMs;
+    },
+  };
+}
+
+export class Runtime {
+  readonly providers = new Map<string, ProviderRuntime>();
+  readonly deployments = new Map<string, DeploymentRuntime>();
+  readonly groups = new Map<string, GroupRuntime>();
+  /** Drives every breaker's rolling window with one timer. */
+  readonly #rotate = new EventEmitter();
+  readonly #rotateTimer: NodeJS.Timeout;
+
+  constructor(config: ResolvedConfig, events: Events) {
+    this.#rotate.setMaxListeners(0);
+    const bucketMs = Math.max(10, Math.floor(config.policy.breaker.rollingWindowMs / 10));
+    this.#rotateTimer = setInterval(() => this.#rotate.emit('rotate'), bucketMs);
+    this.#rotateTimer.unref();
+
+    for (const provider of config.providers.values()) {
+      this.providers.set(provider.id, new ProviderRuntime(provider));
+    }
+    for (const deployment of config.deployments.values()) {
+      const provider = this.providers.get(deployment.provider)!;
+      const id = deployment.id;
+      const health = new PassiveHealth({ ...config.health, degradedLatencyMs: deployment.degradedLatencyMs });
+      const breaker = new DeploymentBreaker(config.policy.breaker, this.#rotate, {
+        onOpen: () => events.emit('breakerOpen', { deployment: id, state: 'open' }),
+        onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
+        onClose: () => events.emit('breakerClose', { deployment: id, state: 'closed' }),
+      });
+      health.onStatusChange((status, previous) =>
+        events.emit('healthChange', { deployment: id, status, previous }),
+      );
+      this.deployments.set(id, new DeploymentRuntime(deployment, provider, health, breaker));
+    }
+    for (const group of config.models.values()) {
+      this.groups.set(group.name, {
+        config: group,
+        members: group.deployments.map((d) => member(group.name, d, this.deployments.get(d.id)!)),
+        strategy: createStrategy(group.strategy),
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#rotateTimer);
+    for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
+    this.#rotate.removeAllListeners();
+    await Promise.all([...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())));
+  }
+}

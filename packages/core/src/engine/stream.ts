@@ -1,0 +1,235 @@
+/**
+ * Streaming: open an SSE attempt and hold it until its first content chunk (so the executor can
+ * still fail over), then hand the caller a `ChatStream` that never restarts elsewhere: a failure
+ * after content reached the caller ends in a `StreamInterruptedError`, never in a clean end.
+ */
+import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../errors';
+import { badResponse, classifyError } from '../policies/classify';
+import type { ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
+import { AttemptFailure, failureFrom } from './failure';
+import { send } from './http';
+import type { ProviderRuntime } from './runtime';
+import type { AttemptScope, RequestScope } from './scope';
+import { SseReader } from './sse';
+
+export interface OpenedStream {
+  readonly reader: SseReader;
+  /** Chunks read before the first content chunk, that one included. */
+  readonly buffered: ChatCompletionChunk[];
+}
+
+/** True for a chunk that carries something the caller sees (text, a tool call, an end). */
+function hasContent(chunk: ChatCompletionChunk): boolean {
+  const choice = chunk.choices?.[0];
+  if (!choice) return false;
+  if (choice.finish_reason) return true;
+  const delta = choice.delta;
+  if (!delta) return false;
+  return (
+    (typeof delta.content === 'string' && delta.content.length > 0) ||
+    delta.tool_calls !== undefined ||
+    delta.function_call !== undefined ||
+    (typeof delta.refusal === 'string' && delta.refusal.length > 0)
+  );
+}
+
+/** Opens the stream and reads up to its first content chunk, within the three stream clocks. */
+export async function openStream(
+  provider: ProviderRuntime,
+  keyIndex: number,
+  body: string,
+  attempt: AttemptScope,
+  clocks: ResolvedPolicy['stream'],
+  budgetMs: number,
+): Promise<OpenedStream> {
+  const started = Date.now();
+  attempt.arm(Math.min(clocks.headersTimeoutMs, budgetMs), 'timeout');
+  const response = await send(provider, keyIndex, 'POST', provider.paths.chat, body, attempt);
+  const type = String(response.headers['content-type'] ?? '');
+  if (!type.includes('text/event-stream')) {
+    response.body.destroy();
+    throw new AttemptFailure(badResponse(`expected text/event-stream, got "${type}"`, response.statusCode));
+  }
+  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (Date.now() - started);
+  attempt.arm(firstTokenMs, 'first_token_timeout');
+  const reader = new SseReader(response.body);
+  const buffered: ChatCompletionChunk[] = [];
+  try {
+    for (;;) {
+      const chunk = await reader.next();
+      if (chunk === undefined) {
+        if (reader.sawDone || reader.sawFinish) break;
+        throw new AttemptFailure(
+          classifyError(
+            Object.assign(new Error('stream ended before its first token'), { code: 'UND_ERR_SOCKET' }),
+          ),
+        );
+      }
+      buffered.push(chunk);
+      if (hasContent(chunk)) break;
+    }
+  } catch (error) {
+    reader.destroy();
+    throw failureFrom(error, attempt);
+  }
+  attempt.arm(clocks.idleTimeoutMs, 'stream_stalled');
+  return { reader, buffered };
+}
+
+export interface StreamEnd {
+  readonly usage: Usage | undefined;
+  readonly error: Error | undefined;
+  readonly chunks: number;
+}
+
+/**
+ * The caller's side of a stream: an async iterable of chunks (single consumer), or a web
+ * `ReadableStream`. `done` resolves with the final report once the stream has ended, however it
+ * ended; iteration is what throws.
+ */
+export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatCompletionChunk> {
+  /** Deployment serving the stream (`provider/model`). */
+  readonly deployment: string;
+  /** Resolves with the request's report when the stream has ended (successfully or not). */
+  readonly done: Promise<R>;
+  readonly #opened: OpenedStream;
+  readonly #attempt: AttemptScope;
+  readonly #scope: RequestScope;
+  readonly #wantsUsage: boolean;
+  readonly #onEnd: (end: StreamEnd) => R;
+  #resolveDone!: (report: R) => void;
+  #buffered = 0;
+  #chunks = 0;
+  #usage: Usage | undefined;
+  #ended = false;
+  #error: Error | undefined;
+
+  constructor(
+    deployment: string,
+    opened: OpenedStream,
+    attempt: AttemptScope,
+    scope: RequestScope,
+    wantsUsage: boolean,
+    onEnd: (end: StreamEnd) => R,
+  ) {
+    this.deployment = deployment;
+    this.#opened = opened;
+    this.#attempt = attempt;
+    this.#scope = scope;
+    this.#wantsUsage = wantsUsage;
+    this.#onEnd = onEnd;
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    // A caller abort or a stalled upstream ends the stream even when nobody is reading it.
+    attempt.signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    for (;;) {
+      if (this.#error) throw this.#error;
+      if (this.#ended) return { done: true, value: undefined };
+      let chunk: ChatCompletionChunk | undefined;
+      if (this.#buffered < this.#opened.buffered.length) {
+        chunk = this.#opened.buffered[this.#buffered++];
+      } else {
+        try {
+          chunk = await this.#opened.reader.next();
+        } catch (error) {
+          throw this.#fail(error);
+        }
+        if (this.#ended || this.#error) continue;
+        this.#attempt.refresh();
+        if (chunk === undefined) {
+          const { sawDone, sawFinish } = this.#opened.reader;
+          if (sawDone || sawFinish) {
+            this.#finish(undefined);
+            return { done: true, value: undefined };
+          }
+          throw this.#fail(new Error('the stream ended before the answer was complete'));
+        }
+      }
+      if (chunk === undefined) continue;
+      if (chunk.usage) this.#usage = chunk.usage;
+      if (!this.#wantsUsage && chunk.choices?.length === 0 && chunk.usage) continue;
+      this.#chunks++;
+      return { done: false, value: chunk };
+    }
+  }
+
+  /** The caller stopped reading: stop the upstream call. */
+  async return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (!this.#ended && !this.#error) {
+      this.#opened.reader.destroy();
+      this.#finish(new AbortError([], 'the consumer stopped reading the stream'));
+    }
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ChatCompletionChunk>> {
+    await this.return();
+    throw error;
+  }
+
+  /** Aborts the stream and its upstream call. */
+  abort(reason?: unknown): void {
+    if (this.#ended || this.#error) return;
+    this.#opened.reader.destroy();
+    this.#error = new AbortError([], reason);
+    this.#finish(this.#error);
+  }
+
+  /** The same chunks as a web `ReadableStream`; cancelling it aborts the upstream call. */
+  toReadableStream(): ReadableStream<ChatCompletionChunk> {
+    return new ReadableStream<ChatCompletionChunk>({
+      pull: async (controller) => {
+        try {
+          const result = await this.next();
+          if (result.done) controller.close();
+          else controller.enqueue(result.value);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      cancel: async () => {
+        await this.return();
+      },
+    });
+  }
+
+  readonly #onAbort = (): void => {
+    if (this.#ended || this.#error) return;
+    this.#fail(this.#attempt.signal.reason);
+  };
+
+  /** Records the failure once and returns the error iteration throws. */
+  #fail(cause: unknown): Error {
+    if (this.#error) return this.#error;
+    let error: Error;
+    if (this.#scope.cause === 'caller') error = new AbortError([], cause);
+    else if (this.#scope.cause === 'deadline')
+      error = new DeadlineExceededError(this.#scope.deadlineMs, this.#scope.elapsed(), []);
+    else {
+      const reason =
+        this.#attempt.timedOut?.message ?? (cause instanceof Error ? cause.message : String(cause));
+      error = new StreamInterruptedError(this.deployment, this.#chunks, reason, cause);
+    }
+    this.#error = error;
+    this.#opened.reader.destroy();
+    this.#finish(error);
+    return error;
+  }
+
+  #finish(error: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#attempt.signal.removeEventListener('abort', this.#onAbort);
+    this.#attempt.dispose();
+    this.#scope.dispose();
+    this.#resolveDone(this.#onEnd({ usage: this.#usage, error, chunks: this.#chunks }));
+  }
+}

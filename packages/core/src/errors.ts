@@ -1,0 +1,192 @@
+/**
+ * Typed errors. Every error carries a stable `code`; `instanceof` works across duplicate copies of
+ * the package (pnpm can load two) through a `Symbol.for` brand.
+ */
+import type { AttemptReport } from './types';
+
+const BRAND = Symbol.for('ai-failover.error');
+
+export type ErrorCode =
+  | 'AI_CONFIG_INVALID'
+  | 'AI_INVALID_REQUEST'
+  | 'AI_UNKNOWN_MODEL'
+  | 'AI_UPSTREAM_ERROR'
+  | 'AI_ALL_ATTEMPTS_FAILED'
+  | 'AI_DEADLINE_EXCEEDED'
+  | 'AI_ABORTED'
+  | 'AI_STREAM_INTERRUPTED'
+  | 'AI_CLIENT_CLOSED';
+
+/** Base class of every error this library throws. */
+export class AiFailoverError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP status an adapter should answer with. */
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, httpStatus: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.name = new.target.name;
+    // The names of the class chain, so `instanceof` also matches a copy of a class loaded from
+    // another installation of the package.
+    const chain: string[] = [];
+    for (let c: { name: string } | null = new.target; c && c !== Error; c = Object.getPrototypeOf(c)) {
+      chain.push(c.name);
+    }
+    Object.defineProperty(this, BRAND, { value: chain });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const chain = (value as { [BRAND]?: unknown })[BRAND];
+    return Array.isArray(chain) ? chain.includes(this.name) : false;
+  }
+}
+
+/** One problem found in a configuration. */
+export interface ConfigIssue {
+  /** Dotted path of the field, e.g. `providers[1].baseUrl`. */
+  path: string;
+  message: string;
+}
+
+/** The configuration is invalid. Thrown by `createAiClient`, never at request time. */
+export class ConfigError extends AiFailoverError {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ''}${i.message}`);
+    super('AI_CONFIG_INVALID', `Invalid ai-failover config:\n${lines.join('\n')}`, 500);
+    this.issues = issues;
+  }
+}
+
+/** The caller's request is malformed (missing `messages`, a bad option...). Never retried. */
+export class InvalidRequestError extends AiFailoverError {
+  /** The field at fault, e.g. `messages` or `options.deadlineMs`. */
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super('AI_INVALID_REQUEST', field ? `${field}: ${message}` : message, 400);
+    this.field = field;
+  }
+}
+
+/** The requested model group is not configured. */
+export class UnknownModelError extends AiFailoverError {
+  readonly model: string;
+  readonly available: readonly string[];
+  constructor(model: string, available: readonly string[]) {
+    super(
+      'AI_UNKNOWN_MODEL',
+      `Unknown model "${model}". Configured model groups: ${available.join(', ') || '(none)'}`,
+      404,
+    );
+    this.model = model;
+    this.available = available;
+  }
+}
+
+/** An upstream provider answered with an error the caller must see (e.g. a 400 it caused). */
+export class UpstreamError extends AiFailoverError {
+  /** Upstream HTTP status, if a response was received. */
+  readonly status: number | undefined;
+  /** The provider's own error message (secrets removed). */
+  readonly providerMessage: string;
+  /** The provider's error code / type, e.g. `context_length_exceeded`. */
+  readonly providerCode: string | undefined;
+  readonly retryable: boolean;
+  readonly deployment: string;
+  readonly attempts: readonly AttemptReport[];
+  constructor(init: {
+    status: number | undefined;
+    providerMessage: string;
+    providerCode?: string;
+    retryable: boolean;
+    deployment: string;
+    attempts?: readonly AttemptReport[];
+  }) {
+    const where = init.status ? `${init.deployment} answered ${init.status}` : `${init.deployment} failed`;
+    super('AI_UPSTREAM_ERROR', `${where}: ${init.providerMessage}`, upstreamHttpStatus(init.status));
+    this.status = init.status;
+    this.providerMessage = init.providerMessage;
+    this.providerCode = init.providerCode;
+    this.retryable = init.retryable;
+    this.deployment = init.deployment;
+    this.attempts = init.attempts ?? [];
+  }
+}
+
+function upstreamHttpStatus(status: number | undefined): number {
+  if (status === undefined) return 502;
+  if (status >= 400 && status < 500) return status;
+  return 502;
+}
+
+/** Every candidate deployment was tried (or skipped) and none answered. */
+export class AllAttemptsFailedError extends AiFailoverError {
+  readonly model: string;
+  readonly attempts: readonly AttemptReport[];
+  constructor(model: string, attempts: readonly AttemptReport[], detail?: string) {
+    const summary = attempts.length
+      ? attempts.map((a) => `${a.deployment}: ${a.outcome}${a.status ? ` ${a.status}` : ''}`).join('; ')
+      : detail || 'no deployment was usable';
+    super('AI_ALL_ATTEMPTS_FAILED', `All attempts for "${model}" failed (${summary})`, 503);
+    this.model = model;
+    this.attempts = attempts;
+  }
+}
+
+/** The request's deadline passed before any deployment answered. */
+export class DeadlineExceededError extends AiFailoverError {
+  readonly deadlineMs: number;
+  readonly elapsedMs: number;
+  readonly attempts: readonly AttemptReport[];
+  constructor(deadlineMs: number, elapsedMs: number, attempts: readonly AttemptReport[]) {
+    const spent = attempts.length
+      ? attempts.map((a) => `${a.deployment} ${a.outcome} ${a.latencyMs}ms`).join(', ')
+      : 'no attempt started';
+    super(
+      'AI_DEADLINE_EXCEEDED',
+      `Deadline of ${deadlineMs}ms exceeded after ${elapsedMs}ms (${spent})`,
+      504,
+    );
+    this.deadlineMs = deadlineMs;
+    this.elapsedMs = elapsedMs;
+    this.attempts = attempts;
+  }
+}
+
+/** The caller aborted the request (its AbortSignal fired, or its HTTP client hung up). */
+export class AbortError extends AiFailoverError {
+  readonly attempts: readonly AttemptReport[];
+  constructor(attempts: readonly AttemptReport[] = [], reason?: unknown) {
+    super('AI_ABORTED', 'The request was aborted by the caller', 499, { cause: reason });
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A stream failed after content had already reached the caller. The text received so far is
+ * incomplete; it is never silently completed or replayed from another deployment.
+ */
+export class StreamInterruptedError extends AiFailoverError {
+  readonly deployment: string;
+  readonly chunksDelivered: number;
+  constructor(deployment: string, chunksDelivered: number, reason: string, cause?: unknown) {
+    super(
+      'AI_STREAM_INTERRUPTED',
+      `Stream from ${deployment} was interrupted after ${chunksDelivered} chunk(s): ${reason}`,
+      502,
+      { cause },
+    );
+    this.deployment = deployment;
+    this.chunksDelivered = chunksDelivered;
+  }
+}
+
+/** The client was closed; no new request is accepted. */
+export class ClientClosedError extends AiFailoverError {
+  constructor() {
+    super('AI_CLIENT_CLOSED', 'The ai-failover client is closed', 503);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * What counts as a failure, apart from what to do about it: one place turns an upstream answer or a
+ * transport error into an outcome and a verdict that every policy (retry, failover, breaker, key
+ * cooldown, health) reads.
+ */
+import type { AttemptOutcome } from '../types';
+import { parseRetryAfter } from './retry-after';
+
+/**
+ * - `retry`: transient; try the same deployment again if retries remain, else fail over.
+ * - `rate-limited`: wait a short Retry-After on the same deployment, fail over when it is long.
+ * - `failover`: that deployment (or its provider) is at fault; move on without retrying it.
+ * - `context`: the prompt is too long for this model; a context-fallback group may take it.
+ * - `fatal`: the caller's fault; every deployment would refuse it alike. Stop.
+ */
+export type Verdict = 'retry' | 'rate-limited' | 'failover' | 'context' | 'fatal';
+
+export interface Classification {
+  readonly outcome: AttemptOutcome;
+  readonly verdict: Verdict;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly message: string;
+  readonly providerCode?: string;
+  /** Whether the deployment's circuit breaker counts it as a failure. */
+  readonly countsForBreaker: boolean;
+  /** A key-level problem: that key cools down, the provider's other keys keep serving. */
+  readonly keyFault?: 'auth' | 'rate';
+}
+
+export interface ProviderErrorBody {
+  message?: string;
+  code?: string;
+  type?: string;
+}
+
+const CONTEXT_PATTERN =
+  /context[_ ]length|maximum context|context window|too many tokens|prompt is too long/i;
+
+/** Classifies an HTTP answer that is not a 2xx. */
+export function classifyStatus(
+  status: number,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  body: ProviderErrorBody | undefined,
+): Classification {
+  const message = body?.message || `HTTP ${status}`;
+  const providerCode = body?.code || body?.type || undefined;
+  const base = { status, message, providerCode };
+  if (status === 429) {
+    return {
+      ...base,
+      outcome: 'rate_limited',
+      verdict: 'rate-limited',
+      retryAfterMs: parseRetryAfter(headers),
+      countsForBreaker: false,
+      keyFault: 'rate',
+    };
+  }
+  if (status === 401 || status === 403) {
+    return { ...base, outcome: 'auth_error', verdict: 'failover', countsForBreaker: false, keyFault: 'auth' };
+  }
+  if (status === 404) {
+    return { ...base, outcome: 'not_found', verdict: 'failover', countsForBreaker: true };
+  }
+  if (status === 408 || status === 409 || status === 425) {
+    return { ...base, outcome: 'server_error', verdict: 'retry', countsForBreaker: true };
+  }
+  if (status >= 500) {
+    const retryAfterMs = parseRetryAfter(headers);
+    return {
+      ...base,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      outcome: 'server_error',
+      verdict: 'retry',
+      countsForBreaker: true,
+    };
+  }
+  if (isContextLength(body)) {
+    return { ...base, outcome: 'context_length', verdict: 'context', countsForBreaker: false };
+  }
+  return { ...base, outcome: 'client_error', verdict: 'fatal', countsForBreaker: false };
+}
+
+function isContextLength(body: ProviderErrorBody | undefined): boolean {
+  if (!body) return false;
+  if (body.code === 'context_length_exceeded' || body.code === 'string_above_max_length') return true;
+  return body.message !== undefined && CONTEXT_PATTERN.test(body.message);
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** Classifies a transport error (no usable HTTP answer). */
+export function classifyError(error: unknown): Classification {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return { outcome: 'timeout', verdict: 'retry', message, countsForBreaker: true };
+  }
+  if (code !== undefined && CONNECTION_CODES.has(code)) {
+    return {
+      outcome: 'connection_error',
+      verdict: 'retry',
+      message: `${code}: ${message}`,
+      countsForBreaker: true,
+    };
+  }
+  if (error instanceof Error && error.name === 'StreamPayloadError') {
+    const providerCode = (error as { providerCode?: string }).providerCode;
+    return { outcome: 'server_error', verdict: 'retry', message, providerCode, countsForBreaker: true };
+  }
+  if (error instanceof SyntaxError) {
+    return { outcome: 'bad_response', verdict: 'retry', message, countsForBreaker: true };
+  }
+  return { outcome: 'connection_error', verdict: 'retry', message, countsForBreaker: true };
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** An attempt-level timeout of ours (per-attempt, time to first token, or a stall between chunks). */
+export function timeoutClassification(
+  outcome: 'timeout' | 'first_token_timeout' | 'stream_stalled',
+  afterMs: number,
+): Classification {
+  const what =
+    outcome === 'timeout'
+      ? 'no answer'
+      : outcome === 'first_token_timeout'
+        ? 'no first token'
+        : 'stream stalled';
+  return { outcome, verdict: 'retry', message: `${what} within ${afterMs}ms`, countsForBreaker: true };
+}
+
+/** A 2xx whose body could not be used. */
+export function badResponse(message: string, status: number): Classification {
+  return { outcome: 'bad_response', verdict: 'retry', status, message, countsForBreaker: true };
+}

@@ -1,0 +1,20 @@
+import type { RateLimitOptions } from './types';
+
+/** A sliding-window request counter. */
+export class RateLimiter {
+  private admitted: number[] = [];
+
+  constructor(private readonly options: RateLimitOptions) {}
+
+  /** Admits a request at `now`, or returns how many ms until a slot frees up. */
+  take(now: number): { admitted: true } | { admitted: false; retryAfterMs: number } {
+    const windowStart = now - this.options.windowMs;
+    while (this.admitted.length > 0 && this.admitted[0]! <= windowStart) this.admitted.shift();
+    if (this.admitted.length >= this.options.limit) {
+      const oldest = this.admitted[0] ?? now;
+      return { admitted: false, retryAfterMs: Math.max(0, oldest + this.options.windowMs - now) };
+    }
+    this.admitted.push(now);
+    return { admitted: true };
+  }
+}
