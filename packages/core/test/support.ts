@@ -1,6 +1,6 @@
 /** Shared helpers of the core's integration tests: mock providers and clients wired to them. */
 import { MockProvider, type MockProviderOptions } from '@ai-failover/testing';
-import { type AiFailoverConfig, AiClient, type ModelGroupConfig, type PolicyConfig } from '../src';
+import { AiClient, type AiFailoverConfig, type ModelGroupConfig, type PolicyConfig } from '../src';
 
 export interface Harness {
   mocks: MockProvider[];
@@ -24,7 +24,11 @@ export async function harness(
     providers: mocks.map((m, i) => ({ id: names[i]!, baseUrl: m.baseUrl, apiKey: `key-${names[i]}-0001` })),
     models: {
       chat: {
-        deployments: names.map((name) => ({ provider: name, model: `${name}-model`, price: { input: 1, output: 2 } })),
+        deployments: names.map((name) => ({
+          provider: name,
+          model: `${name}-model`,
+          price: { input: 1, output: 2 },
+        })),
         ...overrides.group,
       },
       ...overrides.extraModels,

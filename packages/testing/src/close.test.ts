@@ -1,5 +1,6 @@
 import {
   activeResources,
+  baselineResources,
   chatBody,
   errorName,
   postJson,

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { JSON_HEADERS } from './sse';
 import type { RecordedRequest } from './types';
 
 /**
@@ -89,6 +90,12 @@ export class Exchange {
     if (this.settled || !socket) return;
     this.closedByServer = true;
     socket.resetAndDestroy();
+  }
+
+  /** Answers a 500 with `body`, or closes the connection if the headers are already sent. */
+  fail(body: string): void {
+    if (this.res.headersSent) this.closeConnection();
+    else this.send(500, JSON_HEADERS, body);
   }
 
   /** Ends the exchange from the server side: cancels its delays and destroys its connection. */

@@ -1,4 +1,5 @@
 import { chatBody, errorName, postJson, rawRequest, readSse } from './__tests__/client';
+import { type ErrorJson, readJson } from './__tests__/shapes';
 import { fault } from './faults';
 import { MockProvider } from './mock-provider';
 
@@ -29,7 +30,7 @@ describe('faults', () => {
       const res = await postJson(url, chatBody());
       expect(res.status).toBe(status);
       expect(res.headers.get('content-type')).toBe('application/json');
-      const body = await res.json();
+      const body = await readJson<ErrorJson>(res);
       expect(body).toEqual({
         error: { message: expect.stringMatching(message), type, param: null, code: null },
       });
@@ -44,13 +45,13 @@ describe('faults', () => {
       );
       const first = await postJson(url, chatBody());
       expect(first.headers.get('x-extra')).toBe('yes');
-      expect((await first.json()).error.message).toBe('down for maintenance');
+      expect((await readJson<ErrorJson>(first)).error.message).toBe('down for maintenance');
       const second = await postJson(url, chatBody());
       expect(second.status).toBe(502);
       expect(await second.text()).toBe('<html>bad gateway</html>');
       const third = await postJson(url, chatBody());
       expect(third.status).toBe(418);
-      expect(await third.json()).toEqual({ custom: true });
+      expect(await readJson<unknown>(third)).toEqual({ custom: true });
     });
 
     it('rateLimited() sends 429 rate_limit_exceeded with Retry-After and retry-after-ms', async () => {
@@ -64,7 +65,7 @@ describe('faults', () => {
       for (let i = 0; i < 4; i++) {
         const res = await postJson(url, chatBody());
         expect(res.status).toBe(429);
-        expect((await res.json()).error).toMatchObject({
+        expect((await readJson<ErrorJson>(res)).error).toMatchObject({
           type: 'requests',
           code: 'rate_limit_exceeded',
           param: null,
@@ -83,7 +84,7 @@ describe('faults', () => {
       mock.script(fault.contextLength({ maxTokens: 4096 }));
       const res = await postJson(url, chatBody());
       expect(res.status).toBe(400);
-      const { error } = await res.json();
+      const { error } = await readJson<ErrorJson>(res);
       expect(error).toMatchObject({
         type: 'invalid_request_error',
         param: 'messages',
@@ -98,17 +99,19 @@ describe('faults', () => {
       mock.script(fault.badRequest('temperature is too high'), fault.badRequest());
       const res = await postJson(url, chatBody());
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({
+      expect(await readJson<ErrorJson>(res)).toEqual({
         error: { message: 'temperature is too high', type: 'invalid_request_error', param: null, code: null },
       });
-      expect((await (await postJson(url, chatBody())).json()).error.type).toBe('invalid_request_error');
+      expect((await readJson<ErrorJson>(await postJson(url, chatBody()))).error.type).toBe(
+        'invalid_request_error',
+      );
     });
 
     it('unauthorized() sends 401 invalid_api_key', async () => {
       mock.script(fault.unauthorized());
       const res = await postJson(url, chatBody());
       expect(res.status).toBe(401);
-      expect((await res.json()).error).toMatchObject({
+      expect((await readJson<ErrorJson>(res)).error).toMatchObject({
         type: 'invalid_request_error',
         code: 'invalid_api_key',
       });

@@ -6,6 +6,7 @@ import { FaultSelector } from './fault-selector';
 import type { Fault } from './fault-types';
 import { applyBody, readBody, recordRequest } from './incoming';
 import type { Latency } from './latency';
+import { openAiError } from './openai-errors';
 import type { ReplySettings } from './reply';
 import type {
   FaultHandler,
@@ -193,22 +194,28 @@ export class MockProvider {
     const headers = { 'x-request-id': `req_${this.name}_${record.id}`, 'x-mock-provider': this.name };
     const exchange = new Exchange(record, res, headers, (ended) => this.onSettled(ended));
     this.exchanges.add(exchange);
-    readBody(req)
-      .then(async (raw) => {
-        applyBody(record, raw);
-        const chosen = this.selector.select(record, Date.now());
-        record.fault = chosen.type;
-        this.remember(record);
-        if (!exchange.active) return;
-        await runFault(
-          { exchange, settings: this.settings, chunkDelayMs: this.chunkDelayMs, latencyMs: this.latencyMs },
-          chosen,
-        );
-      })
-      .catch(() => {
-        this.remember(record);
-        exchange.terminate();
-      });
+    readBody(req).then(
+      (raw) => this.answer(exchange, raw),
+      () => this.remember(record),
+    );
+  }
+
+  private async answer(exchange: Exchange, raw: string): Promise<void> {
+    const { record } = exchange;
+    try {
+      applyBody(record, raw);
+      const chosen = this.selector.select(record, Date.now());
+      record.fault = chosen.type;
+      this.remember(record);
+      await runFault(
+        { exchange, settings: this.settings, chunkDelayMs: this.chunkDelayMs, latencyMs: this.latencyMs },
+        chosen,
+      );
+    } catch (error) {
+      this.remember(record);
+      const message = `MockProvider ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`;
+      exchange.fail(JSON.stringify(openAiError(500, { message })));
+    }
   }
 
   private remember(record: RecordedRequest): void {

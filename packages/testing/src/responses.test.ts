@@ -1,4 +1,11 @@
 import { chatBody, postJson, readSse } from './__tests__/client';
+import {
+  type ChatCompletionJson,
+  type EmbeddingsJson,
+  type ErrorJson,
+  type ModelJson,
+  readJson,
+} from './__tests__/shapes';
 import { MockProvider } from './mock-provider';
 
 describe('MockProvider responses', () => {
@@ -28,7 +35,7 @@ describe('MockProvider responses', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('x-mock-provider')).toBe('primary');
-    const body = await res.json();
+    const body = await readJson<ChatCompletionJson>(res);
     expect(body).toEqual({
       id: expect.stringMatching(/^chatcmpl-/),
       object: 'chat.completion',
@@ -102,9 +109,9 @@ describe('MockProvider responses', () => {
   });
 
   it('answers embeddings for a string and for a list, deterministically', async () => {
-    const one = await (
-      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'hello world' })
-    ).json();
+    const one = await readJson<EmbeddingsJson>(
+      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'hello world' }),
+    );
     expect(one).toMatchObject({ object: 'list', model: 'emb', usage: { prompt_tokens: 3, total_tokens: 3 } });
     expect(one.data).toHaveLength(1);
     expect(one.data[0]).toMatchObject({ object: 'embedding', index: 0 });
@@ -112,29 +119,31 @@ describe('MockProvider responses', () => {
     const norm = Math.hypot(...one.data[0].embedding);
     expect(norm).toBeCloseTo(1, 5);
 
-    const many = await (
+    const many = await readJson<EmbeddingsJson>(
       await postJson(`${mock.baseUrl}/embeddings`, {
         model: 'emb',
         input: ['hello world', 'other'],
         dimensions: 4,
-      })
-    ).json();
-    expect(many.data.map((item: { index: number }) => item.index)).toEqual([0, 1]);
+      }),
+    );
+    expect(many.data.map((item) => item.index)).toEqual([0, 1]);
     expect(many.data[0].embedding).toHaveLength(4);
     expect(many.data[0].embedding).not.toEqual(many.data[1].embedding);
     expect(many.usage).toEqual({ prompt_tokens: 5, total_tokens: 5 });
 
-    const again = await (
-      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'hello world' })
-    ).json();
+    const again = await readJson<EmbeddingsJson>(
+      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'hello world' }),
+    );
     expect(again.data[0].embedding).toEqual(one.data[0].embedding);
   });
 
   it('encodes embeddings as little-endian float32 base64 when asked', async () => {
-    const float = await (await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'x' })).json();
-    const encoded = await (
-      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'x', encoding_format: 'base64' })
-    ).json();
+    const float = await readJson<EmbeddingsJson>(
+      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'x' }),
+    );
+    const encoded = await readJson<EmbeddingsJson<string>>(
+      await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'x', encoding_format: 'base64' }),
+    );
     const bytes = Buffer.from(encoded.data[0].embedding, 'base64');
     const decoded = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
     expect(decoded).toEqual(float.data[0].embedding);
@@ -142,23 +151,23 @@ describe('MockProvider responses', () => {
 
   it('lists the configured models', async () => {
     const res = await fetch(`${mock.baseUrl}/models`);
-    expect(await res.json()).toEqual({
+    expect(await readJson<unknown>(res)).toEqual({
       object: 'list',
       data: [
         { id: 'gpt-a', object: 'model', created: expect.any(Number), owned_by: 'primary' },
         { id: 'gpt-b', object: 'model', created: expect.any(Number), owned_by: 'primary' },
       ],
     });
-    expect((await (await fetch(`${mock.baseUrl}/models/gpt-a`)).json()).id).toBe('gpt-a');
+    expect((await readJson<ModelJson>(await fetch(`${mock.baseUrl}/models/gpt-a`))).id).toBe('gpt-a');
     const missing = await fetch(`${mock.baseUrl}/models/nope`);
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe('model_not_found');
+    expect((await readJson<ErrorJson>(missing)).error.code).toBe('model_not_found');
   });
 
   it('answers an unknown path with an OpenAI-shaped 404', async () => {
     const res = await postJson(`${mock.baseUrl}/completions/legacy`, {});
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({
+    expect(await readJson<ErrorJson>(res)).toEqual({
       error: {
         message: 'Invalid URL (POST /v1/completions/legacy)',
         type: 'invalid_request_error',
@@ -175,7 +184,7 @@ describe('MockProvider responses', () => {
       body: '{"model": ',
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await readJson<ErrorJson>(res);
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null, code: null });
     expect(body.error.message).toMatch(/could not parse the JSON body/);
     expect(mock.requests[0]).toMatchObject({ body: '{"model": ', status: 400 });
@@ -189,7 +198,7 @@ describe('MockProvider with apiKeys', () => {
       const url = `${mock.baseUrl}/chat/completions`;
       const wrong = await postJson(url, chatBody(), { headers: { authorization: 'Bearer sk-wrong-123456' } });
       expect(wrong.status).toBe(401);
-      const body = await wrong.json();
+      const body = await readJson<ErrorJson>(wrong);
       expect(body.error).toMatchObject({
         type: 'invalid_request_error',
         code: 'invalid_api_key',
@@ -199,7 +208,7 @@ describe('MockProvider with apiKeys', () => {
 
       const none = await fetch(url, { method: 'POST', body: JSON.stringify(chatBody()) });
       expect(none.status).toBe(401);
-      expect((await none.json()).error.message).toMatch(/didn't provide an API key/);
+      expect((await readJson<ErrorJson>(none)).error.message).toMatch(/didn't provide an API key/);
 
       const good = await postJson(url, chatBody(), { headers: { authorization: 'Bearer sk-good-0001' } });
       expect(good.status).toBe(200);

@@ -1,4 +1,5 @@
 import { chatBody, delay, postJson } from './__tests__/client';
+import { type ErrorJson, readJson } from './__tests__/shapes';
 import { fault } from './faults';
 import { MockProvider } from './mock-provider';
 
@@ -69,7 +70,7 @@ describe('choosing the fault of each request', () => {
     const retryMs = Number(limited.headers.get('retry-after-ms'));
     expect(retryMs).toBeGreaterThan(0);
     expect(retryMs).toBeLessThanOrEqual(200);
-    expect((await limited.json()).error.code).toBe('rate_limit_exceeded');
+    expect((await readJson<ErrorJson>(limited)).error.code).toBe('rate_limit_exceeded');
     expect(mock.requests.filter((r) => r.fault === 'rateLimited')).toHaveLength(2);
     await delay(retryMs + 10);
     expect(await status()).toBe(200);

@@ -1,4 +1,4 @@
-import type { Fault } from './fault-types';
+import type { Fault, FaultType } from './fault-types';
 import type { Latency } from './latency';
 
 /** One request received by a {@link MockProvider}, updated as its response progresses. */
@@ -25,7 +25,7 @@ export interface RecordedRequest {
   /** Status code sent, when headers were sent. */
   status?: number;
   /** `type` of the fault applied (`'none'` when the client left before the body was read). */
-  fault: string;
+  fault: FaultType | 'none';
   /** `true` when the client closed the connection before the server finished the response. */
   aborted: boolean;
 }

@@ -12,8 +12,15 @@ export function numberField(what: string, test: (value: number) => boolean) {
 
 /** An integer greater than 0, at most `max` when given. */
 export function positiveInt(max?: number) {
-  const what = max === undefined ? 'a positive integer' : `a positive integer no greater than ${max}`;
-  return numberField(what, (n) => Number.isSafeInteger(n) && n > 0 && (max === undefined || n <= max));
+  const isPositiveInt = (value: unknown): value is number =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+  return z.custom<number>((value) => isPositiveInt(value) && (max === undefined || value <= max), {
+    abort: true,
+    error: (issue) =>
+      isPositiveInt(issue.input)
+        ? `must be at most ${max}, got ${issue.input}`
+        : expected('a positive integer', issue.input),
+  });
 }
 
 /** An integer greater than or equal to 0. */

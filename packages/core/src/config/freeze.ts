@@ -2,6 +2,10 @@
 
 const MAP_MUTATORS = ['set', 'delete', 'clear'] as const;
 
+const readOnlyMapMutator = (): never => {
+  throw new TypeError('The resolved ai-failover config is read-only');
+};
+
 /**
  * Freezes `value` and everything reachable from it. Maps are frozen too: their `set`, `delete`
  * and `clear` throw a `TypeError`.
@@ -18,8 +22,4 @@ export function deepFreeze<T>(value: T, seen: WeakSet<object> = new WeakSet()): 
   }
   for (const key of Reflect.ownKeys(value)) deepFreeze(Reflect.get(value, key), seen);
   return Object.freeze(value);
-}
-
-function readOnlyMapMutator(): never {
-  throw new TypeError('The resolved ai-failover config is read-only');
 }

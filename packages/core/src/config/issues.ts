@@ -45,9 +45,9 @@ export function unknownOptionMessage(key: string, known: readonly string[]): str
   return known.length ? `unknown option; expected one of ${quoteList(known)}` : 'unknown option';
 }
 
-/** Whether a union alternative failed only because the value had another type. */
+/** Whether a union alternative failed because the value has another type than it accepts. */
 function isTypeMismatch(issues: readonly ZodIssue[]): boolean {
-  return issues.every(
+  return issues.some(
     (issue) =>
       issue.path.length === 0 &&
       (issue.code === 'invalid_type' ||

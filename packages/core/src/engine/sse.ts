@@ -55,8 +55,7 @@ export class SseReader {
 
   /** Stops reading and releases the socket. */
   destroy(): void {
-    this.#detach();
-    if (!this.#body.destroyed) this.#body.destroy();
+    this.#fail(new Error('stream reader destroyed'));
   }
 
   #shift(): ChatCompletionChunk {

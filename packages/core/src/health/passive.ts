@@ -120,6 +120,20 @@ export class PassiveHealth {
   }
 
   /**
+   * Records a success that says the deployment answers but nothing about its completion latency
+   * (an active probe that listed models): counts a success in the window and resets
+   * `consecutiveFailures`, leaving the EWMA and percentiles alone.
+   */
+  recordProbeSuccess(): void {
+    const at = this.#now();
+    this.#window.record(true, Number.NaN);
+    this.#consecutiveFailures = 0;
+    this.#lastCheckedAt = at;
+    this.#lastSuccessAt = at;
+    this.#update();
+  }
+
+  /**
    * Records a failed attempt. `client_error`, `context_length` and `aborted` record nothing;
    * `rate_limited` counts in the window without adding to `consecutiveFailures`; `success` is
    * taken as {@link recordSuccess} (when a latency is given). `message` must already be free of

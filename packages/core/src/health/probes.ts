@@ -1,0 +1,228 @@
+/**
+ * Active health probes: a light request to every provider (or deployment) on a timer, so a provider
+ * that goes down is noticed without user traffic, and one that comes back is let in again early.
+ * Probe results feed the same passive health and breakers as live traffic.
+ */
+import { AttemptFailure, failureFrom } from '../engine/failure';
+import { readJson, send } from '../engine/http';
+import type { DeploymentRuntime, ProviderRuntime, Runtime } from '../engine/runtime';
+import { AttemptScope } from '../engine/scope';
+import { badResponse, type Classification } from '../policies/classify';
+import { createRedactor, type Redactor } from '../redact';
+
+/** Settings of the active prober. */
+export interface ProbeOptions {
+  /** Time from the end of one probe of a target to the start of the next (before jitter). */
+  intervalMs: number;
+  /** Time a probe may take, body included. */
+  timeoutMs: number;
+  /** 0..1: each wait is drawn uniformly from `intervalMs × (1 ± jitter)`. */
+  jitter: number;
+  /**
+   * - `models`: `GET {basePath}/models` once per provider; the result applies to every deployment
+   *   of that provider and leaves their latency figures alone.
+   * - `completion`: a one-token chat completion per deployment; its latency is recorded as a
+   *   completion latency. Costs a few tokens per probe.
+   */
+  mode: 'models' | 'completion';
+}
+
+/** Largest `/models` body read before the rest is dropped. */
+const MAX_MODELS_BODY = 8 * 1024 * 1024;
+
+/** What one probe checks: a provider (models mode) or one deployment (completion mode). */
+interface Target {
+  readonly provider: ProviderRuntime;
+  /** Deployments the result applies to. */
+  readonly deployments: readonly DeploymentRuntime[];
+  /** The chat request (completion mode); undefined in models mode. */
+  readonly body: string | undefined;
+  timer: NodeJS.Timeout | undefined;
+  inFlight: Promise<void> | undefined;
+}
+
+/**
+ * Probes providers or deployments in the background. Each target has its own timer chain: the
+ * next probe is scheduled only once the previous one has settled, so probes never pile up on a
+ * provider that hangs. Timers are unref'd. A failure is recorded with
+ * `PassiveHealth.recordFailure` (so `unhealthyAfter` consecutive failures make a deployment
+ * unhealthy), a success with `recordSuccess` (completion mode) or `recordProbeSuccess` (models
+ * mode), and a success closes an open or half-open breaker at once.
+ *
+ * In models mode a 404 or 405 says only that the provider does not list models; it is recorded
+ * as nothing (use completion mode for such providers).
+ */
+export class ActiveProber {
+  readonly #options: ProbeOptions;
+  readonly #now: () => number;
+  readonly #targets: readonly Target[];
+  readonly #controller = new AbortController();
+  readonly #redact: Redactor;
+  #started = false;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param now Clock in epoch ms (default `Date.now`).
+   * @throws RangeError when an option is out of range.
+   */
+  constructor(runtime: Runtime, options: ProbeOptions, now: () => number = Date.now) {
+    if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${options.intervalMs}`);
+    if (!(options.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
+    if (!(options.jitter >= 0 && options.jitter <= 1)) {
+      throw new RangeError(`jitter must be within 0..1, got ${options.jitter}`);
+    }
+    if (options.mode !== 'models' && options.mode !== 'completion') {
+      throw new RangeError(`mode must be 'models' or 'completion', got ${String(options.mode)}`);
+    }
+    this.#options = { ...options };
+    this.#now = now;
+    this.#redact = createRedactor([...runtime.providers.values()].flatMap((p) => p.config.keys));
+    this.#targets = options.mode === 'models' ? byProvider(runtime) : byDeployment(runtime);
+  }
+
+  /** Starts probing; the first probe of each target comes within `intervalMs × jitter`. Idempotent. */
+  start(): void {
+    if (this.#started || this.#closing) return;
+    this.#started = true;
+    const spread = this.#options.intervalMs * this.#options.jitter;
+    for (const target of this.#targets) this.#schedule(target, Math.random() * spread);
+  }
+
+  /**
+   * One round: probes every target not already being probed, and resolves once those probes have
+   * settled and been recorded. Never rejects.
+   */
+  async probeOnce(): Promise<void> {
+    await Promise.all(this.#targets.map((target) => this.#probe(target)));
+  }
+
+  /**
+   * Clears every timer, aborts the probes in flight and resolves once they have settled (an
+   * aborted probe records nothing). Idempotent. Connection pools belong to the runtime.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      for (const target of this.#targets) {
+        if (target.timer) clearTimeout(target.timer);
+        target.timer = undefined;
+      }
+      this.#controller.abort(new Error('prober closed'));
+      this.#closing = Promise.all(this.#targets.map((t) => t.inFlight)).then(() => undefined);
+    }
+    return this.#closing;
+  }
+
+  #schedule(target: Target, delayMs: number): void {
+    const timer = setTimeout(() => {
+      target.timer = undefined;
+      this.#probe(target).then(() => {
+        if (!this.#closing) this.#schedule(target, this.#nextDelay());
+      });
+    }, delayMs);
+    timer.unref();
+    target.timer = timer;
+  }
+
+  #nextDelay(): number {
+    const { intervalMs, jitter } = this.#options;
+    return Math.max(0, intervalMs * (1 + jitter * (2 * Math.random() - 1)));
+  }
+
+  /** Probes `target` unless a probe of it is in flight or the prober is closed. */
+  #probe(target: Target): Promise<void> {
+    if (target.inFlight || this.#closing) return Promise.resolve();
+    const run = this.#run(target).finally(() => {
+      target.inFlight = undefined;
+    });
+    target.inFlight = run;
+    return run;
+  }
+
+  async #run(target: Target): Promise<void> {
+    const { provider } = target;
+    const started = this.#now();
+    const keyIndex = provider.keys.pick(started);
+    // Every key is cooling down: a probe would only be refused, and says nothing new.
+    if (keyIndex < 0) return;
+    const attempt = new AttemptScope(this.#controller.signal);
+    attempt.arm(this.#options.timeoutMs, 'timeout');
+    let failure: Classification | undefined;
+    try {
+      if (target.body === undefined) {
+        const response = await send(provider, keyIndex, 'GET', provider.paths.models, undefined, attempt);
+        try {
+          await response.body.dump({ limit: MAX_MODELS_BODY, signal: attempt.signal });
+        } catch (error) {
+          throw failureFrom(error, attempt);
+        }
+      } else {
+        const response = await send(provider, keyIndex, 'POST', provider.paths.chat, target.body, attempt);
+        const body = await readJson(response, attempt);
+        if (!hasChoices(body)) {
+          throw new AttemptFailure(badResponse('response has no `choices` array', response.statusCode));
+        }
+      }
+    } catch (error) {
+      failure = failureFrom(error, attempt).classification;
+    } finally {
+      attempt.dispose();
+    }
+    if (this.#closing) return;
+    const latencyMs = this.#now() - started;
+    if (failure) this.#recordFailure(target, failure, latencyMs);
+    else this.#recordSuccess(target, latencyMs);
+  }
+
+  #recordSuccess(target: Target, latencyMs: number): void {
+    const completion = target.body !== undefined;
+    for (const deployment of target.deployments) {
+      if (completion) deployment.health.recordSuccess(latencyMs);
+      else deployment.health.recordProbeSuccess();
+      if (deployment.breaker.state !== 'closed') deployment.breaker.close();
+    }
+  }
+
+  #recordFailure(target: Target, failure: Classification, latencyMs: number): void {
+    if (target.body === undefined && (failure.status === 404 || failure.status === 405)) return;
+    const message = this.#redact(describe(failure));
+    for (const deployment of target.deployments) {
+      deployment.health.recordFailure(failure.outcome, latencyMs, message);
+    }
+  }
+}
+
+function byProvider(runtime: Runtime): Target[] {
+  const targets: Target[] = [];
+  for (const provider of runtime.providers.values()) {
+    const deployments = [...runtime.deployments.values()].filter((d) => d.provider === provider);
+    if (deployments.length === 0) continue;
+    targets.push({ provider, deployments, body: undefined, timer: undefined, inFlight: undefined });
+  }
+  return targets;
+}
+
+function byDeployment(runtime: Runtime): Target[] {
+  return [...runtime.deployments.values()].map((deployment) => ({
+    provider: deployment.provider,
+    deployments: [deployment],
+    body: JSON.stringify({
+      model: deployment.config.model,
+      messages: [{ role: 'user', content: 'ping' }],
+      max_tokens: 1,
+    }),
+    timer: undefined,
+    inFlight: undefined,
+  }));
+}
+
+function hasChoices(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);
+}
+
+/** `probe: HTTP 503: <provider message>`, or `probe: <what went wrong>` without a status. */
+function describe(failure: Classification): string {
+  if (failure.status === undefined || failure.message.startsWith(`HTTP ${failure.status}`)) {
+    return `probe: ${failure.message}`;
+  }
+  return `probe: HTTP ${failure.status}: ${failure.message}`;
+}

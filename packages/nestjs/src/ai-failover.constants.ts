@@ -1,0 +1,19 @@
+/** Injection tokens and metadata keys of `@ai-failover/nestjs`. */
+
+/** Injection token of the `AiClient` the module provides. */
+export const AI_FAILOVER_CLIENT: unique symbol = Symbol('AI_FAILOVER_CLIENT');
+
+/**
+ * Injection token of what `forRoot` was given, or what the `forRootAsync` factory returned: an
+ * `AiFailoverConfig`, or `{ client }` for a client the app built itself.
+ */
+export const AI_FAILOVER_OPTIONS: unique symbol = Symbol('AI_FAILOVER_OPTIONS');
+
+/** The client and whether the module created it (and so must close it). */
+export const AI_FAILOVER_CLIENT_HANDLE: unique symbol = Symbol('AI_FAILOVER_CLIENT_HANDLE');
+
+/** Metadata key written by `@UseModel()`. */
+export const USE_MODEL_METADATA: unique symbol = Symbol('ai-failover:use-model');
+
+/** Default path of the health controller. */
+export const DEFAULT_HEALTH_PATH = 'health';
