@@ -13,3 +13,4 @@ export type {
   ReadinessReport,
 } from './health/report';
 export type * from './types';
+export * from './http';

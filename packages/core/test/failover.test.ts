@@ -27,7 +27,9 @@ describe('failover across deployments', () => {
     });
     const opened: string[] = [];
     const closed: string[] = [];
+    let probes = 0;
     h.client.on('breakerOpen', (e) => opened.push(e.deployment));
+    h.client.on('breakerHalfOpen', () => probes++);
     h.client.on('breakerClose', (e) => closed.push(e.deployment));
     h.mocks[0]!.setDefault(fault.status(503));
 
@@ -35,9 +37,12 @@ describe('failover across deployments', () => {
       const { report } = await h.client.chat(hello);
       expect(report.deployment).toBe('secondary/secondary-model');
     }
-    expect(opened).toEqual(['primary/primary-model']);
+    // Opened once by the first five failures; on a slow machine the 300 ms window may also pass
+    // during the loop, and then exactly one probe call goes through (and fails, reopening it).
+    expect(opened.length).toBe(1 + probes);
+    expect(new Set(opened)).toEqual(new Set(['primary/primary-model']));
     // Once open, the primary sees no more traffic: only the calls before the breaker opened reached it.
-    expect(served(h, 0)).toBe(5);
+    expect(served(h, 0)).toBe(5 + probes);
     expect(served(h, 1)).toBe(100);
     expect(h.client.health().deployments.find((d) => d.id === 'primary/primary-model')?.breaker).toBe('open');
 

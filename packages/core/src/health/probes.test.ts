@@ -25,7 +25,11 @@ async function setup(
 ): Promise<Setup> {
   const mocks = await Promise.all(names.map((name) => MockProvider.start({ name, apiKeys })));
   const config = resolveConfig({
-    providers: mocks.map((m, i) => ({ id: names[i]!, baseUrl: m.baseUrl, apiKey: `sk-${names[i]}-key-0001` })),
+    providers: mocks.map((m, i) => ({
+      id: names[i]!,
+      baseUrl: m.baseUrl,
+      apiKey: `sk-${names[i]}-key-0001`,
+    })),
     models: { chat: { deployments: names.map((name) => ({ provider: name, model: `${name}-model` })) } },
     health,
   });
@@ -269,20 +273,23 @@ describe('ActiveProber', () => {
     }
   });
 
-  it.each(['models', 'completion'] as const)('closes an open breaker on a successful probe (%s)', async (mode) => {
-    const s = await setup(['a'], { mode });
-    try {
-      const a = s.deployment('a');
-      a.breaker.open();
-      expect(a.breaker.state).toBe('open');
-      expect(readiness(s.runtime, false).httpStatus).toBe(503);
-      await s.prober.probeOnce();
-      expect(a.breaker.state).toBe('closed');
-      expect(readiness(s.runtime, false).httpStatus).toBe(200);
-    } finally {
-      await s.close();
-    }
-  });
+  it.each(['models', 'completion'] as const)(
+    'closes an open breaker on a successful probe (%s)',
+    async (mode) => {
+      const s = await setup(['a'], { mode });
+      try {
+        const a = s.deployment('a');
+        a.breaker.open();
+        expect(a.breaker.state).toBe('open');
+        expect(readiness(s.runtime, false).httpStatus).toBe(503);
+        await s.prober.probeOnce();
+        expect(a.breaker.state).toBe('closed');
+        expect(readiness(s.runtime, false).httpStatus).toBe(200);
+      } finally {
+        await s.close();
+      }
+    },
+  );
 
   it('readiness turns 503 when probes take a group’s last deployment, and 200 after recovery', async () => {
     const s = await setup(['a', 'b'], {}, { unhealthyAfter: 1 });

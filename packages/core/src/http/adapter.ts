@@ -1,0 +1,108 @@
+/**
+ * What every framework adapter needs beyond the handler: building it from `(configOrClient,
+ * options)`, the lazy `req.ai`/`ctx.ai` property, the misuse check for `app.use(aiFailover)`, and
+ * the JSON answer of the error-mapping middlewares.
+ */
+import type { AiClient } from '../client';
+import { type AiFailoverError, ConfigError } from '../errors';
+import type { AiFailoverConfig } from '../types';
+import { createScrubber } from './context';
+import { type AiHttpHandler, createAiHttpHandler } from './handler';
+import { type AiHttpRouteOptions, DEFAULT_TRACE_HEADER } from './options';
+import { type ErrorResponse, errorResponse, type Scrubber } from './problem';
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The handler of an adapter's `aiFailover(configOrClient, options)`. Option errors are named
+ * after the adapter (`koa.openai.authorize: ...`); a `client` option is refused, since the client
+ * or config is the first argument.
+ */
+export function createAdapterHandler<S>(
+  name: string,
+  configOrClient: AiFailoverConfig | AiClient,
+  options: AiHttpRouteOptions<S> | undefined,
+): AiHttpHandler<S> {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new ConfigError([{ path: name, message: 'options must be an object' }]);
+  }
+  if (options && Object.hasOwn(options, 'client')) {
+    throw new ConfigError([
+      {
+        path: `${name}.client`,
+        message: 'not an option: pass the client or the config as the first argument of aiFailover()',
+      },
+    ]);
+  }
+  return createAiHttpHandler<S>({ ...options, client: configOrClient }, { name });
+}
+
+/**
+ * Defines `target[property]` as a getter that builds its value on first read and then keeps it,
+ * so a request that never uses it pays for nothing. Assigning a value replaces it.
+ */
+export function defineLazy<T>(target: object, property: PropertyKey, create: () => T): void {
+  const settle = (value: unknown) => {
+    Object.defineProperty(target, property, { value, writable: true, configurable: true, enumerable: false });
+  };
+  Object.defineProperty(target, property, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const value = create();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
+/** True for something shaped like Node's `IncomingMessage` (the sign of `app.use(aiFailover)`). */
+export function looksLikeRequest(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.method === 'string' &&
+    typeof candidate.headers === 'object' &&
+    candidate.headers !== null &&
+    'socket' in candidate
+  );
+}
+
+/** The message of the `TypeError` for `app.use(aiFailover)` without the call. */
+export function misuseMessage(adapter: string, usage: string): string {
+  return (
+    `aiFailover from ${adapter} is a middleware factory: call it with your config (or an AiClient) ` +
+    `and use the middleware it returns, e.g. ${usage}; it was called with a request instead`
+  );
+}
+
+/** Options of the error-mapping middlewares (`aiFailoverErrorHandler()`, `aiFailoverErrors()`). */
+export interface ErrorMappingOptions {
+  /** Header that carries the decision trace of a failed call (default `x-ai-failover-trace`); `false` for none. */
+  traceHeader?: string | false;
+}
+
+/** Answers typed errors as JSON; built once by an error-mapping middleware. */
+export type ErrorMapper = (error: AiFailoverError) => ErrorResponse;
+
+/** Validates the options of an error-mapping middleware and returns its mapper. */
+export function createErrorMapper(name: string, options: ErrorMappingOptions | undefined): ErrorMapper {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new ConfigError([{ path: name, message: 'options must be an object' }]);
+  }
+  const traceHeader = options?.traceHeader ?? DEFAULT_TRACE_HEADER;
+  for (const key of Object.keys(options ?? {})) {
+    if (key !== 'traceHeader') {
+      throw new ConfigError([{ path: `${name}.${key}`, message: 'unknown option; known options: traceHeader' }]);
+    }
+  }
+  if (traceHeader !== false && (typeof traceHeader !== 'string' || !TOKEN.test(traceHeader))) {
+    throw new ConfigError([
+      { path: `${name}.traceHeader`, message: `must be a header name or false, got ${String(traceHeader)}` },
+    ]);
+  }
+  const scrub: Scrubber = createScrubber();
+  const header = traceHeader === false ? false : traceHeader.toLowerCase();
+  return (error) => errorResponse(error, scrub, header);
+}

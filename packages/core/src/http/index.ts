@@ -1,0 +1,58 @@
+/**
+ * The HTTP layer of ai-failover, on Node's `IncomingMessage`/`ServerResponse` only: health,
+ * metrics and OpenAI-compatible routes, the request-bound caller, the disconnect signal, and the
+ * mapping of typed errors to HTTP answers. The Express, Koa and NestJS adapters are thin faces on it.
+ */
+export {
+  createAdapterHandler,
+  createErrorMapper,
+  defineLazy,
+  type ErrorMapper,
+  type ErrorMappingOptions,
+  looksLikeRequest,
+  misuseMessage,
+} from './adapter';
+export { parseByteSize, readJsonBody } from './body';
+export { createScrubber } from './context';
+export {
+  type AiHttpHandler,
+  type AiHttpOptions,
+  type AiRoute,
+  createAiHttpHandler,
+  type HandlerIdentity,
+  isAiClient,
+  type ServeContext,
+} from './handler';
+export { type HealthRouteKind, type MetricsSource, metricsOf } from './health';
+export type { OpenAiModel, OpenAiRouteKind } from './openai';
+export {
+  type AffinityKeyOption,
+  type AiHttpRouteOptions,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_TRACE_HEADER,
+  type HealthRouteOptions,
+  headerValue,
+  type MetricsRouteOptions,
+  type OpenAiRouteOptions,
+  type ResolvedHealthRoutes,
+  type ResolvedHttpOptions,
+  type ResolvedOpenAiRoutes,
+  type ResolveContext,
+  resolveHttpOptions,
+} from './options';
+export {
+  type ErrorResponse,
+  errorResponse,
+  HttpProblem,
+  type OpenAiErrorBody,
+  openAiErrorBody,
+  type Problem,
+  problemFor,
+  publicProblem,
+  type Scrubber,
+  typeForStatus,
+  withHttpStatus,
+} from './problem';
+export { drained, isGone, SSE_HEADERS, sendJson, sendText, writeEvent } from './respond';
+export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';
+export { formatTrace, headerSafe } from './trace';

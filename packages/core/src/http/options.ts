@@ -1,0 +1,279 @@
+/**
+ * Options of the HTTP layer (health, metrics and OpenAI-compatible routes, `req.ai`), validated
+ * once when a middleware is created and resolved into a new frozen object. The caller's object is
+ * never changed.
+ */
+import type { IncomingMessage } from 'node:http';
+import { closestMatch } from '../config/suggest';
+import { ConfigError, type ConfigIssue } from '../errors';
+import { parseByteSize } from './body';
+
+/** Default largest request body the OpenAI-compatible routes read: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Default name of the response header that carries the decision trace. */
+export const DEFAULT_TRACE_HEADER = 'x-ai-failover-trace';
+
+/** Health routes: `{path}`, `{path}/live`, `{path}/ready`. */
+export interface HealthRouteOptions {
+  /** Base path (default `/health`). */
+  path?: string;
+}
+
+/** The Prometheus route, served when the client has metrics on. */
+export interface MetricsRouteOptions {
+  /** Path (default `/metrics`). */
+  path?: string;
+}
+
+/**
+ * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/embeddings`,
+ * `GET {path}/models`. `S` is what `authorize` receives (the framework's request or context).
+ */
+export interface OpenAiRouteOptions<S = IncomingMessage> {
+  /** Path prefix (default `/v1`). */
+  path?: string;
+  /**
+   * Decides whether a request may use the routes; only `true` lets it through (`false` → 401).
+   * A function that throws answers 500 without showing its message. Required.
+   */
+  authorize: (subject: S) => boolean | Promise<boolean>;
+  /** Largest request body: bytes, or a size like `'512kb'`, `'1mb'` (default 1 MiB). */
+  bodyLimit?: number | string;
+  /** Model groups the routes expose (default: every configured group). */
+  models?: readonly string[];
+}
+
+/** How a request picks its affinity key (consistent hashing): a header name, or a function. */
+export type AffinityKeyOption<S = IncomingMessage> = string | ((subject: S) => string | undefined);
+
+/** Options of the HTTP layer, shared by every framework adapter. */
+export interface AiHttpRouteOptions<S = IncomingMessage> {
+  /** Health routes, on by default; `false` turns them off. */
+  health?: HealthRouteOptions | boolean;
+  /** Metrics route, on by default when the client has metrics; `false` turns it off. */
+  metrics?: MetricsRouteOptions | boolean;
+  /** OpenAI-compatible routes, off unless given (they need `authorize`). */
+  openai?: OpenAiRouteOptions<S> | false;
+  /** Affinity key of each request: a header name, or a function of the request. */
+  affinityKey?: AffinityKeyOption<S>;
+  /** Response header carrying the decision trace (default `x-ai-failover-trace`). */
+  traceHeader?: string;
+}
+
+/** Health routes after resolution. */
+export interface ResolvedHealthRoutes {
+  readonly path: string;
+  readonly live: string;
+  readonly ready: string;
+}
+
+/** OpenAI-compatible routes after resolution. */
+export interface ResolvedOpenAiRoutes<S> {
+  readonly path: string;
+  readonly chat: string;
+  readonly embeddings: string;
+  readonly models: string;
+  readonly authorize: (subject: S) => boolean | Promise<boolean>;
+  readonly bodyLimit: number;
+  /** Exposed model groups; `undefined` exposes every group. */
+  readonly exposed: ReadonlySet<string> | undefined;
+}
+
+/** Options after validation: defaults applied, paths normalised, frozen. */
+export interface ResolvedHttpOptions<S = IncomingMessage> {
+  readonly health: ResolvedHealthRoutes | false;
+  readonly metrics: { readonly path: string } | false;
+  readonly openai: ResolvedOpenAiRoutes<S> | false;
+  /** Reads the affinity key of a request, or `undefined` when none is configured. */
+  readonly affinityKey: ((subject: S, req: IncomingMessage) => string | undefined) | undefined;
+  readonly traceHeader: string;
+}
+
+/** Where the options come from, for error messages (`express`, `koa`...). */
+export interface ResolveContext {
+  /** Prefix of every option path in error messages, e.g. `express`. */
+  readonly name: string;
+  /** Model groups of the client, to check `openai.models`. */
+  readonly models: readonly string[];
+}
+
+const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader'];
+const PATH_KEYS = ['path'];
+const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'models'];
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+
+/**
+ * Validates the options and resolves them; throws one `ConfigError` listing every problem, each
+ * named by its path (`express.openai.authorize: must be a function, got undefined`).
+ */
+export function resolveHttpOptions<S = IncomingMessage>(
+  options: AiHttpRouteOptions<S> | undefined,
+  context: ResolveContext,
+): ResolvedHttpOptions<S> {
+  const issues: ConfigIssue[] = [];
+  const at = (path: string) => `${context.name}.${path}`;
+  const problem = (path: string, message: string) => issues.push({ path: at(path), message });
+
+  if (options !== undefined && !isRecord(options)) {
+    throw new ConfigError([{ path: context.name, message: `options must be an object, got ${kind(options)}` }]);
+  }
+  const source: Record<string, unknown> = options ?? {};
+  unknownKeys(source, TOP_KEYS, '', problem);
+
+  const health = routeBase(source.health, 'health', '/health', problem);
+  const metrics = routeBase(source.metrics, 'metrics', '/metrics', problem);
+  const openai = resolveOpenAi(source.openai, context.models, problem);
+
+  let affinityKey: ResolvedHttpOptions<S>['affinityKey'];
+  const affinity = source.affinityKey;
+  if (typeof affinity === 'function') {
+    const read = affinity as (subject: S) => unknown;
+    affinityKey = (subject) => {
+      const value = read(subject);
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    };
+  } else if (typeof affinity === 'string') {
+    if (!TOKEN.test(affinity)) problem('affinityKey', `must be a header name or a function, got "${affinity}"`);
+    const header = affinity.toLowerCase();
+    affinityKey = (_subject, req) => headerValue(req, header);
+  } else if (affinity !== undefined) {
+    problem('affinityKey', `must be a header name or a function, got ${kind(affinity)}`);
+  }
+
+  let traceHeader = DEFAULT_TRACE_HEADER;
+  if (source.traceHeader !== undefined) {
+    if (typeof source.traceHeader !== 'string' || !TOKEN.test(source.traceHeader)) {
+      problem('traceHeader', `must be a header name, got ${describe(source.traceHeader)}`);
+    } else traceHeader = source.traceHeader.toLowerCase();
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze({
+    health:
+      health === false
+        ? false
+        : Object.freeze({ path: health, live: join(health, '/live'), ready: join(health, '/ready') }),
+    metrics: metrics === false ? false : Object.freeze({ path: metrics }),
+    openai: openai === false ? false : Object.freeze(openai as ResolvedOpenAiRoutes<S>),
+    affinityKey,
+    traceHeader,
+  });
+}
+
+type Problem = (path: string, message: string) => void;
+
+function routeBase(value: unknown, name: string, fallback: string, problem: Problem): string | false {
+  if (value === false) return false;
+  if (value === undefined || value === true) return fallback;
+  if (!isRecord(value)) {
+    problem(name, `must be an object ({ path }) or false, got ${kind(value)}`);
+    return false;
+  }
+  unknownKeys(value, PATH_KEYS, `${name}.`, problem);
+  return value.path === undefined ? fallback : (routePath(value.path, `${name}.path`, problem) ?? false);
+}
+
+function resolveOpenAi<S>(
+  value: unknown,
+  groups: readonly string[],
+  problem: Problem,
+): ResolvedOpenAiRoutes<S> | false {
+  if (value === undefined || value === false) return false;
+  if (!isRecord(value)) {
+    problem('openai', `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${kind(value)}`);
+    return false;
+  }
+  unknownKeys(value, OPENAI_KEYS, 'openai.', problem);
+  const path = value.path === undefined ? '/v1' : (routePath(value.path, 'openai.path', problem) ?? '/v1');
+  const authorize = value.authorize;
+  if (typeof authorize !== 'function') {
+    problem(
+      'openai.authorize',
+      `must be a function (req) => boolean | Promise<boolean>, got ${kind(authorize)}; it is required so the routes are never open to anyone by accident`,
+    );
+  }
+  let bodyLimit = DEFAULT_BODY_LIMIT;
+  if (value.bodyLimit !== undefined) {
+    const parsed = parseByteSize(value.bodyLimit);
+    if (parsed === undefined) {
+      problem(
+        'openai.bodyLimit',
+        `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describe(value.bodyLimit)}`,
+      );
+    } else bodyLimit = parsed;
+  }
+  let exposed: Set<string> | undefined;
+  if (value.models !== undefined) {
+    if (!Array.isArray(value.models)) {
+      problem('openai.models', `must be an array of model group names, got ${kind(value.models)}`);
+    } else {
+      exposed = new Set();
+      value.models.forEach((model: unknown, i: number) => {
+        if (typeof model !== 'string' || !groups.includes(model)) {
+          const hint =
+            typeof model === 'string' && closestMatch(model, groups)
+              ? `; did you mean "${closestMatch(model, groups)}"?`
+              : '';
+          problem(
+            `openai.models[${i}]`,
+            `${describe(model)} is not a configured model group (${groups.join(', ') || 'none'})${hint}`,
+          );
+        } else exposed?.add(model);
+      });
+    }
+  }
+  const base = path === '/' ? '' : path;
+  return {
+    path,
+    chat: `${base}/chat/completions`,
+    embeddings: `${base}/embeddings`,
+    models: `${base}/models`,
+    authorize: authorize as (subject: S) => boolean | Promise<boolean>,
+    bodyLimit,
+    exposed,
+  };
+}
+
+function routePath(value: unknown, name: string, problem: Problem): string | undefined {
+  if (typeof value !== 'string' || !PATH.test(value)) {
+    problem(name, `must be a path starting with "/" (no query, no spaces), got ${describe(value)}`);
+    return undefined;
+  }
+  return value.length > 1 && value.endsWith('/') ? value.replace(/\/+$/, '') || '/' : value;
+}
+
+function unknownKeys(value: Record<string, unknown>, known: string[], prefix: string, problem: Problem): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = closestMatch(key, known);
+    const hint = near ? `did you mean "${near}"?` : `known options: ${known.join(', ')}`;
+    problem(`${prefix}${key}`, `unknown option; ${hint}`);
+  }
+}
+
+/** The first value of a request header, `undefined` when absent or empty. */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const raw = req.headers[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function join(base: string, suffix: string): string {
+  return base === '/' ? suffix : `${base}${suffix}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'undefined' ? 'undefined' : type === 'object' ? 'an object' : `a ${type}`;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' ? String(value) : kind(value);
+}
