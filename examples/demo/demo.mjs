@@ -1,7 +1,7 @@
 // The offline demo: two mock providers on 127.0.0.1, the primary goes down and comes back on a
 // schedule, and steady traffic flows through ai-failover. Prints a live line and a summary.
 import { AiClient } from '@ai-failover/core';
-import { MockProvider, fault } from '@ai-failover/testing';
+import { fault, MockProvider } from '@ai-failover/testing';
 
 const DURATION_MS = Number(process.env.DEMO_DURATION_MS ?? 6000);
 const CONCURRENCY = 4;
@@ -45,17 +45,28 @@ client.on('breakerClose', (e) => say(`breaker CLOSED    ${e.deployment} (back in
 client.on('healthChange', (e) => say(`health            ${e.deployment}: ${e.previous} -> ${e.status}`));
 
 function progress() {
-  const line = `${at()}  requests ${stats.requests}  ok ${stats.ok}  failed ${stats.failed}  failovers ${stats.failovers}  ${Object.entries(stats.byDeployment).map(([d, n]) => `${d}=${n}`).join(' ')}`;
+  const line = `${at()}  requests ${stats.requests}  ok ${stats.ok}  failed ${stats.failed}  failovers ${stats.failovers}  ${Object.entries(
+    stats.byDeployment,
+  )
+    .map(([d, n]) => `${d}=${n}`)
+    .join(' ')}`;
   if (tty) process.stdout.write(`\r\x1b[2K${line}`);
 }
 const ticker = setInterval(() => (tty ? progress() : undefined), 100);
-const plain = tty ? undefined : setInterval(() => console.log(`${at()}  requests ${stats.requests}  ok ${stats.ok}  failovers ${stats.failovers}`), 1000);
+const plain = tty
+  ? undefined
+  : setInterval(
+      () => console.log(`${at()}  requests ${stats.requests}  ok ${stats.ok}  failovers ${stats.failovers}`),
+      1000,
+    );
 
 async function worker() {
   while (Date.now() - started < DURATION_MS) {
     stats.requests++;
     try {
-      const { report } = await client.chat({ messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+      const { report } = await client.chat({
+        messages: [{ role: 'user', content: 'Say hello in five words.' }],
+      });
       stats.ok++;
       stats.failovers += report.failovers;
       stats.cost += report.costUsd ?? 0;
@@ -84,8 +95,14 @@ console.log(`  failed     ${stats.failed}`);
 console.log(`  failovers  ${stats.failovers}`);
 console.log(`  latency    p50 ${pct(50)} ms, p99 ${pct(99)} ms`);
 console.log(`  cost       $${stats.cost.toFixed(6)}`);
-console.log(`  served by  ${Object.entries(stats.byDeployment).map(([d, n]) => `${d}: ${n}`).join(', ')}`);
-console.log(`  health     ${health.status}; ${health.deployments.map((d) => `${d.id} ${d.status}/${d.breaker}`).join(', ')}`);
+console.log(
+  `  served by  ${Object.entries(stats.byDeployment)
+    .map(([d, n]) => `${d}: ${n}`)
+    .join(', ')}`,
+);
+console.log(
+  `  health     ${health.status}; ${health.deployments.map((d) => `${d.id} ${d.status}/${d.breaker}`).join(', ')}`,
+);
 
 await client.close();
 await Promise.all([primary.close(), secondary.close()]);

@@ -12,5 +12,5 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
-export type * from './types';
 export * from './http';
+export type * from './types';

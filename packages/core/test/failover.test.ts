@@ -1,6 +1,7 @@
 import { fault } from '@ai-failover/testing';
 import {
   AbortError,
+  AiClient,
   AllAttemptsFailedError,
   DeadlineExceededError,
   InvalidRequestError,
@@ -110,7 +111,6 @@ describe('failover across deployments', () => {
   test('a key that gets a 429 cools down while the provider’s other key keeps serving', async () => {
     h = await harness(['solo']);
     await h.client.close();
-    const { AiClient } = await import('../src');
     const mock = h.mocks[0]!;
     h.client = new AiClient({
       providers: [{ id: 'solo', baseUrl: mock.baseUrl, apiKey: ['key-one-000001', 'key-two-000002'] }],

@@ -1,1 +1,2 @@
-export {};
+export { aiFailoverErrorHandler, type ErrorHandlerOptions } from './errors';
+export { type AiFailoverMiddleware, aiFailover, type ExpressOptions } from './middleware';

@@ -1,1 +1,2 @@
-export {};
+export { aiFailoverErrors, type ErrorsOptions } from './errors';
+export { type AiFailoverKoaMiddleware, aiFailover, type KoaOptions } from './middleware';

@@ -1,19 +1,10 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestSignal } from '@ai-failover/core';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Observable } from 'rxjs';
 import { USE_MODEL_METADATA } from './ai-failover.constants';
 import { type AiFailoverContext, type ModelSelection, runInAiFailoverContext } from './ai-failover.context';
-
-/** The part of a Node.js `ServerResponse` the interceptor listens on. */
-interface ClosableResponse {
-  readonly writableFinished: boolean;
-  once(event: 'close', listener: () => void): unknown;
-}
 
 /**
  * Runs every handler inside an ai-failover context: the `@UseModel()` selection of the handler
@@ -46,31 +37,32 @@ export class AiFailoverContextInterceptor implements NestInterceptor {
   }
 }
 
-/** A signal that aborts when the response's connection closes before the response finished. */
+/**
+ * The core's disconnect signal of the request (the same one the Express and Koa adapters use):
+ * it aborts when the response's connection closes before the response finished, and stops
+ * listening once the response closes.
+ */
 function disconnectSignal(context: ExecutionContext): AbortSignal | undefined {
-  const response = rawResponse(context.switchToHttp().getResponse<unknown>());
-  if (!response) return undefined;
-  const controller = new AbortController();
-  // 'close' fires once per response, finished or not, so the listener never outlives the request.
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort(new Error('the HTTP client disconnected'));
-  });
-  return controller.signal;
+  const http = context.switchToHttp();
+  const req = nodeMessage<IncomingMessage>(http.getRequest<unknown>(), 'socket');
+  const res = nodeMessage<ServerResponse>(http.getResponse<unknown>(), 'writableFinished');
+  return req && res ? requestSignal(req, res).signal : undefined;
 }
 
-/** The Node.js response behind an Express response (itself) or a Fastify reply (`raw`). */
-function rawResponse(response: unknown): ClosableResponse | undefined {
+/** The Node.js message behind an Express request or response (itself) or a Fastify one (`raw`). */
+function nodeMessage<T extends IncomingMessage | ServerResponse>(
+  value: unknown,
+  marker: string,
+): T | undefined {
   const candidate =
-    response && typeof response === 'object' && 'raw' in response
-      ? (response as { raw: unknown }).raw
-      : response;
+    value && typeof value === 'object' && 'raw' in value ? (value as { raw: unknown }).raw : value;
   if (
     candidate &&
     typeof candidate === 'object' &&
-    typeof (candidate as ClosableResponse).once === 'function' &&
-    'writableFinished' in candidate
+    marker in candidate &&
+    typeof (candidate as { once?: unknown }).once === 'function'
   ) {
-    return candidate as ClosableResponse;
+    return candidate as T;
   }
   return undefined;
 }

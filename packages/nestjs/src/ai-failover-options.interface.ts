@@ -6,8 +6,11 @@ export interface AiFailoverClientOption {
   client: AiClient;
 }
 
-/** What the module builds its client from: a configuration, or a ready client. */
-export type AiFailoverModuleConfig = AiFailoverConfig | AiFailoverClientOption;
+/**
+ * What the module builds its client from: a configuration, or a client the app built (as is, or
+ * as `{ client }`), which the module then leaves to the app to close.
+ */
+export type AiFailoverModuleConfig = AiFailoverConfig | AiFailoverClientOption | AiClient;
 
 /** Where the health controller is mounted, or `false` for no controller. */
 export type AiFailoverHealthOption = { path?: string } | false;

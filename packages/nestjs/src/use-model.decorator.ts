@@ -26,7 +26,9 @@ function modelSelection(model: unknown, options: UseModelOptions): Readonly<Mode
     throw new TypeError(`@UseModel(model): model must be a non-empty string, got ${describe(model)}`);
   }
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`@UseModel('${model}', options): options must be an object, got ${describe(options)}`);
+    throw new TypeError(
+      `@UseModel('${model}', options): options must be an object, got ${describe(options)}`,
+    );
   }
   const selection: ModelSelection = { model };
   const { fallbacks, deadlineMs } = options;

@@ -226,6 +226,15 @@ describe('faults', () => {
       expect(times[1]! - times[0]!).toBeLessThan(100);
     });
 
+    it('stall() on a non-stream request pauses mid-body, then completes it', async () => {
+      mock.script(fault.stall({ afterChunks: 1, ms: 100 }));
+      const start = Date.now();
+      const result = await rawRequest(url, { body: JSON.stringify(chatBody()) }).done;
+      expect(Date.now() - start).toBeGreaterThanOrEqual(95);
+      expect(result.error).toBeUndefined();
+      expect(JSON.parse(result.body).object).toBe('chat.completion');
+    });
+
     it('stall({ afterChunks: 0 }) sends headers, then nothing until the client gives up', async () => {
       mock.script(fault.stall({ afterChunks: 0 }));
       const controller = new AbortController();

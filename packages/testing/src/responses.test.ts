@@ -108,6 +108,29 @@ describe('MockProvider responses', () => {
     expect(deltas).toHaveLength(3);
   });
 
+  it('takes the reply text and usage overrides of fault.ok()', async () => {
+    mock.script(
+      { type: 'ok', content: 'Custom reply here', usage: { prompt_tokens: 100 } },
+      { type: 'ok', content: 'Streamed custom', usage: { completion_tokens: 9, total_tokens: 50 } },
+    );
+    const body = await readJson<ChatCompletionJson>(
+      await postJson(`${mock.baseUrl}/chat/completions`, chatBody()),
+    );
+    expect(body.choices[0]!.message.content).toBe('Custom reply here');
+    expect(body.usage).toEqual({ prompt_tokens: 100, completion_tokens: 3, total_tokens: 103 });
+    const { events } = await readSse(
+      await postJson(
+        `${mock.baseUrl}/chat/completions`,
+        chatBody({ stream: true, stream_options: { include_usage: true } }),
+      ),
+    );
+    expect(JSON.parse(events.at(-2)!).usage).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 9,
+      total_tokens: 50,
+    });
+  });
+
   it('answers embeddings for a string and for a list, deterministically', async () => {
     const one = await readJson<EmbeddingsJson>(
       await postJson(`${mock.baseUrl}/embeddings`, { model: 'emb', input: 'hello world' }),

@@ -109,7 +109,7 @@ export class Executor {
         return undefined;
       }
       const timeoutMs = Math.min(request.timeoutMs ?? provider.config.timeoutMs, remaining);
-      const attempt = new AttemptScope(scope.signal);
+      const attempt = new AttemptScope(scope);
       const started = now;
       const wasHalfOpen = deployment.breaker.state === 'half-open';
       deployment.inFlight++;
@@ -279,7 +279,7 @@ export class Executor {
 
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {
     try {
-      await sleep(ms, request.scope.signal);
+      await sleep(ms, request.scope);
     } catch {
       throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
     }
@@ -288,9 +288,9 @@ export class Executor {
   /** Throws (and returns, for `throw x ?? y`) the error of an aborted request. */
   #throwIfAborted(request: ExecuteRequest): Error | undefined {
     const { scope } = request;
-    if (!scope.signal.aborted) return undefined;
+    if (!scope.aborted) return undefined;
     if (scope.cause === 'deadline') throw this.#deadline(request);
-    throw new AbortError(request.attempts, scope.signal.reason);
+    throw new AbortError(request.attempts, scope.reason);
   }
 
   #deadline(request: ExecuteRequest): DeadlineExceededError {

@@ -6,16 +6,22 @@ import { type Classification, timeoutClassification } from '../policies/classify
 
 export type AbortCause = 'caller' | 'deadline' | 'closed';
 
-/** A request: the caller's signal plus the deadline, as one signal for everything below. */
+/**
+ * A request: the caller's signal(s) plus the deadline. It holds no AbortController of its own (one
+ * per attempt is enough): whatever runs under it at the moment — one attempt or one wait — is
+ * attached and told when the request is aborted.
+ */
 export class RequestScope {
-  readonly controller = new AbortController();
   readonly startedAt: number;
   readonly deadlineAt: number;
   readonly deadlineMs: number;
+  aborted = false;
   cause: AbortCause | undefined;
+  reason: unknown;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #boundSignal: AbortSignal | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
+  #current: (() => void) | undefined;
 
   /**
    * @param callerSignal the call's own signal
@@ -36,16 +42,21 @@ export class RequestScope {
     this.#deadlineTimer = setTimeout(this.#onDeadline, deadlineMs);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   remaining(now: number = Date.now()): number {
     return this.deadlineAt - now;
   }
 
   elapsed(now: number = Date.now()): number {
     return now - this.startedAt;
+  }
+
+  /** Registers what runs under the request now; it is called once if the request is aborted. */
+  attach(onAbort: () => void): void {
+    this.#current = onAbort;
+  }
+
+  detach(onAbort: () => void): void {
+    if (this.#current === onAbort) this.#current = undefined;
   }
 
   /** Stops the deadline clock (a stream past its first token is bounded by its idle clock instead). */
@@ -60,6 +71,7 @@ export class RequestScope {
 
   dispose(): void {
     this.stopDeadline();
+    this.#current = undefined;
     this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
     this.#boundSignal?.removeEventListener('abort', this.#onBoundAbort);
   }
@@ -72,11 +84,13 @@ export class RequestScope {
   };
 
   #abort(cause: AbortCause, reason?: unknown): void {
-    if (this.controller.signal.aborted) return;
+    if (this.aborted) return;
+    this.aborted = true;
     this.cause = cause;
-    this.controller.abort(
-      reason ?? new Error(`request ${cause === 'deadline' ? 'deadline exceeded' : 'aborted'}`),
-    );
+    this.reason = reason ?? new Error(`request ${cause === 'deadline' ? 'deadline exceeded' : 'aborted'}`);
+    const current = this.#current;
+    this.#current = undefined;
+    current?.();
   }
 }
 
@@ -87,15 +101,15 @@ export class AttemptScope {
   readonly controller = new AbortController();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
-  readonly #parent: AbortSignal;
+  readonly #parent: RequestScope;
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';
   #clockMs = 0;
 
-  constructor(parent: AbortSignal) {
+  constructor(parent: RequestScope) {
     this.#parent = parent;
     if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener('abort', this.#onParentAbort, { once: true });
+    else parent.attach(this.#onParentAbort);
   }
 
   get signal(): AbortSignal {
@@ -131,7 +145,7 @@ export class AttemptScope {
 
   dispose(): void {
     this.disarm();
-    this.#parent.removeEventListener('abort', this.#onParentAbort);
+    this.#parent.detach(this.#onParentAbort);
   }
 
   readonly #onParentAbort = (): void => this.controller.abort(this.#parent.reason);
@@ -142,18 +156,18 @@ export class AttemptScope {
   };
 }
 
-/** Waits `ms`, or rejects as soon as `signal` aborts; the timer and listener are always removed. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+/** Waits `ms`, or rejects as soon as the request is aborted; the timer is always cleared. */
+export function sleep(ms: number, scope: RequestScope): Promise<void> {
+  if (scope.aborted) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(scope.reason);
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      scope.detach(onAbort);
       resolve();
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    scope.attach(onAbort);
   });
 }

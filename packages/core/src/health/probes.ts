@@ -6,7 +6,7 @@
 import { AttemptFailure, failureFrom } from '../engine/failure';
 import { readJson, send } from '../engine/http';
 import type { DeploymentRuntime, ProviderRuntime, Runtime } from '../engine/runtime';
-import { AttemptScope } from '../engine/scope';
+import { AttemptScope, RequestScope } from '../engine/scope';
 import { badResponse, type Classification } from '../policies/classify';
 import { createRedactor, type Redactor } from '../redact';
 
@@ -144,7 +144,10 @@ export class ActiveProber {
     const keyIndex = provider.keys.pick(started);
     // Every key is cooling down: a probe would only be refused, and says nothing new.
     if (keyIndex < 0) return;
-    const attempt = new AttemptScope(this.#controller.signal);
+    const scope = new RequestScope(this.#options.timeoutMs, this.#controller.signal);
+    // The attempt's own clock times the probe, so that running out of time counts as a timeout.
+    scope.stopDeadline();
+    const attempt = new AttemptScope(scope);
     attempt.arm(this.#options.timeoutMs, 'timeout');
     let failure: Classification | undefined;
     try {
@@ -166,6 +169,7 @@ export class ActiveProber {
       failure = failureFrom(error, attempt).classification;
     } finally {
       attempt.dispose();
+      scope.dispose();
     }
     if (this.#closing) return;
     const latencyMs = this.#now() - started;

@@ -94,7 +94,9 @@ export function createErrorMapper(name: string, options: ErrorMappingOptions | u
   const traceHeader = options?.traceHeader ?? DEFAULT_TRACE_HEADER;
   for (const key of Object.keys(options ?? {})) {
     if (key !== 'traceHeader') {
-      throw new ConfigError([{ path: `${name}.${key}`, message: 'unknown option; known options: traceHeader' }]);
+      throw new ConfigError([
+        { path: `${name}.${key}`, message: 'unknown option; known options: traceHeader' },
+      ]);
     }
   }
   if (traceHeader !== false && (typeof traceHeader !== 'string' || !TOKEN.test(traceHeader))) {

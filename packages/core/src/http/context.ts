@@ -16,7 +16,7 @@ export interface HttpContext<S> {
   readonly createdAt: number;
 }
 
-const ANY_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;
+const ANY_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]*[^\s"'<>().,;:!?]/gi;
 const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
 const IPV6 = /\[[0-9a-f:.]+\](?::\d{1,5})?/gi;
 

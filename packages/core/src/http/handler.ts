@@ -13,6 +13,7 @@ import { type HealthRouteKind, metricsOf, serveHealth, serveMetrics } from './he
 import { type OpenAiRouteKind, serveOpenAi } from './openai';
 import { type AiHttpRouteOptions, type ResolvedHttpOptions, resolveHttpOptions } from './options';
 import { type Scrubber, withHttpStatus } from './problem';
+import { sendJson } from './respond';
 import { requestSignal } from './signal';
 import { TraceRecorder } from './trace';
 
@@ -71,6 +72,7 @@ export interface HandlerIdentity {
   name?: string;
 }
 
+const SLASH = 0x2f;
 const HEALTH: AiRoute = Object.freeze({ kind: 'health' });
 const LIVE: AiRoute = Object.freeze({ kind: 'live' });
 const READY: AiRoute = Object.freeze({ kind: 'ready' });
@@ -149,12 +151,14 @@ class Handler<S> implements AiHttpHandler<S> {
       createdAt: Math.floor(Date.now() / 1000),
     };
     client.start().catch((error: unknown) => {
-      this.#context.logger?.error?.('ai-failover client failed to start', { error: this.scrub(String(error)) });
+      this.#context.logger?.error?.('ai-failover client failed to start', {
+        error: this.scrub(String(error)),
+      });
     });
   }
 
   match(method: string | undefined, path: string): AiRoute | undefined {
-    const p = path.length > 1 && path.charCodeAt(path.length - 1) === 47 ? path.slice(0, -1) : path;
+    const p = path.length > 1 && path.charCodeAt(path.length - 1) === SLASH ? path.slice(0, -1) : path;
     const { health, metrics, openai } = this.options;
     if (method === 'POST') {
       if (!openai) return undefined;
@@ -171,7 +175,7 @@ class Handler<S> implements AiHttpHandler<S> {
     if (metrics && p === metrics.path && metricsOf(this.client)) return METRICS;
     if (openai) {
       if (p === openai.models) return MODELS;
-      if (p.startsWith(openai.models) && p.charCodeAt(openai.models.length) === 47) {
+      if (p.startsWith(openai.models) && p.charCodeAt(openai.models.length) === SLASH) {
         return { kind: 'model', id: decode(p.slice(openai.models.length + 1)) };
       }
     }
@@ -192,11 +196,15 @@ class Handler<S> implements AiHttpHandler<S> {
       case 'metrics': {
         const metrics = metricsOf(this.client);
         if (metrics) return serveMetrics(metrics, req, res);
-        return;
+        return sendJson(req, res, 404, { error: { code: 'not_found', message: 'Metrics are off' } });
       }
       default: {
         const openai = this.options.openai;
-        if (!openai) return;
+        if (!openai) {
+          return sendJson(req, res, 404, {
+            error: { code: 'not_found', message: 'The OpenAI routes are off' },
+          });
+        }
         const subject = 'subject' in context ? (context.subject as S) : (req as unknown as S);
         const id = route.kind === 'model' ? route.id : undefined;
         return serveOpenAi(this.#context, openai, route.kind, req, res, subject, context.body, id);
@@ -229,7 +237,9 @@ class Handler<S> implements AiHttpHandler<S> {
     const onClose = () => {
       this.#servers.delete(server);
       this.close().catch((error: unknown) => {
-        this.#context.logger?.error?.('ai-failover client failed to close', { error: this.scrub(String(error)) });
+        this.#context.logger?.error?.('ai-failover client failed to close', {
+          error: this.scrub(String(error)),
+        });
       });
     };
     this.#servers.set(server, onClose);

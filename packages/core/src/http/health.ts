@@ -31,7 +31,8 @@ export function serveHealth(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  const report = kind === 'health' ? client.health() : kind === 'live' ? client.liveness() : client.readiness();
+  const report =
+    kind === 'health' ? client.health() : kind === 'live' ? client.liveness() : client.readiness();
   sendJson(req, res, report.httpStatus, report, NO_STORE);
 }
 

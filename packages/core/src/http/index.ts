@@ -34,10 +34,10 @@ export {
   headerValue,
   type MetricsRouteOptions,
   type OpenAiRouteOptions,
+  type ResolveContext,
   type ResolvedHealthRoutes,
   type ResolvedHttpOptions,
   type ResolvedOpenAiRoutes,
-  type ResolveContext,
   resolveHttpOptions,
 } from './options';
 export {

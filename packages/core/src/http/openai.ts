@@ -45,7 +45,13 @@ export function serveOpenAi<S>(
       await authorize(ctx, routes, subject);
       switch (kind) {
         case 'models':
-          return sendJson(req, res, 200, { object: 'list', data: listModels(ctx, routes) }, headersOf(ctx, trace));
+          return sendJson(
+            req,
+            res,
+            200,
+            { object: 'list', data: listModels(ctx, routes) },
+            headersOf(ctx, trace),
+          );
         case 'model':
           return serveModel(ctx, routes, req, res, trace, modelId ?? '');
         case 'chat':
@@ -117,7 +123,7 @@ async function serveCall<S>(
       traceFromReport(trace, report);
       return sendJson(req, res, 200, response, headersOf(ctx, trace));
     }
-    if (request.stream === true) return await streamChat(ctx, req, res, request as ChatRequest, options, trace);
+    if (request.stream === true) return await streamChat(ctx, res, request as ChatRequest, options, trace);
     const { response, report } = await ctx.client.chat(request as ChatRequest, options);
     traceFromReport(trace, report);
     sendJson(req, res, 200, response, headersOf(ctx, trace));
@@ -133,7 +139,6 @@ async function serveCall<S>(
  */
 async function streamChat<S>(
   ctx: HttpContext<S>,
-  req: IncomingMessage,
   res: ServerResponse,
   request: ChatRequest,
   options: CallOptions,
@@ -196,7 +201,11 @@ function exposedModels<S>(ctx: HttpContext<S>, routes: ResolvedOpenAiRoutes<S>):
 }
 
 /** The model group a request names; `undefined` leaves the client's default. */
-function modelOf<S>(ctx: HttpContext<S>, routes: ResolvedOpenAiRoutes<S>, value: unknown): string | undefined {
+function modelOf<S>(
+  ctx: HttpContext<S>,
+  routes: ResolvedOpenAiRoutes<S>,
+  value: unknown,
+): string | undefined {
   if (value === undefined) {
     if (routes.exposed && !routes.exposed.has(ctx.client.config.defaultModel)) {
       throw new HttpProblem({
@@ -248,6 +257,10 @@ function answerError<S>(
   error: AiFailoverError | HttpProblem,
 ): void {
   if (isGone(res)) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const problem = problemFor(error, ctx.scrub);
   const headers = headersOf(ctx, trace);
   if (problem.headers) Object.assign(headers, problem.headers);

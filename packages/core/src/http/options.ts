@@ -116,7 +116,9 @@ export function resolveHttpOptions<S = IncomingMessage>(
   const problem = (path: string, message: string) => issues.push({ path: at(path), message });
 
   if (options !== undefined && !isRecord(options)) {
-    throw new ConfigError([{ path: context.name, message: `options must be an object, got ${kind(options)}` }]);
+    throw new ConfigError([
+      { path: context.name, message: `options must be an object, got ${kind(options)}` },
+    ]);
   }
   const source: Record<string, unknown> = options ?? {};
   unknownKeys(source, TOP_KEYS, '', problem);
@@ -134,7 +136,8 @@ export function resolveHttpOptions<S = IncomingMessage>(
       return typeof value === 'string' && value !== '' ? value : undefined;
     };
   } else if (typeof affinity === 'string') {
-    if (!TOKEN.test(affinity)) problem('affinityKey', `must be a header name or a function, got "${affinity}"`);
+    if (!TOKEN.test(affinity))
+      problem('affinityKey', `must be a header name or a function, got "${affinity}"`);
     const header = affinity.toLowerCase();
     affinityKey = (_subject, req) => headerValue(req, header);
   } else if (affinity !== undefined) {
@@ -181,7 +184,10 @@ function resolveOpenAi<S>(
 ): ResolvedOpenAiRoutes<S> | false {
   if (value === undefined || value === false) return false;
   if (!isRecord(value)) {
-    problem('openai', `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${kind(value)}`);
+    problem(
+      'openai',
+      `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${kind(value)}`,
+    );
     return false;
   }
   unknownKeys(value, OPENAI_KEYS, 'openai.', problem);
@@ -243,7 +249,12 @@ function routePath(value: unknown, name: string, problem: Problem): string | und
   return value.length > 1 && value.endsWith('/') ? value.replace(/\/+$/, '') || '/' : value;
 }
 
-function unknownKeys(value: Record<string, unknown>, known: string[], prefix: string, problem: Problem): void {
+function unknownKeys(
+  value: Record<string, unknown>,
+  known: string[],
+  prefix: string,
+  problem: Problem,
+): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const near = closestMatch(key, known);
@@ -275,5 +286,9 @@ function kind(value: unknown): string {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' ? String(value) : kind(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'number'
+      ? String(value)
+      : kind(value);
 }

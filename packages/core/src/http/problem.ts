@@ -117,7 +117,13 @@ export function problemFor(error: unknown, scrub: Scrubber): Problem {
     const retryAfter = retryAfterSeconds(error.attempts);
     if (retryAfter !== undefined) headers = { 'retry-after': String(retryAfter) };
   }
-  const problem: Problem = { status, type: typeForStatus(status), code, message: scrub(error.message), param };
+  const problem: Problem = {
+    status,
+    type: typeForStatus(status),
+    code,
+    message: scrub(error.message),
+    param,
+  };
   return headers ? { ...problem, headers } : problem;
 }
 
@@ -130,7 +136,9 @@ export function publicProblem(error: unknown, scrub: Scrubber): Problem {
 
 /** The OpenAI error body of a problem. */
 export function openAiErrorBody(problem: Problem): OpenAiErrorBody {
-  return { error: { message: problem.message, type: problem.type, param: problem.param, code: problem.code } };
+  return {
+    error: { message: problem.message, type: problem.type, param: problem.param, code: problem.code },
+  };
 }
 
 /** Shortest wait any deployment asked for, rounded up to seconds, when every attempt was rate limited. */

@@ -45,7 +45,8 @@ export function headerSafe(value: string): string {
     if (code > 0x20 && code < 0x7f && char !== '%' && char !== ',' && char !== ';' && char !== '=') {
       out += char;
     } else {
-      for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+      for (const byte of Buffer.from(char, 'utf8'))
+        out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
     }
   }
   return out;

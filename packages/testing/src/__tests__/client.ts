@@ -58,10 +58,10 @@ export interface RawResult {
   error?: Error;
 }
 
-/** Sends a request over a fresh connection (no keep-alive agent) with node:http. */
+/** Sends a request over a fresh connection (no keep-alive agent) with node:http; `keepOpen` leaves the body unfinished. */
 export function rawRequest(
   url: string,
-  options: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  options: { method?: string; body?: string; headers?: Record<string, string>; keepOpen?: boolean } = {},
 ): { req: ClientRequest; done: Promise<RawResult> } {
   let req!: ClientRequest;
   const done = new Promise<RawResult>((resolve) => {
@@ -89,7 +89,7 @@ export function rawRequest(
       },
     );
     req.on('error', fail);
-    req.end(options.body);
+    if (!options.keepOpen) req.end(options.body);
   });
   return { req, done };
 }

@@ -1,0 +1,34 @@
+/** `app.use(aiFailoverErrors())`: answers the typed errors of `ctx.ai` calls as JSON. */
+import { AiFailoverError, createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core';
+import type { DefaultContext, DefaultState, Middleware } from 'koa';
+
+/** Options of {@link aiFailoverErrors}. */
+export type ErrorsOptions = ErrorMappingOptions;
+
+/**
+ * A middleware for errors that downstream middleware let through from `ctx.ai`: each ai-failover
+ * error is answered with its `httpStatus` and `{ error: { code, message } }` (a neutral message
+ * for server errors), plus `retry-after` and the decision trace when known. Anything else is
+ * rethrown. Register it before your routes. (Without it, Koa's own handler still answers with the
+ * error's status: `ctx.ai` errors carry `status` and `expose`.)
+ */
+export function aiFailoverErrors<StateT = DefaultState, ContextT = DefaultContext>(
+  options?: ErrorsOptions,
+): Middleware<StateT, ContextT> {
+  const map = createErrorMapper('aiFailoverErrors', options);
+  return async function aiFailoverErrors(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof AiFailoverError) || ctx.headerSent) throw error;
+      if (!ctx.writable) {
+        ctx.respond = false;
+        return;
+      }
+      const { status, headers, body } = map(error);
+      ctx.status = status;
+      ctx.set(headers);
+      ctx.body = body;
+    }
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * `app.use(aiFailover(config))`: sets `ctx.ai` and serves the health, metrics and OpenAI-compatible
+ * routes. A thin face on the core's HTTP layer; works with Koa 2 and 3.
+ */
+import type { Server } from 'node:net';
+import {
+  type AiCaller,
+  type AiClient,
+  type AiFailoverConfig,
+  type AiHttpRouteOptions,
+  createAdapterHandler,
+  defineLazy,
+  misuseMessage,
+} from '@ai-failover/core';
+import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /**
+     * The ai-failover client bound to this request: calls fail over between deployments, are
+     * aborted when the HTTP client disconnects, and carry the request's affinity key.
+     */
+    ai: AiCaller;
+  }
+  interface ExtendableContext {
+    /** See `DefaultContext.ai`. */
+    ai: AiCaller;
+  }
+}
+
+/** Options of the Koa middleware; `authorize` and an `affinityKey` function receive the context. */
+export type KoaOptions<StateT = DefaultState, ContextT = DefaultContext> = AiHttpRouteOptions<
+  ParameterizedContext<StateT, ContextT>
+>;
+
+/** The middleware `aiFailover()` returns, with the client it uses and a way to close it. */
+export interface AiFailoverKoaMiddleware<StateT = DefaultState, ContextT = DefaultContext> {
+  (ctx: ParameterizedContext<StateT, ContextT>, next: Next): Promise<void>;
+  /** The client behind `ctx.ai` and the routes. */
+  readonly client: AiClient;
+  /**
+   * Stops the middleware. Closes the client when the middleware created it from a config (also
+   * done when the HTTP server closes); a client passed in stays open.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the middleware. `configOrClient` is an ai-failover config (the middleware then owns the
+ * client: starts it now, closes it with the server) or an `AiClient` you own. Every option is
+ * checked now: a bad one throws a `ConfigError` naming it (`koa.openai.authorize: ...`).
+ */
+export function aiFailover<StateT = DefaultState, ContextT = DefaultContext>(
+  configOrClient: AiFailoverConfig | AiClient,
+  options?: KoaOptions<StateT, ContextT>,
+): AiFailoverKoaMiddleware<StateT, ContextT> {
+  if (looksLikeContext(configOrClient)) {
+    throw new TypeError(misuseMessage('@ai-failover/koa', 'app.use(aiFailover(config))'));
+  }
+  const http = createAdapterHandler<ParameterizedContext<StateT, ContextT>>('koa', configOrClient, options);
+
+  async function aiFailoverMiddleware(
+    ctx: ParameterizedContext<StateT, ContextT>,
+    next: Next,
+  ): Promise<void> {
+    const { req, res } = ctx;
+    http.watchServer((req.socket as { server?: Server } | undefined)?.server);
+    const route = http.match(ctx.method, ctx.path);
+    if (route) {
+      ctx.respond = false;
+      await http.serve(route, req, res, { subject: ctx, body: (ctx.request as { body?: unknown }).body });
+      return;
+    }
+    defineLazy(ctx, 'ai', () => http.caller(req, res, ctx));
+    await next();
+  }
+
+  return Object.defineProperties(aiFailoverMiddleware, {
+    client: { value: http.client, enumerable: true },
+    close: { value: () => http.close() },
+  }) as AiFailoverKoaMiddleware<StateT, ContextT>;
+}
+
+/** True for a Koa context (the sign of `app.use(aiFailover)`). */
+function looksLikeContext(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return 'req' in candidate && 'res' in candidate && 'app' in candidate && 'request' in candidate;
+}

@@ -1,0 +1,111 @@
+import type {
+  AiClient,
+  CallOptions,
+  ChatCompletionChunk,
+  ChatRequest,
+  ChatResult,
+  ChatStream,
+  EmbeddingsRequest,
+  EmbeddingsResult,
+  HealthReport,
+  LivenessReport,
+  ReadinessReport,
+  RequestReport,
+} from '@ai-failover/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { AI_FAILOVER_CLIENT } from './ai-failover.constants';
+import { getAiFailoverContext, resolveCall } from './ai-failover.context';
+
+/**
+ * The client's calls for Nest code. Inside a request, each call uses the handler's `@UseModel()`
+ * selection (unless the call names its own `model`) and is aborted when the HTTP client
+ * disconnects. Options passed to a call win over both.
+ */
+@Injectable()
+export class AiFailoverService {
+  constructor(@Inject(AI_FAILOVER_CLIENT) private readonly aiClient: AiClient) {}
+
+  /** The underlying client (events, usage, metrics, `bind`). */
+  get client(): AiClient {
+    return this.aiClient;
+  }
+
+  /** One chat completion, failing over as needed. */
+  async chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult> {
+    const call = resolveCall(this.aiClient, options);
+    return call.caller.chat(request, call.options);
+  }
+
+  /**
+   * A streaming chat completion as a cold Observable: each subscription starts a call, and
+   * unsubscribing aborts it upstream. The request context is captured now, so an Observable
+   * returned from an `@Sse()` handler and subscribed to later still uses the handler's model and
+   * is aborted when its client disconnects. Errors are typed `AiFailoverError`s; pipe through
+   * `toSse()` to send the chunks as server-sent events.
+   */
+  chatStream(request: ChatRequest, options?: CallOptions): Observable<ChatCompletionChunk> {
+    const context = getAiFailoverContext();
+    const explicitSignal = options?.signal;
+    return new Observable<ChatCompletionChunk>((subscriber) => {
+      const controller = new AbortController();
+      const forward = (): void => controller.abort(explicitSignal?.reason);
+      if (explicitSignal?.aborted) forward();
+      else explicitSignal?.addEventListener('abort', forward, { once: true });
+      const call = resolveCall(this.aiClient, { ...options, signal: controller.signal }, context);
+      let stream: ChatStream<RequestReport> | undefined;
+
+      const pump = async (): Promise<void> => {
+        stream = await call.caller.chatStream(request, call.options);
+        if (subscriber.closed) {
+          stream.abort();
+          return;
+        }
+        for await (const chunk of stream) {
+          subscriber.next(chunk);
+          if (subscriber.closed) return;
+        }
+        subscriber.complete();
+      };
+      pump().catch((error: unknown) => {
+        if (!subscriber.closed) subscriber.error(error);
+      });
+
+      return () => {
+        explicitSignal?.removeEventListener('abort', forward);
+        controller.abort(new Error('the subscriber unsubscribed'));
+        stream?.abort();
+      };
+    });
+  }
+
+  /**
+   * A streaming chat completion as the core's `ChatStream` (an async iterable with `done`,
+   * `abort()` and `toReadableStream()`). Resolves once the first content chunk is in hand.
+   */
+  async chatStreamIterable(request: ChatRequest, options?: CallOptions): Promise<ChatStream<RequestReport>> {
+    const call = resolveCall(this.aiClient, options);
+    return call.caller.chatStream(request, call.options);
+  }
+
+  /** Embeddings, with the same failover plan. */
+  async embeddings(request: EmbeddingsRequest, options?: CallOptions): Promise<EmbeddingsResult> {
+    const call = resolveCall(this.aiClient, options);
+    return call.caller.embeddings(request, call.options);
+  }
+
+  /** Full health report (status, per model group, deployment and provider). */
+  health(): HealthReport {
+    return this.aiClient.health();
+  }
+
+  /** Ready when every model group has a usable deployment. */
+  readiness(): ReadinessReport {
+    return this.aiClient.readiness();
+  }
+
+  /** The process is up. */
+  liveness(): LivenessReport {
+    return this.aiClient.liveness();
+  }
+}

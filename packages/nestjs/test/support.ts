@@ -1,0 +1,111 @@
+/** Shared helpers of the Nest adapter's tests: mock providers, configs and apps on real ports. */
+import 'reflect-metadata';
+import type { AiFailoverConfig, ModelGroupConfig, PolicyConfig, ProviderConfig } from '@ai-failover/core';
+import { MockProvider, type MockProviderOptions } from '@ai-failover/testing';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+
+/** Starts one mock per name; each mock's name is also its provider id. */
+export async function startMocks(
+  names: string[],
+  options: MockProviderOptions = {},
+): Promise<Record<string, MockProvider>> {
+  const mocks = await Promise.all(names.map((name) => MockProvider.start({ ...options, name })));
+  return Object.fromEntries(mocks.map((mock) => [mock.name, mock]));
+}
+
+export function providerOf(mock: MockProvider): ProviderConfig {
+  return { id: mock.name, baseUrl: mock.baseUrl, apiKey: `sk-test-${mock.name}-0123456789abcdef` };
+}
+
+/** A group per mock, named after it, with one deployment `<name>/<name>-model`. */
+export function configFor(
+  mocks: Record<string, MockProvider>,
+  overrides: { policy?: PolicyConfig; models?: Record<string, ModelGroupConfig> } = {},
+): AiFailoverConfig {
+  const models: Record<string, ModelGroupConfig> = {};
+  for (const name of Object.keys(mocks)) {
+    models[name] = { deployments: [{ provider: name, model: `${name}-model` }] };
+  }
+  return {
+    providers: Object.values(mocks).map(providerOf),
+    models: { ...models, ...overrides.models },
+    policy: { retries: 0, backoff: { baseMs: 1, maxMs: 5 }, ...overrides.policy },
+  };
+}
+
+export interface RunningApp {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Compiles `metadata` into an app listening on an ephemeral port of 127.0.0.1. */
+export async function startApp(metadata: ModuleMetadata): Promise<RunningApp> {
+  const moduleRef = await Test.createTestingModule(metadata).compile();
+  // A fetch that was aborted can leave an idle connection behind, which the server would wait for.
+  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, close: () => app.close() };
+}
+
+export async function closeAll(mocks: Record<string, MockProvider>): Promise<void> {
+  await Promise.all(Object.values(mocks).map((mock) => mock.close()));
+}
+
+export const hello = { messages: [{ role: 'user', content: 'hello there' }] };
+
+/** The events of a server-sent-events body, as `{ event, data }` (data parsed when it is JSON). */
+export function parseSse(text: string): { event?: string; data: unknown }[] {
+  const events: { event?: string; data: unknown }[] = [];
+  for (const block of text.split('\n\n')) {
+    let event: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    if (data.length === 0) continue;
+    const raw = data.join('\n');
+    let parsed: unknown = raw;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {}
+    events.push(event ? { event, data: parsed } : { data: parsed });
+  }
+  return events;
+}
+
+/** Counts of active handles by type. */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** Handle counts once the handles of what just closed are gone from the list. */
+export async function baselineResources(): Promise<Record<string, number>> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return activeResources();
+}
+
+/**
+ * Waits (up to `timeoutMs`) until no handle kind of `kinds` is above `limit`; returns the kinds
+ * that still are (an empty object when none is).
+ */
+export async function handlesAbove(
+  limit: Record<string, number>,
+  kinds: readonly string[],
+  timeoutMs = 2000,
+): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = activeResources();
+    const above = Object.fromEntries(
+      kinds.filter((kind) => (now[kind] ?? 0) > (limit[kind] ?? 0)).map((kind) => [kind, now[kind] ?? 0]),
+    );
+    if (Object.keys(above).length === 0 || Date.now() > deadline) return above;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
