@@ -10,8 +10,9 @@ import { readJson, send } from './engine/http';
 import { Runtime } from './engine/runtime';
 import { RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
-import { AbortError, AiFailoverError, ClientClosedError, InvalidRequestError } from './errors';
+import { AbortError, AiFailoverError, ClientClosedError, ConfigError, InternalError } from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
+import { ActiveProber } from './health/probes';
 import {
   buildHealthReport,
   type HealthReport,
@@ -19,8 +20,14 @@ import {
   type ReadinessReport,
   readiness,
 } from './health/report';
+import {
+  createPrometheusMetrics,
+  type PrometheusMetrics,
+  type PrometheusMetricsOptions,
+} from './metrics/prometheus';
 import { badResponse } from './policies/classify';
 import { createRedactor, type Redactor } from './redact';
+import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -55,6 +62,11 @@ export class AiClient implements AiCaller {
   readonly #redact: Redactor;
   readonly #ledger = new UsageLedger();
   readonly #startedAt = Date.now();
+  readonly #prober: ActiveProber | undefined;
+  readonly #tracing: Tracing | undefined;
+  /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
+  readonly metrics: PrometheusMetrics | undefined;
+  #started = false;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -69,6 +81,28 @@ export class AiClient implements AiCaller {
     this.#runtime = new Runtime(this.config, this.#events);
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
     if (logger) this.#wireLogger();
+    const { probes, metrics, tracing } = this.config;
+    try {
+      if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
+      if (metrics) {
+        this.metrics = createPrometheusMetrics(this, {
+          prefix: metrics.prefix,
+          registry: metrics.registry?.() as PrometheusMetricsOptions['registry'],
+        });
+      }
+      if (tracing) {
+        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!this.#tracing) {
+          throw new ConfigError([
+            { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
+          ]);
+        }
+      }
+    } catch (error) {
+      void this.#runtime.close();
+      this.metrics?.close();
+      throw error;
+    }
   }
 
   get closed(): boolean {
@@ -155,15 +189,24 @@ export class AiClient implements AiCaller {
     call.scope.stopDeadline();
     const { member, value, attempt } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
-    return new ChatStream(member.runtime.id, value, attempt, call.scope, wantsUsage, (end: StreamEnd) => {
-      if (end.error) {
-        if (!(end.error instanceof AbortError)) {
-          member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
+    return new ChatStream(
+      call.requestId,
+      call.attempts,
+      member.runtime.id,
+      value,
+      attempt,
+      call.scope,
+      wantsUsage,
+      (end: StreamEnd) => {
+        if (end.error) {
+          if (!(end.error instanceof AbortError)) {
+            member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
+          }
+          return this.#failStream(call, member, end);
         }
-        return this.#failStream(call, member, end);
-      }
-      return this.#succeed(call, member.deployment.price, member, end.usage);
-    });
+        return this.#succeed(call, member.deployment.price, member, end.usage);
+      },
+    );
   }
 
   /** Embeddings, with the same failover plan. */
@@ -241,16 +284,25 @@ export class AiClient implements AiCaller {
     return this.#ledger.report();
   }
 
-  /** Starts background work (active health probes, when configured). */
+  /** Starts background work (active health probes, when configured). Idempotent. */
   async start(): Promise<void> {
     if (this.#closed) throw new ClientClosedError();
+    if (this.#started) return;
+    this.#started = true;
+    this.#prober?.start();
   }
 
-  /** Stops background work and closes every connection. New calls fail with `ClientClosedError`. */
+  /** Stops background work and closes every connection. New calls fail with `ClientClosedError`. Idempotent. */
   close(): Promise<void> {
     if (!this.#closing) {
       this.#closed = true;
-      this.#closing = this.#runtime.close().finally(() => this.#events.clear());
+      this.#closing = (async () => {
+        await this.#prober?.close();
+        this.metrics?.close();
+        this.#tracing?.close();
+        await this.#runtime.close();
+        this.#events.clear();
+      })();
     }
     return this.#closing;
   }
@@ -332,7 +384,8 @@ export class AiClient implements AiCaller {
     const typed =
       error instanceof AiFailoverError
         ? error
-        : new InvalidRequestError(this.#redact(error instanceof Error ? error.message : String(error)));
+        : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
+    typed.requestId ??= call.requestId;
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,

@@ -15,13 +15,16 @@ export type ErrorCode =
   | 'AI_DEADLINE_EXCEEDED'
   | 'AI_ABORTED'
   | 'AI_STREAM_INTERRUPTED'
-  | 'AI_CLIENT_CLOSED';
+  | 'AI_CLIENT_CLOSED'
+  | 'AI_INTERNAL_ERROR';
 
 /** Base class of every error this library throws. */
 export class AiFailoverError extends Error {
   readonly code: ErrorCode;
   /** HTTP status an adapter should answer with. */
   readonly httpStatus: number;
+  /** Id of the request it ended (as in its report), when it came from a call. */
+  requestId: string | undefined;
 
   constructor(code: ErrorCode, message: string, httpStatus: number, options?: { cause?: unknown }) {
     super(message, options);
@@ -188,5 +191,12 @@ export class StreamInterruptedError extends AiFailoverError {
 export class ClientClosedError extends AiFailoverError {
   constructor() {
     super('AI_CLIENT_CLOSED', 'The ai-failover client is closed', 503);
+  }
+}
+
+/** A fault of this library, not of the caller or a provider. */
+export class InternalError extends AiFailoverError {
+  constructor(message: string, cause?: unknown) {
+    super('AI_INTERNAL_ERROR', `Internal error: ${message}`, 500, { cause });
   }
 }

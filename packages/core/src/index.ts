@@ -13,4 +13,5 @@ export type {
   ReadinessReport,
 } from './health/report';
 export * from './http';
+export type { PrometheusMetrics } from './metrics/prometheus';
 export type * from './types';

@@ -133,6 +133,29 @@ export interface Logger {
   error?(message: string, fields?: Record<string, unknown>): void;
 }
 
+export interface ProbesConfig {
+  /** Time between two probes of one provider (or deployment) (default 30 000 ms). */
+  intervalMs?: number;
+  /** Timeout of one probe (default 5 000 ms). */
+  timeoutMs?: number;
+  /** Random spread of the interval, as a fraction of it (default 0.1). */
+  jitter?: number;
+  /** `models`: a cheap `GET /models` per provider; `completion`: a one-token completion per deployment (default `models`). */
+  mode?: 'models' | 'completion';
+}
+
+export interface MetricsConfig {
+  /** A prom-client `Registry` to put the metrics on (default: a new one). */
+  registry?: object;
+  /** Metric name prefix (default `ai_`). */
+  prefix?: string;
+}
+
+export interface TracingConfig {
+  /** An OpenTelemetry `Tracer` (default: `trace.getTracer('ai-failover')`). */
+  tracer?: object;
+}
+
 export interface AiFailoverConfig {
   providers: ProviderConfig[];
   /** Model groups by the name the app asks for (`gpt-4.1`, or an alias like `smart`). */
@@ -141,6 +164,12 @@ export interface AiFailoverConfig {
   defaultModel?: string;
   policy?: PolicyConfig;
   health?: HealthConfig;
+  /** Active health probes in the background (off by default). */
+  probes?: boolean | ProbesConfig;
+  /** Prometheus metrics through `prom-client`, an optional peer dependency (off by default). */
+  metrics?: boolean | MetricsConfig;
+  /** OpenTelemetry spans through `@opentelemetry/api`, when installed (off by default). */
+  tracing?: boolean | TracingConfig;
   logger?: Logger;
 }
 
@@ -203,6 +232,23 @@ export interface ResolvedHealth {
   readonly scoreWeights: Readonly<{ success: number; latency: number }>;
 }
 
+export interface ResolvedProbes {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly jitter: number;
+  readonly mode: 'models' | 'completion';
+}
+
+export interface ResolvedMetrics {
+  readonly prefix: string;
+  /** The app's registry, if it gave one (a function, so the registry itself is not frozen). */
+  readonly registry: (() => object) | undefined;
+}
+
+export interface ResolvedTracing {
+  readonly tracer: (() => object) | undefined;
+}
+
 export interface ResolvedConfig {
   readonly providers: ReadonlyMap<string, ResolvedProvider>;
   readonly models: ReadonlyMap<string, ResolvedModelGroup>;
@@ -211,6 +257,9 @@ export interface ResolvedConfig {
   readonly defaultModel: string;
   readonly policy: ResolvedPolicy;
   readonly health: ResolvedHealth;
+  readonly probes: ResolvedProbes | undefined;
+  readonly metrics: ResolvedMetrics | undefined;
+  readonly tracing: ResolvedTracing | undefined;
   readonly logger: Logger | undefined;
 }
 

@@ -9,7 +9,7 @@ import type {
 import { DEFAULTS } from './defaults';
 import { deepFreeze } from './freeze';
 import type { ParsedConfig, ParsedModelGroup, ParsedProvider } from './schema';
-import { resolveHealth, resolvePolicy } from './settings';
+import { resolveHealth, resolveMetrics, resolvePolicy, resolveProbes, resolveTracing } from './settings';
 import { splitBaseUrl } from './url';
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -38,6 +38,9 @@ export function buildConfig(config: ParsedConfig, keys: readonly (readonly strin
     defaultModel: config.defaultModel ?? groups[0]!.name,
     policy: resolvePolicy(config.policy),
     health,
+    probes: resolveProbes(config.probes),
+    metrics: resolveMetrics(config.metrics),
+    tracing: resolveTracing(config.tracing),
     logger: config.logger && bindLogger(config.logger),
   };
   return deepFreeze(resolved);

@@ -1,5 +1,5 @@
 /** Default values of every optional setting. */
-import type { Protocol, ResolvedHealth, ResolvedPolicy, RoutingStrategyName } from '../types';
+import type { Protocol, ResolvedHealth, ResolvedPolicy, ResolvedProbes, RoutingStrategyName } from '../types';
 
 /** Defaults applied to each provider. */
 export interface ProviderDefaults {
@@ -12,6 +12,8 @@ export interface ProviderDefaults {
 export interface ConfigDefaults {
   readonly policy: ResolvedPolicy;
   readonly health: ResolvedHealth;
+  readonly probes: ResolvedProbes;
+  readonly metricsPrefix: string;
   readonly provider: ProviderDefaults;
   /** Default `weight` of a deployment; its `priority` defaults to its index in the group. */
   readonly deploymentWeight: number;
@@ -44,6 +46,8 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
     degradedSuccessRate: 0.9,
     scoreWeights: Object.freeze({ success: 0.7, latency: 0.3 }),
   }),
+  probes: Object.freeze({ intervalMs: 30_000, timeoutMs: 5_000, jitter: 0.1, mode: 'models' }),
+  metricsPrefix: 'ai_',
   provider: Object.freeze({ protocol: 'openai', timeoutMs: 30_000, maxConcurrent: 64 }),
   deploymentWeight: 1,
   strategy: 'priority',

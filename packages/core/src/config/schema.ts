@@ -224,6 +224,42 @@ export const healthSchema = strictObject({
   scoreWeights: scoreWeightsSchema.optional(),
 });
 
+/** Active health probes. */
+export const probesSchema = z.union([
+  z.boolean(),
+  strictObject({
+    intervalMs: positiveInt().optional(),
+    timeoutMs: positiveInt().optional(),
+    jitter: numberBetween(0, 1).optional(),
+    mode: oneOf(['models', 'completion'] as const).optional(),
+  }),
+]);
+
+const liveObject = (what: string) =>
+  z.custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    error: (issue) => expected(what, issue.input),
+  });
+
+/** Prometheus metrics. */
+export const metricsSchema = z.union([
+  z.boolean(),
+  strictObject({
+    registry: liveObject('a prom-client Registry').optional(),
+    prefix: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
+        error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
+      })
+      .optional(),
+  }),
+]);
+
+/** OpenTelemetry tracing. */
+export const tracingSchema = z.union([
+  z.boolean(),
+  strictObject({ tracer: liveObject('an OpenTelemetry Tracer').optional() }),
+]);
+
 /**
  * A logger: any object (extra members allowed) whose `debug`/`info`/`warn`/`error`, when present,
  * are functions. Parsing returns the object itself.
@@ -251,6 +287,9 @@ export const configSchema = strictObject({
   defaultModel: nonEmptyString('the name of a model group').optional(),
   policy: policySchema.optional(),
   health: healthSchema.optional(),
+  probes: probesSchema.optional(),
+  metrics: metricsSchema.optional(),
+  tracing: tracingSchema.optional(),
   logger: loggerSchema.optional(),
 });
 

@@ -1,5 +1,11 @@
 /** Policy and health settings with defaults applied. */
-import type { ResolvedHealth, ResolvedPolicy } from '../types';
+import type {
+  ResolvedHealth,
+  ResolvedMetrics,
+  ResolvedPolicy,
+  ResolvedProbes,
+  ResolvedTracing,
+} from '../types';
 import { DEFAULTS } from './defaults';
 import type { ParsedConfig } from './schema';
 
@@ -45,4 +51,32 @@ export function resolveHealth(health: ParsedConfig['health']): ResolvedHealth {
     degradedSuccessRate: health?.degradedSuccessRate ?? d.degradedSuccessRate,
     scoreWeights: { success: weights.success / total, latency: weights.latency / total },
   };
+}
+
+/** Probes: off unless `true` or an object; defaults filled in. */
+export function resolveProbes(probes: ParsedConfig['probes']): ResolvedProbes | undefined {
+  if (!probes) return undefined;
+  const d = DEFAULTS.probes;
+  const given = probes === true ? {} : probes;
+  return {
+    intervalMs: given.intervalMs ?? d.intervalMs,
+    timeoutMs: given.timeoutMs ?? d.timeoutMs,
+    jitter: given.jitter ?? d.jitter,
+    mode: given.mode ?? d.mode,
+  };
+}
+
+/** Metrics: off unless `true` or an object. The app's registry is kept behind a function so it is never frozen. */
+export function resolveMetrics(metrics: ParsedConfig['metrics']): ResolvedMetrics | undefined {
+  if (!metrics) return undefined;
+  const given = metrics === true ? {} : metrics;
+  const registry = given.registry;
+  return { prefix: given.prefix ?? DEFAULTS.metricsPrefix, registry: registry ? () => registry : undefined };
+}
+
+/** Tracing: off unless `true` or an object. */
+export function resolveTracing(tracing: ParsedConfig['tracing']): ResolvedTracing | undefined {
+  if (!tracing) return undefined;
+  const tracer = tracing === true ? undefined : tracing.tracer;
+  return { tracer: tracer ? () => tracer : undefined };
 }

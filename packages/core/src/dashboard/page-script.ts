@@ -4,7 +4,7 @@
  * messages are shown, never interpreted), keeps ~5 minutes of history in memory and draws the
  * charts on `<canvas>`.
  */
-export const PAGE_SCRIPT = String.raw`
+export const PAGE_SCRIPT = `
 (function () {
   'use strict';
   var WINDOW_MS = 5 * 60 * 1000;

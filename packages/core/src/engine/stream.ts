@@ -5,7 +5,7 @@
  */
 import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../errors';
 import { badResponse, classifyError } from '../policies/classify';
-import type { ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
+import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
 import { AttemptFailure, failureFrom } from './failure';
 import { send } from './http';
 import type { ProviderRuntime } from './runtime';
@@ -88,8 +88,12 @@ export interface StreamEnd {
  * ended; iteration is what throws.
  */
 export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatCompletionChunk> {
+  /** Id of the request (as in its report). */
+  readonly requestId: string;
   /** Deployment serving the stream (`provider/model`). */
   readonly deployment: string;
+  /** The attempts made before the stream started (the last one is the one serving it). */
+  readonly attempts: readonly AttemptReport[];
   /** Resolves with the request's report when the stream has ended (successfully or not). */
   readonly done: Promise<R>;
   readonly #opened: OpenedStream;
@@ -105,6 +109,8 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
   #error: Error | undefined;
 
   constructor(
+    requestId: string,
+    attempts: readonly AttemptReport[],
     deployment: string,
     opened: OpenedStream,
     attempt: AttemptScope,
@@ -112,6 +118,8 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     wantsUsage: boolean,
     onEnd: (end: StreamEnd) => R,
   ) {
+    this.requestId = requestId;
+    this.attempts = attempts;
     this.deployment = deployment;
     this.#opened = opened;
     this.#attempt = attempt;

@@ -62,6 +62,7 @@ const CODES: Record<AiFailoverError['code'], string> = {
   AI_ABORTED: 'request_aborted',
   AI_STREAM_INTERRUPTED: 'stream_interrupted',
   AI_CLIENT_CLOSED: 'client_closed',
+  AI_INTERNAL_ERROR: 'internal_error',
 };
 
 /** Messages shown instead of a 5xx error's own, where the error's details are not the caller's business. */
@@ -75,6 +76,7 @@ const PUBLIC_MESSAGES: Record<AiFailoverError['code'], string> = {
   AI_ABORTED: 'The request was aborted',
   AI_STREAM_INTERRUPTED: 'The AI answer was interrupted before it was complete',
   AI_CLIENT_CLOSED: 'The AI service is shutting down',
+  AI_INTERNAL_ERROR: 'The AI service failed',
 };
 
 /** The OpenAI error type that goes with an HTTP status. */
