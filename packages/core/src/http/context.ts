@@ -4,12 +4,10 @@ import { createRedactor } from '../redact';
 import type { Logger } from '../types';
 import type { ResolvedHttpOptions } from './options';
 import type { Scrubber } from './problem';
-import type { TraceRecorder } from './trace';
 
 export interface HttpContext<S> {
   readonly client: AiClient;
   readonly options: ResolvedHttpOptions<S>;
-  readonly recorder: TraceRecorder;
   readonly scrub: Scrubber;
   readonly logger: Logger | undefined;
   /** Unix seconds the routes were created: the `created` of the model objects. */

@@ -137,15 +137,13 @@ describe('createAiHttpHandler on a bare node:http server', () => {
 
 describe('metrics and affinity', () => {
   test('the metrics route is served when the client has metrics', async () => {
-    const client = new AiClient(config());
-    Object.defineProperty(client, 'metrics', {
-      value: { contentType: 'text/plain; version=0.0.4', render: async () => 'ai_requests_total 3\n' },
-    });
+    const client = new AiClient({ ...config(), metrics: true });
+    await client.chat(hello);
     const base = await serveWith(createAiHttpHandler({ client, metrics: { path: '/prom' } }));
     const res = await fetch(`${base}/prom`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4');
-    expect(await res.text()).toBe('ai_requests_total 3\n');
+    expect(res.headers.get('content-type')).toBe(client.metrics!.contentType);
+    expect(await res.text()).toMatch(/^ai_requests_total\{[^}]*outcome="success"\} 1$/m);
     await client.close();
   });
 

@@ -15,7 +15,6 @@ import { type AiHttpRouteOptions, type ResolvedHttpOptions, resolveHttpOptions }
 import { type Scrubber, withHttpStatus } from './problem';
 import { sendJson } from './respond';
 import { requestSignal } from './signal';
-import { TraceRecorder } from './trace';
 
 /** Options of {@link createAiHttpHandler}: the routes, plus the client or the config to build one from. */
 export interface AiHttpOptions<S = IncomingMessage> extends AiHttpRouteOptions<S> {
@@ -131,7 +130,6 @@ class Handler<S> implements AiHttpHandler<S> {
   readonly options: ResolvedHttpOptions<S>;
   readonly scrub: Scrubber;
   readonly #context: HttpContext<S>;
-  readonly #recorder: TraceRecorder;
   readonly #servers = new Map<WatchedServer, () => void>();
   #lastServer: unknown;
   #closing: Promise<void> | undefined;
@@ -141,11 +139,9 @@ class Handler<S> implements AiHttpHandler<S> {
     this.ownsClient = ownsClient;
     this.options = options;
     this.scrub = createScrubber(client);
-    this.#recorder = new TraceRecorder(client);
     this.#context = {
       client,
       options,
-      recorder: this.#recorder,
       scrub: this.scrub,
       logger: client.config.logger,
       createdAt: Math.floor(Date.now() / 1000),
@@ -251,7 +247,6 @@ class Handler<S> implements AiHttpHandler<S> {
       for (const [server, onClose] of this.#servers) server.off('close', onClose);
       this.#servers.clear();
       this.#lastServer = undefined;
-      this.#recorder.dispose();
       this.#closing = this.ownsClient ? this.client.close() : Promise.resolve();
     }
     return this.#closing;

@@ -13,7 +13,15 @@ import type { ResolvedOpenAiRoutes } from './options';
 import { HttpProblem, openAiErrorBody, problemFor } from './problem';
 import { isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
 import { requestSignal } from './signal';
-import { formatTrace, headerSafe, type Trace, traceFromReport } from './trace';
+import {
+  formatTrace,
+  headerSafe,
+  newTrace,
+  type Trace,
+  traceFromError,
+  traceFromReport,
+  traceFromStream,
+} from './trace';
 
 /** A route of the OpenAI-compatible API. */
 export type OpenAiRouteKind = 'chat' | 'embeddings' | 'models' | 'model';
@@ -40,7 +48,8 @@ export function serveOpenAi<S>(
   parsedBody: unknown,
   modelId?: string,
 ): Promise<void> {
-  return ctx.recorder.run(async (trace) => {
+  const trace = newTrace();
+  return (async () => {
     try {
       await authorize(ctx, routes, subject);
       switch (kind) {
@@ -67,9 +76,10 @@ export function serveOpenAi<S>(
         res.destroy();
         return;
       }
+      traceFromError(trace, error);
       answerError(ctx, req, res, trace, error);
     }
-  });
+  })();
 }
 
 async function authorize<S>(ctx: HttpContext<S>, routes: ResolvedOpenAiRoutes<S>, subject: S): Promise<void> {
@@ -145,7 +155,7 @@ async function streamChat<S>(
   trace: Trace,
 ): Promise<void> {
   const stream = await ctx.client.chatStream(request, options);
-  trace.deployment = stream.deployment;
+  traceFromStream(trace, stream);
   if (isGone(res)) {
     stream.abort();
     return;

@@ -3,9 +3,6 @@
  * were tried, how each attempt ended, and how long it took, e.g.
  * `a/gpt-4.1;outcome=server_error;status=503;ms=12, b/gpt-4.1;outcome=success;ms=40`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AiClient } from '../client';
-import type { Disposer } from '../events';
 import type { AttemptReport, RequestReport } from '../types';
 
 /** Longest trace header written; attempts past it are counted, not listed. */
@@ -14,7 +11,7 @@ const MAX_TRACE_LENGTH = 2048;
 /** What is known about one HTTP request's call into the client. */
 export interface Trace {
   requestId: string | undefined;
-  readonly attempts: AttemptReport[];
+  attempts: readonly AttemptReport[];
   /** The answering deployment, once known. */
   deployment: string | undefined;
 }
@@ -52,40 +49,32 @@ export function headerSafe(value: string): string {
   return out;
 }
 
-/**
- * Collects the attempts of calls made inside `run()`, from the client's `attempt` events, so the
- * trace is known when a stream starts (before its report exists) and when a call fails.
- */
-export class TraceRecorder {
-  readonly #storage = new AsyncLocalStorage<Trace>();
-  readonly #dispose: Disposer;
+/** A fresh, empty trace for one HTTP request. */
+export function newTrace(): Trace {
+  return { requestId: undefined, attempts: [], deployment: undefined };
+}
 
-  constructor(client: AiClient) {
-    this.#dispose = client.on('attempt', (event) => {
-      const trace = this.#storage.getStore();
-      if (!trace) return;
-      if (trace.requestId === undefined) trace.requestId = event.requestId;
-      else if (trace.requestId !== event.requestId) return;
-      trace.attempts.push(event.attempt);
-    });
-  }
+/** Fills a trace from a started stream (its attempts so far; the last one serves it). */
+export function traceFromStream(
+  trace: Trace,
+  stream: { requestId: string; attempts: readonly AttemptReport[]; deployment: string },
+): void {
+  trace.requestId = stream.requestId;
+  trace.attempts = stream.attempts;
+  trace.deployment = stream.deployment;
+}
 
-  /** Runs `fn` with a fresh trace that collects the attempts of the calls it makes. */
-  run<T>(fn: (trace: Trace) => Promise<T>): Promise<T> {
-    const trace: Trace = { requestId: undefined, attempts: [], deployment: undefined };
-    return this.#storage.run(trace, () => fn(trace));
-  }
-
-  /** Stops listening to the client. */
-  dispose(): void {
-    this.#dispose();
-  }
+/** Fills a trace from a typed error that ended a call (its request id and attempts, when it has them). */
+export function traceFromError(trace: Trace, error: unknown): void {
+  if (typeof error !== 'object' || error === null) return;
+  const { requestId, attempts } = error as { requestId?: unknown; attempts?: unknown };
+  if (typeof requestId === 'string') trace.requestId = requestId;
+  if (Array.isArray(attempts)) trace.attempts = attempts as AttemptReport[];
 }
 
 /** Fills a trace from a finished call's report (authoritative over the events). */
 export function traceFromReport(trace: Trace, report: RequestReport): void {
   trace.requestId = report.requestId;
-  trace.attempts.length = 0;
-  trace.attempts.push(...report.attempts);
+  trace.attempts = report.attempts;
   trace.deployment = report.deployment;
 }
