@@ -39,6 +39,7 @@ import type {
   EmbeddingsResult,
   RequestReport,
   ResolvedConfig,
+  StateChange,
   Usage,
 } from './types';
 import { validateChatRequest, validateEmbeddingsRequest, validateOptions } from './validate';
@@ -258,6 +259,14 @@ export class AiClient implements AiCaller {
       chatStream: (request, options) => this.chatStream(request, merge(options)),
       embeddings: (request, options) => this.embeddings(request, merge(options)),
     };
+  }
+
+  /**
+   * Applies what another replica learned (a `stateChange` event of its client): an opened or
+   * closed breaker, a key or deployment cooling down. Returns false for what does not apply here.
+   */
+  applyStateChange(change: StateChange): boolean {
+    return this.#runtime.apply(change);
   }
 
   /** Full health report: overall, per provider, deployment and model group. No secrets. */

@@ -1,5 +1,12 @@
 /** Typed events. `on()` returns a disposer; payloads are built only when someone listens. */
-import type { AttemptOutcome, AttemptReport, BreakerState, HealthStatus, RequestReport } from './types';
+import type {
+  AttemptOutcome,
+  AttemptReport,
+  BreakerState,
+  HealthStatus,
+  RequestReport,
+  StateChange,
+} from './types';
 
 export interface AttemptEvent {
   requestId: string;
@@ -48,6 +55,8 @@ export interface AiFailoverEvents {
   breakerHalfOpen: BreakerEvent;
   breakerClose: BreakerEvent;
   healthChange: HealthChangeEvent;
+  /** A change learned from this client's own traffic (not one applied from elsewhere), for sharing across replicas. */
+  stateChange: StateChange;
 }
 
 export type EventName = keyof AiFailoverEvents;

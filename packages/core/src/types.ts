@@ -431,4 +431,22 @@ export interface EmbeddingsResult {
 // ---------------------------------------------------------------------------------------------
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+/**
+ * Something one client learned about a deployment or a key, in a form another replica can apply
+ * (`client.applyStateChange()`): a breaker that opened or closed, a key or deployment cooling down.
+ * Keys are named by a fingerprint (a truncated SHA-256), never by their value.
+ */
+export type StateChange =
+  | { kind: 'breaker'; deployment: string; state: 'open' | 'closed' }
+  | {
+      kind: 'cooldown';
+      provider: string;
+      /** Fingerprint of the key, or null when the provider is keyless (the deployment cools down). */
+      key: string | null;
+      deployment: string;
+      /** Epoch ms the cooldown ends. */
+      until: number;
+      reason: 'rate_limited' | 'auth';
+    };
 export type BreakerState = 'closed' | 'open' | 'half-open';

@@ -171,10 +171,12 @@ let h: Harness | undefined;
 let dashboard: Dashboard | undefined;
 let served: Served | undefined;
 const streams: SseClient[] = [];
+const cleanups: Array<() => unknown> = [];
 
 afterEach(async () => {
   jest.restoreAllMocks();
   await Promise.all(streams.splice(0).map((s) => s.close()));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   dashboard?.close();
   await served?.close();
   await h?.close();
@@ -498,6 +500,36 @@ describe('dashboard options', () => {
   });
 });
 
+/** Active resources by type, in a stable key order. */
+function resources(): Record<string, number> {
+  return sorted(activeResources());
+}
+
+function sorted(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The active resources once sockets from earlier steps have finished closing. */
+async function settled(): Promise<Record<string, number>> {
+  let last = resources();
+  for (let i = 0; i < 40; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const now = resources();
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Waits (up to 2 s) for the active resources to be `expected`, then asserts they are. */
+async function expectResources(expected: Record<string, number>): Promise<void> {
+  const want = JSON.stringify(sorted(expected));
+  for (let i = 0; i < 80 && JSON.stringify(resources()) !== want; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(resources()).toEqual(expected);
+}
+
 describe('dashboard cleanup', () => {
   /** Makes the dashboard's interval timers visible to `process.getActiveResourcesInfo()`. */
   function countIntervals(): { created: NodeJS.Timeout[] } {
@@ -529,36 +561,39 @@ describe('dashboard cleanup', () => {
       };
     }) as unknown as typeof h.client.on);
     const second = createDashboard(h.client, { path: '/second', intervalMs: 100 });
+    cleanups.push(() => second.close());
     expect(listening).toBe(7);
     const other = await serve(second);
+    cleanups.push(() => other.close());
 
-    const before = activeResources();
+    const before = await settled();
     const { created } = countIntervals();
     const pages = [sse(`${base}/ai-failover/events`), sse(`${base}/ai-failover/events`)];
     const secondPage = sse(`${other.base}/second/events`);
     await Promise.all([...pages, secondPage].map((p) => p.waitFor('snapshot', () => true, 2)));
     expect(created).toHaveLength(2);
-    expect(activeResources().Timeout ?? 0).toBe((before.Timeout ?? 0) + 2);
+    await expectResources({
+      ...before,
+      Timeout: (before.Timeout ?? 0) + 2,
+      TCPSocketWrap: (before.TCPSocketWrap ?? 0) + 6,
+    });
 
     d.close();
     second.close();
     await Promise.all([...pages, secondPage].map((p) => p.closed()));
     expect(pages.every((p) => p.ended) && secondPage.ended).toBe(true);
     expect(listening).toBe(0);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(activeResources()).toEqual(before);
+    await expectResources(before);
 
     // A closed dashboard answers 503 and opens no stream.
     const after = await fetchText(`${base}/ai-failover/events`);
     expect(after.status).toBe(503);
     expect(created).toHaveLength(2);
-    d.close();
-    await other.close();
   });
 
   test('the timer stops when the last page leaves and starts again with the next one', async () => {
     const { base } = await setup();
-    const before = activeResources();
+    const before = await settled();
     const { created } = countIntervals();
     const one = sse(`${base}/ai-failover/events`);
     const two = sse(`${base}/ai-failover/events`);
@@ -566,18 +601,19 @@ describe('dashboard cleanup', () => {
     await two.waitFor('snapshot');
     expect(created).toHaveLength(1);
     await one.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(activeResources().Timeout ?? 0).toBe((before.Timeout ?? 0) + 1);
+    await expectResources({
+      ...before,
+      Timeout: (before.Timeout ?? 0) + 1,
+      TCPSocketWrap: (before.TCPSocketWrap ?? 0) + 2,
+    });
     await two.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(activeResources()).toEqual(before);
+    await expectResources(before);
 
     const three = sse(`${base}/ai-failover/events`);
     await three.waitFor('snapshot', () => true, 2);
     expect(created).toHaveLength(2);
     await three.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(activeResources()).toEqual(before);
+    await expectResources(before);
   });
 });
 

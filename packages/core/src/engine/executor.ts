@@ -203,7 +203,7 @@ export class Executor {
           : { action: 'stop', waitMs: 0 };
       case 'rate-limited': {
         const wait = c.retryAfterMs ?? policy.rateLimitCooldownMs;
-        this.#coolDown(deployment, keyIndex, now + wait);
+        this.#runtime.coolDown(deployment, keyIndex, now + wait, 'rate_limited');
         if (canRetry && provider.keys.size > 1 && !provider.keys.exhausted(now))
           return { action: 'retry', waitMs: 0 };
         if (
@@ -219,11 +219,14 @@ export class Executor {
       }
       case 'failover': {
         if (c.keyFault === 'auth') {
-          this.#coolDown(deployment, keyIndex, now + policy.authCooldownMs);
-          if (provider.keys.exhausted(now) || provider.keys.size === 0) {
-            provider.authFailedUntil = Math.max(provider.keys.availableAt(), deployment.cooldownUntil);
-            provider.lastAuthError = this.#redact(c.message);
-          } else if (canRetry) {
+          this.#runtime.coolDown(
+            deployment,
+            keyIndex,
+            now + policy.authCooldownMs,
+            'auth',
+            this.#redact(c.message),
+          );
+          if (provider.keys.size > 0 && !provider.keys.exhausted(now) && canRetry) {
             return { action: 'retry', waitMs: 0 };
           }
         }
@@ -241,12 +244,6 @@ export class Executor {
         return { action: 'failover', waitMs: 0 };
       }
     }
-  }
-
-  #coolDown(deployment: DeploymentRuntime, keyIndex: number, until: number): void {
-    if (deployment.provider.keys.size === 0)
-      deployment.cooldownUntil = Math.max(deployment.cooldownUntil, until);
-    else deployment.provider.keys.coolDown(keyIndex, until);
   }
 
   #report(

@@ -17,6 +17,7 @@ import type {
   ResolvedDeployment,
   ResolvedModelGroup,
   ResolvedProvider,
+  StateChange,
 } from '../types';
 
 export class ProviderRuntime {
@@ -138,8 +139,12 @@ export class Runtime {
   /** Drives every breaker's rolling window with one timer. */
   readonly #rotate = new EventEmitter();
   readonly #rotateTimer: NodeJS.Timeout;
+  readonly #events: Events;
+  /** True while a change learned elsewhere is applied: it is not announced again. */
+  #applying = false;
 
   constructor(config: ResolvedConfig, events: Events) {
+    this.#events = events;
     this.#rotate.setMaxListeners(0);
     const bucketMs = Math.max(10, Math.floor(config.policy.breaker.rollingWindowMs / 10));
     this.#rotateTimer = setInterval(() => this.#rotate.emit('rotate'), bucketMs);
@@ -153,9 +158,15 @@ export class Runtime {
       const id = deployment.id;
       const health = new PassiveHealth({ ...config.health, degradedLatencyMs: deployment.degradedLatencyMs });
       const breaker = new DeploymentBreaker(config.policy.breaker, this.#rotate, {
-        onOpen: () => events.emit('breakerOpen', { deployment: id, state: 'open' }),
+        onOpen: () => {
+          events.emit('breakerOpen', { deployment: id, state: 'open' });
+          this.#announce({ kind: 'breaker', deployment: id, state: 'open' });
+        },
         onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
-        onClose: () => events.emit('breakerClose', { deployment: id, state: 'closed' }),
+        onClose: () => {
+          events.emit('breakerClose', { deployment: id, state: 'closed' });
+          this.#announce({ kind: 'breaker', deployment: id, state: 'closed' });
+        },
       });
       health.onStatusChange((status, previous) =>
         events.emit('healthChange', { deployment: id, status, previous }),
@@ -169,6 +180,65 @@ export class Runtime {
         strategy: createStrategy(group.strategy),
       });
     }
+  }
+
+  /**
+   * Cools a key down (a keyless provider: the deployment) until `until`; after a 401/403 that
+   * leaves the provider without a usable key, marks the provider refused.
+   */
+  coolDown(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    until: number,
+    reason: 'rate_limited' | 'auth',
+    message?: string,
+  ): void {
+    const provider = deployment.provider;
+    const keyless = provider.keys.size === 0;
+    if (keyless) deployment.cooldownUntil = Math.max(deployment.cooldownUntil, until);
+    else provider.keys.coolDown(keyIndex, until);
+    if (reason === 'auth' && (keyless || provider.keys.exhausted(Date.now()))) {
+      provider.authFailedUntil = Math.max(provider.keys.availableAt(), deployment.cooldownUntil);
+      if (message !== undefined) provider.lastAuthError = message;
+    }
+    this.#announce({
+      kind: 'cooldown',
+      provider: provider.config.id,
+      key: keyless ? null : (provider.keys.fingerprints[keyIndex] ?? null),
+      deployment: deployment.id,
+      until,
+      reason,
+    });
+  }
+
+  /**
+   * Applies a change learned elsewhere (another replica). Unknown deployments, providers and keys
+   * are ignored: replicas may run different configs. Returns whether anything was applied.
+   */
+  apply(change: StateChange): boolean {
+    const deployment = this.deployments.get(change.deployment);
+    if (!deployment) return false;
+    this.#applying = true;
+    try {
+      if (change.kind === 'breaker') {
+        if (change.state === 'open') deployment.breaker.open();
+        else deployment.breaker.close();
+        return true;
+      }
+      if (change.until <= Date.now()) return false;
+      const provider = deployment.provider;
+      if (provider.config.id !== change.provider) return false;
+      const keyIndex = change.key === null ? 0 : provider.keys.fingerprints.indexOf(change.key);
+      if (keyIndex < 0 || (change.key === null) !== (provider.keys.size === 0)) return false;
+      this.coolDown(deployment, keyIndex, change.until, change.reason);
+      return true;
+    } finally {
+      this.#applying = false;
+    }
+  }
+
+  #announce(change: StateChange): void {
+    if (!this.#applying && this.#events.has('stateChange')) this.#events.emit('stateChange', change);
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,19 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The keys of one provider, used in turn. A key that gets a 429 or 401 cools down on its own while
  * the others keep serving.
  */
 export class KeyPool {
   readonly #keys: readonly string[];
+  /** A truncated SHA-256 of each key: how keys are named outside the process. */
+  readonly fingerprints: readonly string[];
   readonly #coolUntil: Float64Array;
   #next = 0;
 
   constructor(keys: readonly string[]) {
     this.#keys = keys;
+    this.fingerprints = keys.map((key) => createHash('sha256').update(key).digest('base64url').slice(0, 16));
     this.#coolUntil = new Float64Array(keys.length);
   }
 

@@ -1,0 +1,60 @@
+/**
+ * Every package, as built (`pnpm build` runs before the tests), loads through its `exports` map
+ * from both `require` and `import`, with its named exports and its type declarations.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '../../..');
+const expected: Record<string, string[]> = {
+  core: [
+    'AiClient',
+    'createAiClient',
+    'ConfigError',
+    'UpstreamError',
+    'AllAttemptsFailedError',
+    'ChatStream',
+  ],
+  testing: ['MockProvider', 'fault'],
+  express: ['aiFailover', 'aiFailoverErrorHandler'],
+  koa: ['aiFailover', 'aiFailoverErrors'],
+  nestjs: ['AiFailoverModule', 'AiFailoverService', 'UseModel'],
+};
+
+/** Runs a script inside the package's folder, where Node resolves the package's own name through its `exports`. */
+function run(pkg: string, args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: join(root, 'packages', pkg), encoding: 'utf8' });
+}
+
+describe.each(Object.keys(expected))('@ai-failover/%s as built', (pkg) => {
+  const names = expected[pkg]!;
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')) as {
+    exports: Record<string, Record<string, string>>;
+  };
+
+  test('ships JS and type declarations', () => {
+    const entry = manifest.exports['.']!;
+    for (const file of [entry.require!, entry.import!, entry.types!]) {
+      expect(existsSync(join(root, 'packages', pkg, file))).toBe(true);
+    }
+  });
+
+  test('loads with require()', () => {
+    const out = run(pkg, [
+      '-e',
+      `const m = require('@ai-failover/${pkg}'); console.log(JSON.stringify(Object.keys(m)))`,
+    ]);
+    expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+  });
+
+  test('loads with import, named exports included', () => {
+    const imports = names.join(', ');
+    const out = run(pkg, [
+      '--input-type=module',
+      '-e',
+      `import { ${imports} } from '@ai-failover/${pkg}'; console.log(JSON.stringify([${imports}].map((x) => typeof x)))`,
+    ]);
+    for (const type of JSON.parse(out) as string[]) expect(['function', 'object']).toContain(type);
+  });
+});
