@@ -20,7 +20,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper: {
-    '^@ai-failover/(core|testing|express|koa|nestjs)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@ai-failover/(core|testing|express|koa|nestjs|redis)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 20000,
 };

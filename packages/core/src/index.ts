@@ -2,6 +2,7 @@ export { type AiCaller, AiClient, createAiClient } from './client';
 export { DEFAULTS, resolveConfig } from './config';
 export { costOf, type UsageReport, type UsageTotals } from './cost';
 export { ChatStream } from './engine/stream';
+export * from './dashboard';
 export * from './errors';
 export type * from './events';
 export type {

@@ -315,6 +315,13 @@ export const PAGE_SCRIPT = `
 
   function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
 
+  /** Shown time span: the history kept, at least a minute, at most WINDOW_MS. */
+  function chartSpan() {
+    var history = state.history;
+    var kept = history.length ? history[history.length - 1].t - history[0].t : 0;
+    return Math.min(WINDOW_MS, Math.max(60000, Math.ceil(kept / 60000) * 60000));
+  }
+
   function drawChart(canvas, metric, fixedMax, format) {
     var rect = canvas.getBoundingClientRect();
     var w = Math.max(1, Math.round(rect.width));
@@ -332,7 +339,8 @@ export const PAGE_SCRIPT = `
     var ph = Math.max(1, ht - pad.t - pad.b);
     var history = state.history;
     var end = history.length ? history[history.length - 1].t : Date.now();
-    var start = end - WINDOW_MS;
+    var span = chartSpan();
+    var start = end - span;
     var max = fixedMax;
     if (!max) {
       var top = 0;
@@ -359,12 +367,15 @@ export const PAGE_SCRIPT = `
       ctx.stroke();
       ctx.fillText(format((max * i) / 4), pad.l - 8, y);
     }
-    ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (var m = 5; m >= 0; m--) {
-      var x = pad.l + pw * (1 - m / 5);
-      ctx.textAlign = m === 5 ? 'left' : m === 0 ? 'right' : 'center';
-      ctx.fillText(m === 0 ? 'now' : '−' + m + ' min', x, pad.t + ph + 8);
+    var most = Math.max(2, Math.min(6, Math.floor(pw / 64)));
+    var step = [10000, 15000, 20000, 30000, 60000, 120000, 150000, 300000].filter(function (ms) {
+      return span / ms <= most;
+    })[0] || span;
+    for (var ago = 0; ago <= span; ago += step) {
+      var x = pad.l + pw * (1 - ago / span);
+      ctx.textAlign = ago === 0 ? 'right' : ago + step > span ? 'left' : 'center';
+      ctx.fillText(ago === 0 ? 'now' : '−' + (step < 60000 ? ago / 1000 + ' s' : ago / 60000 + ' min'), x, pad.t + ph + 8);
     }
     var gap = Math.max(3 * state.intervalMs, 3000);
     var drawn = 0;
@@ -381,7 +392,7 @@ export const PAGE_SCRIPT = `
       history.forEach(function (p) {
         var v = p[metric][id];
         if (!num(v)) { pen = false; return; }
-        var x = pad.l + ((p.t - start) / WINDOW_MS) * pw;
+        var x = pad.l + ((p.t - start) / span) * pw;
         var y = pad.t + ph - (Math.min(v, max) / max) * ph;
         if (pen && p.t - lastT <= gap) {
           ctx.lineTo(x, y);
@@ -426,7 +437,12 @@ export const PAGE_SCRIPT = `
   }
 
   function drawCharts() {
-    drawChart(q('latency-chart'), 'latency', 0, function (v) { return fmtMs(v).replace(' ms', ''); });
+    var label = 'last ' + Math.round(chartSpan() / 60000) + ' min';
+    setText(q('latency-window'), label);
+    setText(q('success-window'), label);
+    drawChart(q('latency-chart'), 'latency', 0, function (v) {
+      return v === 0 ? '0' : fmtMs(v).replace(' ms', '');
+    });
     drawChart(q('success-chart'), 'success', 1, function (v) { return Math.round(v * 100) + '%'; });
     renderLegend(q('latency-legend'));
     renderLegend(q('success-legend'));

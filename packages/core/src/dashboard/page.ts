@@ -92,12 +92,12 @@ export function renderDashboardPage(title: string): DashboardPage {
   </section>
   <div class="grid2">
     <section class="panel" aria-label="Latency">
-      <h2>Latency (EWMA) <span>last 5 minutes</span></h2>
+      <h2>Latency EWMA, ms <span data-testid="latency-window">last 1 min</span></h2>
       <div class="chart"><canvas data-testid="latency-chart" role="img" aria-label="Latency per deployment over the last 5 minutes"></canvas></div>
       <div class="legend" data-testid="latency-legend"></div>
     </section>
     <section class="panel" aria-label="Success rate">
-      <h2>Success rate <span>last 5 minutes</span></h2>
+      <h2>Success rate <span data-testid="success-window">last 1 min</span></h2>
       <div class="chart"><canvas data-testid="success-chart" role="img" aria-label="Success rate per deployment over the last 5 minutes"></canvas></div>
       <div class="legend" data-testid="success-legend"></div>
     </section>

@@ -4,8 +4,10 @@
  * `IncomingMessage`/`ServerResponse`, builds the request-bound caller behind `req.ai`/`ctx.ai`,
  * and closes an owned client with the HTTP server.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AiCaller, AiClient } from '../client';
+import { createDashboard, type Dashboard } from '../dashboard';
 import { ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
 import { createScrubber, type HttpContext } from './context';
@@ -25,7 +27,8 @@ export interface AiHttpOptions<S = IncomingMessage> extends AiHttpRouteOptions<S
 /** A route the handler serves. */
 export type AiRoute =
   | { readonly kind: HealthRouteKind | 'metrics' | Exclude<OpenAiRouteKind, 'model'> }
-  | { readonly kind: 'model'; readonly id: string };
+  | { readonly kind: 'model'; readonly id: string }
+  | { readonly kind: 'dashboard'; readonly path: string };
 
 /** Per-request inputs an adapter supplies. */
 export interface ServeContext<S> {
@@ -131,6 +134,9 @@ class Handler<S> implements AiHttpHandler<S> {
   readonly scrub: Scrubber;
   readonly #context: HttpContext<S>;
   readonly #servers = new Map<WatchedServer, () => void>();
+  readonly #dashboard: Dashboard | undefined;
+  /** The framework subject (Express request, Koa context) of a request the dashboard is serving. */
+  readonly #subjects = new WeakMap<IncomingMessage, S>();
   #lastServer: unknown;
   #closing: Promise<void> | undefined;
 
@@ -139,6 +145,20 @@ class Handler<S> implements AiHttpHandler<S> {
     this.ownsClient = ownsClient;
     this.options = options;
     this.scrub = createScrubber(client);
+    if (options.dashboard) {
+      const { path, intervalMs, title, authorize } = options.dashboard;
+      this.#dashboard = createDashboard(client, {
+        path,
+        ...(intervalMs === undefined ? {} : { intervalMs }),
+        ...(title === undefined ? {} : { title }),
+        ...(authorize
+          ? {
+              authorize: (req: IncomingMessage) =>
+                authorize(this.#subjects.get(req) ?? (req as unknown as S)),
+            }
+          : {}),
+      });
+    }
     this.#context = {
       client,
       options,
@@ -155,7 +175,14 @@ class Handler<S> implements AiHttpHandler<S> {
 
   match(method: string | undefined, path: string): AiRoute | undefined {
     const p = path.length > 1 && path.charCodeAt(path.length - 1) === SLASH ? path.slice(0, -1) : path;
-    const { health, metrics, openai } = this.options;
+    const { health, metrics, openai, dashboard } = this.options;
+    if (
+      dashboard &&
+      p.startsWith(dashboard.path) &&
+      (p.length === dashboard.path.length || p.charCodeAt(dashboard.path.length) === SLASH)
+    ) {
+      return { kind: 'dashboard', path: p };
+    }
     if (method === 'POST') {
       if (!openai) return undefined;
       if (p === openai.chat) return CHAT;
@@ -189,6 +216,11 @@ class Handler<S> implements AiHttpHandler<S> {
       case 'live':
       case 'ready':
         return serveHealth(this.client, route.kind, req, res);
+      case 'dashboard': {
+        if ('subject' in context) this.#subjects.set(req, context.subject as S);
+        if (this.#dashboard && (await this.#dashboard.handle(req, res, route.path))) return;
+        return sendJson(req, res, 404, { error: { code: 'not_found', message: 'Not found' } });
+      }
       case 'metrics': {
         const metrics = metricsOf(this.client);
         if (metrics) return serveMetrics(metrics, req, res);
@@ -247,6 +279,7 @@ class Handler<S> implements AiHttpHandler<S> {
       for (const [server, onClose] of this.#servers) server.off('close', onClose);
       this.#servers.clear();
       this.#lastServer = undefined;
+      this.#dashboard?.close();
       this.#closing = this.ownsClient ? this.client.close() : Promise.resolve();
     }
     return this.#closing;

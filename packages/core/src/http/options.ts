@@ -58,6 +58,28 @@ export interface AiHttpRouteOptions<S = IncomingMessage> {
   affinityKey?: AffinityKeyOption<S>;
   /** Response header carrying the decision trace (default `x-ai-failover-trace`). */
   traceHeader?: string;
+  /** The live dashboard page, off unless given (`true`: at `/ai-failover`, unprotected). */
+  dashboard?: DashboardRouteOptions<S> | boolean;
+}
+
+/** The live dashboard page. */
+export interface DashboardRouteOptions<S = IncomingMessage> {
+  /** Path of the page (default `/ai-failover`); its data streams from `{path}/events`. */
+  path?: string;
+  /** Who may see it (receives the framework's request or context); anything but `true` gets a 401. */
+  authorize?: (subject: S) => boolean | Promise<boolean>;
+  /** Period of the live snapshots (default 1 000 ms). */
+  intervalMs?: number;
+  /** Page title. */
+  title?: string;
+}
+
+/** Dashboard options after resolution. */
+export interface ResolvedDashboardRoutes<S> {
+  readonly path: string;
+  readonly authorize: ((subject: S) => boolean | Promise<boolean>) | undefined;
+  readonly intervalMs: number | undefined;
+  readonly title: string | undefined;
 }
 
 /** Health routes after resolution. */
@@ -87,6 +109,7 @@ export interface ResolvedHttpOptions<S = IncomingMessage> {
   /** Reads the affinity key of a request, or `undefined` when none is configured. */
   readonly affinityKey: ((subject: S, req: IncomingMessage) => string | undefined) | undefined;
   readonly traceHeader: string;
+  readonly dashboard: ResolvedDashboardRoutes<S> | false;
 }
 
 /** Where the options come from, for error messages (`express`, `koa`...). */
@@ -97,7 +120,8 @@ export interface ResolveContext {
   readonly models: readonly string[];
 }
 
-const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader'];
+const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard'];
+const DASHBOARD_KEYS = ['path', 'authorize', 'intervalMs', 'title'];
 const PATH_KEYS = ['path'];
 const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'models'];
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -151,8 +175,11 @@ export function resolveHttpOptions<S = IncomingMessage>(
     } else traceHeader = source.traceHeader.toLowerCase();
   }
 
+  const dashboard = resolveDashboard<S>(source.dashboard, problem);
+
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze({
+    dashboard,
     health:
       health === false
         ? false
@@ -165,6 +192,29 @@ export function resolveHttpOptions<S = IncomingMessage>(
 }
 
 type Problem = (path: string, message: string) => void;
+
+function resolveDashboard<S>(value: unknown, problem: Problem): ResolvedDashboardRoutes<S> | false {
+  if (value === undefined || value === false) return false;
+  const given = value === true ? {} : value;
+  if (!isRecord(given)) {
+    problem('dashboard', `must be true, false or an object ({ path, authorize }), got ${kind(given)}`);
+    return false;
+  }
+  unknownKeys(given, DASHBOARD_KEYS, 'dashboard.', problem);
+  const path = given.path === undefined ? '/ai-failover' : routePath(given.path, 'dashboard.path', problem);
+  if (given.authorize !== undefined && typeof given.authorize !== 'function') {
+    problem(
+      'dashboard.authorize',
+      `must be a function (req) => boolean | Promise<boolean>, got ${kind(given.authorize)}`,
+    );
+  }
+  return Object.freeze({
+    path: path ?? '/ai-failover',
+    authorize: given.authorize as ResolvedDashboardRoutes<S>['authorize'],
+    intervalMs: given.intervalMs as number | undefined,
+    title: given.title as string | undefined,
+  });
+}
 
 function routeBase(value: unknown, name: string, fallback: string, problem: Problem): string | false {
   if (value === false) return false;
