@@ -152,6 +152,15 @@ describe('express example, offline', () => {
     );
   });
 
+  it('answers 503 as JSON when no provider can start the stream', async () => {
+    for (const mock of loaded.mocks) mock.setDefault(fault.status(503));
+    const res = await fetch(`${base}/chat/stream?message=hi`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({
+      error: { code: 'AI_ALL_ATTEMPTS_FAILED', message: expect.any(String) },
+    });
+  });
+
   it('stops the upstream stream when the browser goes away', async () => {
     loaded.mocks[0]!.setDefault(fault.ok({ chunkDelayMs: 200 }));
     const controller = new AbortController();

@@ -54,11 +54,16 @@ export function summarize(report: RequestReport): CallSummary {
       latencyMs: attempt.latencyMs,
     })),
     failovers: report.failovers,
-    costUsd: report.costUsd ?? null,
+    costUsd: report.costUsd === undefined ? null : roundUsd(report.costUsd),
     latencyMs: report.latencyMs,
   };
   if (report.timeToFirstTokenMs !== undefined) summary.timeToFirstTokenMs = report.timeToFirstTokenMs;
   return summary;
+}
+
+/** A cost rounded to a millionth of a cent (0.0000428 rather than 0.000042800000000000004). */
+function roundUsd(usd: number): number {
+  return Math.round(usd * 1e8) / 1e8;
 }
 
 /** The data of the `error` event that ends a stream cut short (no provider details). */

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // Nest has logged the error with its stack already.
+  console.error(
+    `ai-failover nestjs example failed to start: ${error instanceof Error ? error.message : error}`,
+  );
   // The offline mock providers may already be listening: do not wait for them.
   process.exit(1);
 });

@@ -7,7 +7,9 @@ export function costOf(
   price: Readonly<PriceConfig> | undefined,
 ): number | undefined {
   if (!usage || !price) return undefined;
-  return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000;
+  const usd = (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000;
+  // Twelve decimals (a millionth of a micro-dollar) keep sums exact enough and drop float noise.
+  return Math.round(usd * 1e12) / 1e12;
 }
 
 export interface UsageTotals {

@@ -1,8 +1,8 @@
 export { type AiCaller, AiClient, createAiClient } from './client';
 export { DEFAULTS, resolveConfig } from './config';
 export { costOf, type UsageReport, type UsageTotals } from './cost';
-export { ChatStream } from './engine/stream';
 export * from './dashboard';
+export { ChatStream } from './engine/stream';
 export * from './errors';
 export type * from './events';
 export type {

@@ -137,6 +137,22 @@ describe('failover across deployments', () => {
     ]);
   });
 
+  test('a retry that the breaker cuts short counts as a failover', async () => {
+    h = await harness(['primary', 'secondary'], {
+      policy: { retries: 1, breaker: { volumeThreshold: 1, resetTimeoutMs: 60_000 } },
+    });
+    const failovers: string[] = [];
+    h.client.on('failover', (e) => failovers.push(e.from));
+    h.mocks[0]!.setDefault(fault.status(503));
+    const { report } = await h.client.chat(hello);
+    expect(report.attempts.map((a) => `${a.deployment}:${a.decision}`)).toEqual([
+      'primary/primary-model:failover',
+      'secondary/secondary-model:done',
+    ]);
+    expect(report.failovers).toBe(1);
+    expect(failovers).toEqual(['primary/primary-model']);
+  });
+
   test('malformed JSON and truncated bodies count as failures and fail over', async () => {
     h = await harness(['a', 'b', 'c'], { policy: { retries: 0 } });
     h.mocks[0]!.setDefault(fault.malformedJson());

@@ -105,6 +105,13 @@ export class Executor {
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
       const keyIndex = provider.keys.pick(now);
       if (keyIndex < 0 || !deployment.usable(now)) {
+        // Unusable since the decision to retry it (its breaker opened, its keys cooled down): the
+        // retry becomes a failover.
+        const last = retry > 0 ? request.attempts[request.attempts.length - 1] : undefined;
+        if (last?.decision === 'retry') {
+          last.decision = 'failover';
+          this.#announceFailover(request, deployment.id, last.outcome, last.status);
+        }
         plan.defer(member);
         return undefined;
       }
@@ -163,15 +170,7 @@ export class Executor {
           if (decision.waitMs > 0) await this.#wait(decision.waitMs, request);
           continue;
         case 'failover':
-          if (this.#events.has('failover')) {
-            this.#events.emit('failover', {
-              requestId: request.requestId,
-              model: request.model,
-              from: deployment.id,
-              reason: c.outcome,
-              status: c.status,
-            });
-          }
+          this.#announceFailover(request, deployment.id, c.outcome, c.status);
           return undefined;
         default:
           return undefined;
@@ -244,6 +243,22 @@ export class Executor {
         return { action: 'failover', waitMs: 0 };
       }
     }
+  }
+
+  #announceFailover(
+    request: ExecuteRequest,
+    from: string,
+    reason: AttemptReport['outcome'],
+    status: number | undefined,
+  ): void {
+    if (!this.#events.has('failover')) return;
+    this.#events.emit('failover', {
+      requestId: request.requestId,
+      model: request.model,
+      from,
+      reason,
+      status,
+    });
   }
 
   #report(
