@@ -20,6 +20,7 @@ const expected: Record<string, string[]> = {
   express: ['aiFailover', 'aiFailoverErrorHandler'],
   koa: ['aiFailover', 'aiFailoverErrors'],
   nestjs: ['AiFailoverModule', 'AiFailoverService', 'UseModel'],
+  redis: ['shareStateThroughRedis'],
 };
 
 /** Runs a script inside the package's folder, where Node resolves the package's own name through its `exports`. */

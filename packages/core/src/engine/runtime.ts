@@ -142,6 +142,7 @@ export class Runtime {
   readonly #events: Events;
   /** True while a change learned elsewhere is applied: it is not announced again. */
   #applying = false;
+  #closed = false;
 
   constructor(config: ResolvedConfig, events: Events) {
     this.#events = events;
@@ -217,7 +218,7 @@ export class Runtime {
    */
   apply(change: StateChange): boolean {
     const deployment = this.deployments.get(change.deployment);
-    if (!deployment) return false;
+    if (!deployment || this.#closed) return false;
     this.#applying = true;
     try {
       if (change.kind === 'breaker') {
@@ -242,6 +243,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#rotateTimer);
     for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
     this.#rotate.removeAllListeners();
