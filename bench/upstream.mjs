@@ -1,8 +1,7 @@
 // A mock OpenAI upstream in its own process, so the benchmark's own process measures only the client side.
 import { MockProvider } from '@ai-failover/testing';
 
-const mock = await MockProvider.start({ name: 'upstream' });
-// Drop the request log now and then: this process runs for the whole benchmark.
-setInterval(() => mock.reset(), 1000).unref();
+// The request log is bounded (maxRecords), so this process stays small for the whole benchmark.
+const mock = await MockProvider.start({ name: 'upstream', maxRecords: 100 });
 process.stdout.write(`${mock.baseUrl}\n`);
 process.on('disconnect', () => mock.close().then(() => process.exit(0)));

@@ -41,6 +41,7 @@ export class MockProvider {
   private readonly chunkDelayMs: number;
   private readonly latencyMs: Latency | undefined;
   private records: RecordedRequest[] = [];
+  private readonly maxRecords: number;
   private aborts: RecordedRequest[] = [];
   private abortsTaken = 0;
   private nextId = 1;
@@ -57,6 +58,7 @@ export class MockProvider {
       embeddingDimensions: options.embeddingDimensions ?? 8,
     };
     this.chunkDelayMs = options.chunkDelayMs ?? 0;
+    this.maxRecords = Math.max(1, options.maxRecords ?? 10_000);
     this.latencyMs = options.latencyMs;
     this.selector = new FaultSelector(options.apiKeys, models);
     this.server = createServer((req, res) => this.onRequest(req, res));
@@ -219,7 +221,10 @@ export class MockProvider {
   }
 
   private remember(record: RecordedRequest): void {
-    if (!this.records.includes(record)) this.records.push(record);
+    if (!this.records.includes(record)) {
+      this.records.push(record);
+      if (this.records.length > this.maxRecords) this.records.shift();
+    }
     this.noteAbort(record);
     this.waiters.poke();
   }

@@ -143,3 +143,20 @@ describe('request recording', () => {
     expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(baseline.TCPSocketWrap ?? 0);
   });
 });
+
+test('maxRecords keeps only the newest requests', async () => {
+  const { MockProvider } = await import('./mock-provider');
+  const mock = await MockProvider.start({ name: 'bounded', maxRecords: 2 });
+  try {
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${mock.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: `m${i}`, messages: [{ role: 'user', content: 'x' }] }),
+      }).then((r) => r.text());
+    }
+    expect(mock.requests.map((r) => r.model)).toEqual(['m1', 'm2']);
+  } finally {
+    await mock.close();
+  }
+});

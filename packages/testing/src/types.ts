@@ -50,6 +50,8 @@ export interface MockProviderOptions {
   embeddingDimensions?: number;
   /** Delay before every response starts, unless the fault sets its own `latencyMs`. */
   latencyMs?: Latency;
+  /** Requests kept in `requests`, oldest dropped first (default 10 000), so a long-running mock stays small. */
+  maxRecords?: number;
 }
 
 /** One phase of a {@link MockProvider.schedule}. */
