@@ -58,7 +58,7 @@ const scenarios = {
       { messages: [{ role: 'user', content: 'hello there, how are you today?' }] },
       { model: 'plain' },
     ),
-  'ai-failover chat(), primary refusing connections, breaker held closed': () =>
+  'ai-failover chat(), primary refusing (no breaker)': () =>
     client.chat(
       { messages: [{ role: 'user', content: 'hello there, how are you today?' }] },
       { model: 'failover' },

@@ -7,7 +7,7 @@ import { costOf, UsageLedger, type UsageReport } from './cost';
 import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { readJson, send } from './engine/http';
-import { Runtime } from './engine/runtime';
+import { type GroupMember, Runtime } from './engine/runtime';
 import { RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { AbortError, AiFailoverError, ClientClosedError, ConfigError, InternalError } from './errors';
@@ -45,6 +45,9 @@ import type {
 import { validateChatRequest, validateEmbeddingsRequest, validateOptions } from './validate';
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/** One call in progress: the executor's request plus the report being built. */
+type Call = ExecuteRequest & { report: RequestReport };
 let sequence = 0;
 const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
 
@@ -123,39 +126,7 @@ export class AiClient implements AiCaller {
   /** One chat completion, failing over as needed. */
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
-    const call = this.#begin(options);
-    const base = serialize(request, false);
-    try {
-      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
-        attempt.arm(timeoutMs, 'timeout');
-        const provider = member.runtime.provider;
-        const response = await send(
-          provider,
-          keyIndex,
-          'POST',
-          provider.paths.chat,
-          withModel(base, member.deployment.model),
-          attempt,
-        );
-        const body = (await readJson(response, attempt)) as ChatCompletion;
-        if (!body || typeof body !== 'object' || !Array.isArray(body.choices)) {
-          throw new AttemptFailure(badResponse('response has no `choices` array', response.statusCode));
-        }
-        return body;
-      });
-      executed.attempt.dispose();
-      const report = this.#succeed(
-        call,
-        executed.member.deployment.price,
-        executed.member,
-        executed.value.usage,
-      );
-      return { response: executed.value, report };
-    } catch (error) {
-      throw this.#fail(call, error);
-    } finally {
-      call.scope.dispose();
-    }
+    return this.#callJson<ChatCompletion>(request, options, 'chat', 'choices', (body) => body.usage);
   }
 
   /**
@@ -205,7 +176,7 @@ export class AiClient implements AiCaller {
           }
           return this.#failStream(call, member, end);
         }
-        return this.#succeed(call, member.deployment.price, member, end.usage);
+        return this.#succeed(call, member, end.usage);
       },
     );
   }
@@ -213,32 +184,41 @@ export class AiClient implements AiCaller {
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
+    return this.#callJson<EmbeddingsResponse>(request, options, 'embeddings', 'data', ({ usage }) =>
+      usage
+        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
+        : undefined,
+    );
+  }
+
+  /** A non-streaming call: one JSON request per attempt, the answer must carry an array in `field`. */
+  async #callJson<T extends object>(
+    request: ChatRequest | EmbeddingsRequest,
+    options: CallOptions,
+    endpoint: 'chat' | 'embeddings',
+    field: 'choices' | 'data',
+    usageOf: (body: T) => Usage | undefined,
+  ): Promise<{ response: T; report: RequestReport }> {
     const call = this.#begin(options);
     const base = serialize(request, false);
     try {
       const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
         attempt.arm(timeoutMs, 'timeout');
         const provider = member.runtime.provider;
-        const response = await send(
-          provider,
-          keyIndex,
-          'POST',
-          provider.paths.embeddings,
-          withModel(base, member.deployment.model),
-          attempt,
-        );
-        const body = (await readJson(response, attempt)) as EmbeddingsResponse;
-        if (!body || typeof body !== 'object' || !Array.isArray(body.data)) {
-          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+        const body = withModel(base, member.deployment.model);
+        const response = await send(provider, keyIndex, 'POST', provider.paths[endpoint], body, attempt);
+        const answer = (await readJson(response, attempt)) as T | null;
+        if (
+          !answer ||
+          typeof answer !== 'object' ||
+          !Array.isArray((answer as Record<string, unknown>)[field])
+        ) {
+          throw new AttemptFailure(badResponse(`response has no \`${field}\` array`, response.statusCode));
         }
-        return body;
+        return answer;
       });
       executed.attempt.dispose();
-      const usage = executed.value.usage;
-      const asChat: Usage | undefined = usage
-        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
-        : undefined;
-      const report = this.#succeed(call, executed.member.deployment.price, executed.member, asChat);
+      const report = this.#succeed(call, executed.member, usageOf(executed.value));
       return { response: executed.value, report };
     } catch (error) {
       throw this.#fail(call, error);
@@ -316,7 +296,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions): ExecuteRequest & { report: RequestReport } {
+  #begin(options: CallOptions): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -343,12 +323,8 @@ export class AiClient implements AiCaller {
     };
   }
 
-  #succeed(
-    call: ExecuteRequest & { report: RequestReport },
-    price: Parameters<typeof costOf>[1],
-    member: { group: string; runtime: { id: string; provider: { config: { id: string } } } },
-    usage: Usage | undefined,
-  ): RequestReport {
+  /** Fills what a served call's report says of who served it. */
+  #served(call: Call, member: GroupMember, usage: Usage | undefined): RequestReport {
     const report = call.report;
     report.deployment = member.runtime.id;
     report.provider = member.runtime.provider.config.id;
@@ -356,25 +332,20 @@ export class AiClient implements AiCaller {
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
     if (usage) report.usage = usage;
-    const cost = costOf(usage, price);
+    return report;
+  }
+
+  #succeed(call: Call, member: GroupMember, usage: Usage | undefined): RequestReport {
+    const report = this.#served(call, member, usage);
+    const cost = costOf(usage, member.deployment.price);
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
     return report;
   }
 
-  #failStream(
-    call: ExecuteRequest & { report: RequestReport },
-    member: { group: string; runtime: { id: string; provider: { config: { id: string } } } },
-    end: StreamEnd,
-  ): RequestReport {
-    const report = call.report;
-    report.deployment = member.runtime.id;
-    report.provider = member.runtime.provider.config.id;
-    report.servedBy = member.group;
-    report.latencyMs = call.scope.elapsed();
-    report.failovers = countFailovers(report);
-    if (end.usage) report.usage = end.usage;
+  #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
+    const report = this.#served(call, member, end.usage);
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -386,7 +357,7 @@ export class AiClient implements AiCaller {
     return report;
   }
 
-  #fail(call: ExecuteRequest & { report: RequestReport }, error: unknown): Error {
+  #fail(call: Call, error: unknown): Error {
     const report = call.report;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);

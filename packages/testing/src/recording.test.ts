@@ -145,7 +145,6 @@ describe('request recording', () => {
 });
 
 test('maxRecords keeps only the newest requests', async () => {
-  const { MockProvider } = await import('./mock-provider');
   const mock = await MockProvider.start({ name: 'bounded', maxRecords: 2 });
   try {
     for (let i = 0; i < 3; i++) {
