@@ -3,10 +3,9 @@
  * it, and from the ai-failover middleware the health routes and the OpenAI-compatible API.
  */
 import type { AiFailoverConfig } from '@ai-failover/core';
+import { chatRequest, PAGE_HTML, readMessage, sendChatStream, summarize } from '@ai-failover/example-shared';
 import { type AiFailoverMiddleware, aiFailover, aiFailoverErrorHandler } from '@ai-failover/express';
 import express, { type Express } from 'express';
-import { chatRequest, readMessage, sendChatStream, summarize } from './chat';
-import { PAGE_HTML } from './page';
 
 export interface ExampleApp {
   app: Express;

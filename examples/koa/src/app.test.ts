@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type LoadedConfig, loadConfig } from '@ai-failover/example-shared';
 import { fault } from '@ai-failover/testing';
 import { BODY_LIMIT, createApp, type ExampleApp } from './app';
-import { type LoadedConfig, loadConfig } from './config';
 
 interface SseEvent {
   event: string;

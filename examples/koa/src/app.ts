@@ -4,10 +4,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AiFailoverConfig } from '@ai-failover/core';
+import { chatRequest, PAGE_HTML, readMessage, sendChatStream, summarize } from '@ai-failover/example-shared';
 import { type AiFailoverKoaMiddleware, aiFailover, aiFailoverErrors } from '@ai-failover/koa';
 import Koa, { type Context } from 'koa';
-import { chatRequest, readMessage, sendChatStream, summarize } from './chat';
-import { PAGE_HTML } from './page';
 
 /** The largest JSON body `POST /chat` reads. */
 export const BODY_LIMIT = 16 * 1024;

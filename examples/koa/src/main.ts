@@ -1,8 +1,8 @@
 /** Starts the Koa example: `PORT` (default 3000), `HOST` (default 127.0.0.1). */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { describeMode, loadConfig } from '@ai-failover/example-shared';
 import { createApp } from './app';
-import { describeMode, loadConfig } from './config';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
