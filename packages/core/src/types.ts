@@ -81,6 +81,11 @@ export interface BreakerConfig {
   resetTimeoutMs?: number;
   /** Length of the rolling window (default 10 000 ms). */
   rollingWindowMs?: number;
+  /**
+   * Failures in a row that open the breaker at once, whatever the window holds (default 5; 0 turns
+   * it off). After a long healthy stretch the percentage alone would take many failures to trip.
+   */
+  consecutiveFailures?: number;
 }
 
 export interface StreamTimeoutsConfig {

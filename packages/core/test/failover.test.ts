@@ -58,6 +58,19 @@ describe('failover across deployments', () => {
     );
   });
 
+  test('after a long healthy stretch, five failures in a row open the breaker', async () => {
+    h = await harness(['primary', 'secondary'], {
+      policy: { retries: 0, breaker: { resetTimeoutMs: 60_000 } },
+    });
+    for (let i = 0; i < 50; i++) await h.client.chat(hello);
+    h.mocks[0]!.setDefault(fault.status(503));
+    for (let i = 0; i < 20; i++) await h.client.chat(hello);
+    // 50 successes in the window keep the failure rate under 50 % for a long time; the run of
+    // failures trips the breaker anyway.
+    expect(served(h, 0)).toBe(55);
+    expect(h.client.health().deployments.find((d) => d.id === 'primary/primary-model')?.breaker).toBe('open');
+  });
+
   test('a hung primary with a 200 ms attempt timeout: the secondary answers within the deadline', async () => {
     h = await harness(['primary', 'secondary'], { policy: { retries: 0 } });
     h.mocks[0]!.setDefault(fault.hang());

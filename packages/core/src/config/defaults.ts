@@ -35,6 +35,7 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
       volumeThreshold: 5,
       resetTimeoutMs: 30_000,
       rollingWindowMs: 10_000,
+      consecutiveFailures: 5,
     }),
     stream: Object.freeze({ headersTimeoutMs: 10_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 }),
   }),

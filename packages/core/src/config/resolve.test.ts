@@ -550,6 +550,7 @@ describe('resolveConfig: resolved values', () => {
         volumeThreshold: 5,
         resetTimeoutMs: 30000,
         rollingWindowMs: 10000,
+        consecutiveFailures: 5,
       },
       stream: { headersTimeoutMs: 10000, firstTokenTimeoutMs: 15000, idleTimeoutMs: 30000 },
     });

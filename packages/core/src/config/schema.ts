@@ -184,6 +184,7 @@ export const breakerSchema = strictObject({
   volumeThreshold: nonNegativeInt().optional(),
   resetTimeoutMs: nonNegativeInt().optional(),
   rollingWindowMs: nonNegativeInt().optional(),
+  consecutiveFailures: nonNegativeInt().optional(),
 });
 
 /** Streaming timeouts. */

@@ -29,6 +29,7 @@ export function resolvePolicy(policy: ParsedConfig['policy']): ResolvedPolicy {
       volumeThreshold: policy?.breaker?.volumeThreshold ?? d.breaker.volumeThreshold,
       resetTimeoutMs: policy?.breaker?.resetTimeoutMs ?? d.breaker.resetTimeoutMs,
       rollingWindowMs: policy?.breaker?.rollingWindowMs ?? d.breaker.rollingWindowMs,
+      consecutiveFailures: policy?.breaker?.consecutiveFailures ?? d.breaker.consecutiveFailures,
     },
     stream: {
       headersTimeoutMs: policy?.stream?.headersTimeoutMs ?? d.stream.headersTimeoutMs,

@@ -125,6 +125,7 @@ export class Executor {
       try {
         const value = await deployment.breaker.run(() => perform(member, keyIndex, attempt, timeoutMs));
         const latencyMs = Date.now() - started;
+        deployment.failuresInARow = 0;
         deployment.health.recordSuccess(latencyMs);
         this.#report(request, member, group, 'success', 'done', latencyMs, undefined);
         return { value, member, group, attempt, latencyMs };
@@ -153,6 +154,7 @@ export class Executor {
       }
       const message = this.#redact(c.message);
       deployment.health.recordFailure(c.outcome, latencyMs, message);
+      if (c.countsForBreaker) this.#countFailure(deployment);
       const decision = this.#decide(c, member, keyIndex, retry, request, plan);
       this.#report(request, member, group, c, decision.action, latencyMs, message);
       switch (decision.action) {
@@ -242,6 +244,15 @@ export class Executor {
         plan.fail(deployment.id);
         return { action: 'failover', waitMs: 0 };
       }
+    }
+  }
+
+  /** Opens the breaker after `breaker.consecutiveFailures` failures in a row. */
+  #countFailure(deployment: DeploymentRuntime): void {
+    const limit = this.#policy.breaker.consecutiveFailures;
+    if (++deployment.failuresInARow >= limit && limit > 0 && deployment.breaker.state === 'closed') {
+      deployment.failuresInARow = 0;
+      deployment.breaker.open();
     }
   }
 

@@ -54,6 +54,8 @@ export class DeploymentRuntime {
   inFlight = 0;
   /** A deployment-wide cooldown (epoch ms), e.g. after a long Retry-After on a keyless provider. */
   cooldownUntil = 0;
+  /** Failures in a row that the breaker counts (reset by a success). */
+  failuresInARow = 0;
 
   constructor(
     config: ResolvedDeployment,
