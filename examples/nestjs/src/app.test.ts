@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '@ai-failover/example-shared';
 import { fault } from '@ai-failover/testing';
 import { createApp, type ExampleApp } from './app';
-import type { LoadedConfig } from './config';
 
 interface SseEvent {
   event: string;
@@ -204,11 +204,18 @@ describe('nestjs example, offline', () => {
       body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
     };
     expect((await fetch(`${base}/v1/chat/completions`, request)).status).toBe(401);
-    const res = await fetch(`${base}/v1/chat/completions`, {
-      ...request,
-      headers: { ...request.headers, authorization: `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}` },
-    });
+    // The app was created with an empty environment: the token is the default one.
+    const authorized = { ...request.headers, authorization: 'Bearer dev-token' };
+    const res = await fetch(`${base}/v1/chat/completions`, { ...request, headers: authorized });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-ai-failover-deployment')).toBe('primary/gpt-4.1-mini');
+
+    // A long conversation fits: the JSON body parser takes up to 1 MiB, like the routes.
+    const long = JSON.stringify({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'x'.repeat(300_000) }],
+    });
+    const big = await fetch(`${base}/v1/chat/completions`, { ...request, headers: authorized, body: long });
+    expect(big.status).toBe(200);
   });
 });

@@ -1,17 +1,13 @@
 /**
- * The NestJS app: `POST /chat`, `GET /chat/stream` (`@Sse()`), a page at `/` that uses it, the
- * health routes of `AiFailoverModule`, and the OpenAI-compatible API, served by the Express
- * middleware of ai-failover on the module's client (Nest runs on Express here).
+ * The NestJS app: `POST /chat`, `GET /chat/stream` (`@Sse()`), a page at `/` that uses it, and the
+ * health routes and OpenAI-compatible API of `AiFailoverModule`.
  */
 import 'reflect-metadata';
-import type { AiClient } from '@ai-failover/core';
-import { aiFailover } from '@ai-failover/express';
-import { AI_FAILOVER_CLIENT } from '@ai-failover/nestjs';
+import type { LoadedConfig } from '@ai-failover/example-shared';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appModule } from './app.module';
-import type { LoadedConfig } from './config';
 import { EXAMPLE_CONFIG } from './example-config.module';
 
 export interface ExampleApp {
@@ -21,7 +17,7 @@ export interface ExampleApp {
 }
 
 export interface CreateAppOptions {
-  /** Where API keys are looked for (default `process.env`). */
+  /** Where API keys and `APP_TOKEN` are looked for (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   logger?: NestApplicationOptions['logger'];
 }
@@ -34,14 +30,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Example
     abortOnError: false,
     logger: options.logger,
   });
-  const client = app.get<AiClient>(AI_FAILOVER_CLIENT);
-  app.use(
-    aiFailover(client, {
-      health: false,
-      openai: {
-        authorize: (req) => req.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`,
-      },
-    }),
-  );
+  // Nest's JSON body parser reads the bodies of the OpenAI routes too; its default limit (100 kb)
+  // is below what a long conversation takes, so it gets the routes' own default, 1 MiB.
+  app.useBodyParser('json', { limit: '1mb' });
   return { app, loaded: app.get<LoadedConfig>(EXAMPLE_CONFIG) };
 }

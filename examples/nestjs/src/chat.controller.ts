@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestReport } from '@ai-failover/core';
+import { chatRequest, readMessage, streamError, summarize } from '@ai-failover/example-shared';
 import { AiFailoverService, UseModel } from '@ai-failover/nestjs';
 import {
   BadRequestException,
@@ -12,7 +13,6 @@ import {
   Sse,
 } from '@nestjs/common';
 import { catchError, concat, defer, filter, finalize, map, type Observable, of } from 'rxjs';
-import { chatRequest, readMessage, streamError, summarize } from './chat';
 
 export interface ChatAnswer {
   answer: string;

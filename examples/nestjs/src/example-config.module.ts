@@ -2,8 +2,9 @@
  * Loads the example's config once, while the app boots, and closes the offline mock providers
  * when the app shuts down. `EXAMPLE_CONFIG` is the `LoadedConfig` (config, mocks, mode).
  */
+
+import { type LoadedConfig, loadConfig } from '@ai-failover/example-shared';
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { type LoadedConfig, loadConfig } from './config';
 
 export const EXAMPLE_CONFIG = Symbol('EXAMPLE_CONFIG');
 

@@ -1,8 +1,8 @@
 /** Starts the NestJS example: `PORT` (default 3000), `HOST` (default 127.0.0.1). */
 import type { AddressInfo } from 'node:net';
+import { describeMode } from '@ai-failover/example-shared';
 import { AiFailoverService } from '@ai-failover/nestjs';
 import { createApp } from './app';
-import { describeMode } from './config';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);

@@ -1,5 +1,5 @@
+import { PAGE_HTML } from '@ai-failover/example-shared';
 import { Controller, Get, Header } from '@nestjs/common';
-import { PAGE_HTML } from './page';
 
 @Controller()
 export class PageController {

@@ -112,7 +112,8 @@ async function sendEvent(res: ServerResponse, event: string | undefined, data: u
   return !res.destroyed;
 }
 
-function streamError(error: unknown): { code: string; message: string } {
+/** The `event: error` payload of a stream that failed: the error itself when it is the caller's, else a neutral message. */
+export function streamError(error: unknown): { code: string; message: string } {
   if (error instanceof AiFailoverError && error.httpStatus < 500) {
     return { code: error.code, message: error.message };
   }

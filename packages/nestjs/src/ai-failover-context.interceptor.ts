@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestSignal } from '@ai-failover/core';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Observable } from 'rxjs';
 import { USE_MODEL_METADATA } from './ai-failover.constants';
 import { type AiFailoverContext, type ModelSelection, runInAiFailoverContext } from './ai-failover.context';
+import { nodeRequest, nodeResponse } from './node-message';
 
 /**
  * Runs every handler inside an ai-failover context: the `@UseModel()` selection of the handler
@@ -44,25 +44,7 @@ export class AiFailoverContextInterceptor implements NestInterceptor {
  */
 function disconnectSignal(context: ExecutionContext): AbortSignal | undefined {
   const http = context.switchToHttp();
-  const req = nodeMessage<IncomingMessage>(http.getRequest<unknown>(), 'socket');
-  const res = nodeMessage<ServerResponse>(http.getResponse<unknown>(), 'writableFinished');
+  const req = nodeRequest(http.getRequest<unknown>());
+  const res = nodeResponse(http.getResponse<unknown>());
   return req && res ? requestSignal(req, res).signal : undefined;
-}
-
-/** The Node.js message behind an Express request or response (itself) or a Fastify one (`raw`). */
-function nodeMessage<T extends IncomingMessage | ServerResponse>(
-  value: unknown,
-  marker: string,
-): T | undefined {
-  const candidate =
-    value && typeof value === 'object' && 'raw' in value ? (value as { raw: unknown }).raw : value;
-  if (
-    candidate &&
-    typeof candidate === 'object' &&
-    marker in candidate &&
-    typeof (candidate as { once?: unknown }).once === 'function'
-  ) {
-    return candidate as T;
-  }
-  return undefined;
 }

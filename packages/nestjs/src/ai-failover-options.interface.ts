@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { AiClient, AiFailoverConfig } from '@ai-failover/core';
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 
@@ -15,6 +16,52 @@ export type AiFailoverModuleConfig = AiFailoverConfig | AiFailoverClientOption |
 /** Where the health controller is mounted, or `false` for no controller. */
 export type AiFailoverHealthOption = { path?: string } | false;
 
+/**
+ * Decides whether a request may use a route; only `true` lets it through. It receives the Node.js
+ * request Nest hands middleware (the Express request on platform-express, the raw request on
+ * Fastify), e.g. `(req) => req.headers.authorization === 'Bearer ' + token`.
+ */
+export type AiFailoverAuthorize = (req: IncomingMessage) => boolean | Promise<boolean>;
+
+/**
+ * The OpenAI-compatible routes: `POST {path}/chat/completions` (JSON, or server-sent events with
+ * `stream: true`), `POST {path}/embeddings`, `GET {path}/models` and `GET {path}/models/{id}`.
+ */
+export interface AiFailoverOpenAiOptions {
+  /** Path prefix, relative to the global prefix like a controller's (default `/v1`; `v1` works too). */
+  path?: string;
+  /**
+   * Who may use the routes; anything but `true` answers 401, a throw answers 500 without its
+   * message. Required, so the routes are never open to anyone by accident.
+   */
+  authorize: AiFailoverAuthorize;
+  /**
+   * Largest request body the routes read themselves: bytes, or a size like `'512kb'` (default
+   * 1 MiB). A JSON body Nest's body parser already read is bound by that parser's limit instead.
+   */
+  bodyLimit?: number | string;
+  /** Model groups the routes expose (default: every configured group). */
+  models?: readonly string[];
+}
+
+/** The live dashboard: a page at `{path}`, its server-sent events at `{path}/events`. */
+export interface AiFailoverDashboardOptions {
+  /** Path of the page, relative to the global prefix (default `/ai-failover`). */
+  path?: string;
+  /** Who may see it; anything but `true` answers 401. Without it the page is open to anyone. */
+  authorize?: AiFailoverAuthorize;
+  /** Period of the live snapshots in ms (default 1 000; 100 to 60 000). */
+  intervalMs?: number;
+  /** Page title (default `ai-failover`). */
+  title?: string;
+}
+
+/** The Prometheus route, served only when the client has metrics on (`metrics` in the config). */
+export interface AiFailoverMetricsOptions {
+  /** Path, relative to the global prefix (default `/metrics`). */
+  path?: string;
+}
+
 /** Options of `AiFailoverModule.forRoot()` besides the configuration. */
 export interface AiFailoverModuleOptions {
   /** Make `AiFailoverService` and the tokens injectable in every module (default `false`). */
@@ -26,7 +73,19 @@ export interface AiFailoverModuleOptions {
   health?: AiFailoverHealthOption;
   /** Register `AiFailoverExceptionFilter` for the whole app (default `false`). */
   exceptionFilter?: boolean;
+  /** Serve the OpenAI-compatible routes (off unless given; `authorize` is required). */
+  openai?: AiFailoverOpenAiOptions | false;
+  /** Serve the live dashboard (off unless given; `true`: at `/ai-failover`, open to anyone). */
+  dashboard?: AiFailoverDashboardOptions | boolean;
+  /**
+   * Serve `GET /metrics` (Prometheus text). On by default when the client has metrics on;
+   * `false` turns it off.
+   */
+  metrics?: AiFailoverMetricsOptions | boolean;
 }
+
+/** The module options the HTTP middleware is built from. */
+export type AiFailoverHttpOptions = Pick<AiFailoverModuleOptions, 'openai' | 'dashboard' | 'metrics'>;
 
 /** A class that builds the module configuration (for `forRootAsync({ useClass })`). */
 export interface AiFailoverOptionsFactory {

@@ -17,3 +17,12 @@ export const USE_MODEL_METADATA: unique symbol = Symbol('ai-failover:use-model')
 
 /** Default path of the health controller. */
 export const DEFAULT_HEALTH_PATH = 'health';
+
+/** The module's `openai`, `dashboard` and `metrics` options, as given. */
+export const AI_FAILOVER_HTTP_OPTIONS: unique symbol = Symbol('AI_FAILOVER_HTTP_OPTIONS');
+
+/**
+ * Injection token of the core HTTP handler (`AiHttpHandler`) that serves the module's
+ * OpenAI-compatible routes, dashboard and `/metrics`, or `null` when none of them is on.
+ */
+export const AI_FAILOVER_HTTP_HANDLER: unique symbol = Symbol('AI_FAILOVER_HTTP_HANDLER');

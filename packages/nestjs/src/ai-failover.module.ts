@@ -1,14 +1,25 @@
+import type { IncomingMessage } from 'node:http';
+import type { AiHttpHandler } from '@ai-failover/core';
 import {
   type DynamicModule,
   Inject,
+  type MiddlewareConsumer,
   Module,
+  type NestModule,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
   type OnModuleInit,
   Optional,
   type Provider,
 } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { AI_FAILOVER_CLIENT, AI_FAILOVER_CLIENT_HANDLE, AI_FAILOVER_OPTIONS } from './ai-failover.constants';
+import {
+  AI_FAILOVER_CLIENT,
+  AI_FAILOVER_CLIENT_HANDLE,
+  AI_FAILOVER_HTTP_HANDLER,
+  AI_FAILOVER_HTTP_OPTIONS,
+  AI_FAILOVER_OPTIONS,
+} from './ai-failover.constants';
 import {
   type AiFailoverClientHandle,
   createAsyncOptionsProviders,
@@ -18,7 +29,13 @@ import { AiFailoverService } from './ai-failover.service';
 import { AiFailoverContextInterceptor } from './ai-failover-context.interceptor';
 import { AiFailoverExceptionFilter } from './ai-failover-exception.filter';
 import { createAiFailoverHealthController } from './ai-failover-health.controller';
+import {
+  AiFailoverHttpMiddleware,
+  createAiFailoverHttpHandler,
+  middlewareRoutes,
+} from './ai-failover-http.middleware';
 import type {
+  AiFailoverHttpOptions,
   AiFailoverModuleAsyncOptions,
   AiFailoverModuleConfig,
   AiFailoverModuleOptions,
@@ -26,29 +43,40 @@ import type {
 
 /**
  * Provides an `AiClient` (`AI_FAILOVER_CLIENT`) and `AiFailoverService`, runs every handler in an
- * ai-failover context (`@UseModel()`, abort on client disconnect), and mounts health routes.
- * The client is built while the app bootstraps (an invalid config fails it with the
- * `ConfigError`), started on module init, and closed on application shutdown, after the HTTP
- * server has stopped taking requests, unless the app passed its own client.
+ * ai-failover context (`@UseModel()`, abort on client disconnect), mounts health routes, and
+ * applies `AiFailoverHttpMiddleware` for the OpenAI-compatible routes, the dashboard and
+ * `/metrics` when they are on. The client and the routes are built while the app bootstraps (an
+ * invalid config or option fails it with the `ConfigError`), the client is started on module
+ * init; open dashboard pages are closed on module destroy, and the client on application
+ * shutdown, after the HTTP server has stopped taking requests, unless the app passed its own client.
  */
 @Module({})
-export class AiFailoverModule implements OnModuleInit, OnApplicationShutdown {
+export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly handle: AiFailoverClientHandle;
+  private readonly http: AiHttpHandler<IncomingMessage> | null;
 
-  constructor(@Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle) {
+  constructor(
+    @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
+    @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
+  ) {
     if (!handle) {
       throw new Error(
         'AiFailoverModule was imported without configuration: import AiFailoverModule.forRoot(config) or AiFailoverModule.forRootAsync({ useFactory, inject })',
       );
     }
     this.handle = handle;
+    this.http = http ?? null;
   }
 
   /**
    * Registers the module with a configuration, or with `{ client }` for a client the app owns.
    *
    * ```ts
-   * AiFailoverModule.forRoot(config, { isGlobal: true, exceptionFilter: true })
+   * AiFailoverModule.forRoot(config, {
+   *   isGlobal: true,
+   *   exceptionFilter: true,
+   *   openai: { authorize: (req) => req.headers.authorization === `Bearer ${process.env.APP_TOKEN}` },
+   * })
    * ```
    */
   static forRoot(config: AiFailoverModuleConfig, options: AiFailoverModuleOptions = {}): DynamicModule {
@@ -75,9 +103,20 @@ export class AiFailoverModule implements OnModuleInit, OnApplicationShutdown {
     imports: NonNullable<DynamicModule['imports']>,
     options: AiFailoverModuleOptions,
   ): DynamicModule {
+    const http: AiFailoverHttpOptions = {
+      openai: options.openai,
+      dashboard: options.dashboard,
+      metrics: options.metrics,
+    };
     const providers: Provider[] = [
       ...optionsProviders,
       ...createClientProviders(),
+      { provide: AI_FAILOVER_HTTP_OPTIONS, useValue: http },
+      {
+        provide: AI_FAILOVER_HTTP_HANDLER,
+        useFactory: createAiFailoverHttpHandler,
+        inject: [AI_FAILOVER_CLIENT_HANDLE, AI_FAILOVER_HTTP_OPTIONS],
+      },
       AiFailoverService,
       { provide: APP_INTERCEPTOR, useClass: AiFailoverContextInterceptor },
     ];
@@ -89,13 +128,31 @@ export class AiFailoverModule implements OnModuleInit, OnApplicationShutdown {
       imports,
       controllers: health === false ? [] : [createAiFailoverHealthController(health.path)],
       providers,
-      exports: [AI_FAILOVER_CLIENT, AI_FAILOVER_OPTIONS, AiFailoverService],
+      exports: [AI_FAILOVER_CLIENT, AI_FAILOVER_OPTIONS, AI_FAILOVER_HTTP_HANDLER, AiFailoverService],
     };
+  }
+
+  /**
+   * Applies `AiFailoverHttpMiddleware` to the paths of the OpenAI-compatible routes, the dashboard
+   * and `/metrics`, when one of them is on.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    if (!this.http) return;
+    const routes = middlewareRoutes(this.http);
+    if (routes.length > 0) consumer.apply(AiFailoverHttpMiddleware).forRoutes(...routes);
   }
 
   /** Starts the client's background work. */
   async onModuleInit(): Promise<void> {
     await this.handle.client.start();
+  }
+
+  /**
+   * Ends the open dashboard event streams, which the HTTP server would otherwise wait for when it
+   * closes (a dashboard request after this gets a 503). Runs before the server and the client close.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.http?.close();
   }
 
   /** Closes the client, when the module created it. */

@@ -4,6 +4,7 @@
  */
 export {
   AI_FAILOVER_CLIENT,
+  AI_FAILOVER_HTTP_HANDLER,
   AI_FAILOVER_OPTIONS,
   DEFAULT_HEALTH_PATH,
   USE_MODEL_METADATA,
@@ -29,12 +30,18 @@ export {
   type AiFailoverHealthRoutes,
   createAiFailoverHealthController,
 } from './ai-failover-health.controller';
+export { AiFailoverHttpMiddleware } from './ai-failover-http.middleware';
 export type {
+  AiFailoverAuthorize,
   AiFailoverClientOption,
+  AiFailoverDashboardOptions,
   AiFailoverHealthOption,
+  AiFailoverHttpOptions,
+  AiFailoverMetricsOptions,
   AiFailoverModuleAsyncOptions,
   AiFailoverModuleConfig,
   AiFailoverModuleOptions,
+  AiFailoverOpenAiOptions,
   AiFailoverOptionsFactory,
 } from './ai-failover-options.interface';
 export { AiModel } from './ai-model.decorator';

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import type { AiFailoverConfig, ModelGroupConfig, PolicyConfig, ProviderConfig } from '@ai-failover/core';
 import { MockProvider, type MockProviderOptions } from '@ai-failover/testing';
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata, NestApplicationOptions } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 
 /** Starts one mock per name; each mock's name is also its provider id. */
@@ -40,11 +40,20 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** How `startApp` creates the app: its options, and what to do before it listens. */
+export interface StartOptions {
+  /** Options of `createNestApplication()` (default: no logger, `forceCloseConnections: true`). */
+  app?: NestApplicationOptions;
+  /** Runs before `listen()`, e.g. `setGlobalPrefix()`. */
+  setup?: (app: INestApplication) => void;
+}
+
 /** Compiles `metadata` into an app listening on an ephemeral port of 127.0.0.1. */
-export async function startApp(metadata: ModuleMetadata): Promise<RunningApp> {
+export async function startApp(metadata: ModuleMetadata, options: StartOptions = {}): Promise<RunningApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
   // A fetch that was aborted can leave an idle connection behind, which the server would wait for.
-  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true, ...options.app });
+  options.setup?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, close: () => app.close() };

@@ -28,6 +28,7 @@ export type { OpenAiModel, OpenAiRouteKind } from './openai';
 export {
   type AffinityKeyOption,
   type AiHttpRouteOptions,
+  type DashboardRouteOptions,
   DEFAULT_BODY_LIMIT,
   DEFAULT_TRACE_HEADER,
   type HealthRouteOptions,
@@ -35,6 +36,7 @@ export {
   type MetricsRouteOptions,
   type OpenAiRouteOptions,
   type ResolveContext,
+  type ResolvedDashboardRoutes,
   type ResolvedHealthRoutes,
   type ResolvedHttpOptions,
   type ResolvedOpenAiRoutes,

@@ -1,0 +1,138 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  type AiHttpHandler,
+  type AiHttpRouteOptions,
+  createAiHttpHandler,
+  metricsOf,
+} from '@ai-failover/core';
+import { Inject, Injectable, type NestMiddleware, Optional } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
+import { AI_FAILOVER_HTTP_HANDLER } from './ai-failover.constants';
+import type { AiFailoverClientHandle } from './ai-failover.providers';
+import type { AiFailoverHttpOptions } from './ai-failover-options.interface';
+import { nodeRequest, nodeResponse } from './node-message';
+
+/**
+ * Builds the one core HTTP handler behind the module's OpenAI-compatible routes, dashboard and
+ * `/metrics` (health stays with the Nest controller), or returns `null` when none of them is on.
+ * Every option is checked now: a bad one throws the core's `ConfigError` naming it
+ * (`nestjs.openai.authorize: ...`), which fails the app's bootstrap; a client the module created
+ * is then closed.
+ */
+export function createAiFailoverHttpHandler(
+  handle: AiFailoverClientHandle,
+  options: AiFailoverHttpOptions = {},
+): AiHttpHandler<IncomingMessage> | null {
+  const { openai, dashboard, metrics } = options;
+  const wanted =
+    isOn(openai) || isOn(dashboard) || (metrics !== false && (metrics !== undefined || hasMetrics(handle)));
+  if (!wanted) return null;
+  try {
+    return createAiHttpHandler<IncomingMessage>(
+      {
+        client: handle.client,
+        health: false,
+        metrics: withLeadingSlash(metrics ?? true) as AiHttpRouteOptions['metrics'],
+        openai: withLeadingSlash(openai ?? false) as AiHttpRouteOptions['openai'],
+        dashboard: withLeadingSlash(dashboard ?? false) as AiHttpRouteOptions['dashboard'],
+      },
+      { name: 'nestjs' },
+    );
+  } catch (error) {
+    if (handle.owned) void handle.client.close();
+    throw error;
+  }
+}
+
+/**
+ * The paths `AiFailoverModule` applies `AiFailoverHttpMiddleware` to: each route prefix and what is
+ * below it. A prefix holding route syntax (`:`, `*`...) is cut before its first such segment, so
+ * the middleware is mounted on its static part and matches the exact paths itself.
+ */
+export function middlewareRoutes(handler: AiHttpHandler<IncomingMessage>): string[] {
+  const { openai, dashboard, metrics } = handler.options;
+  const bases = new Set<string>();
+  if (openai) bases.add(staticPart(openai.path));
+  if (dashboard) bases.add(staticPart(dashboard.path));
+  if (metrics && metricsOf(handler.client)) bases.add(staticPart(metrics.path));
+  const routes: string[] = [];
+  for (const base of bases) {
+    if (base === '/') routes.push('/', '/*path');
+    else routes.push(base, `${base}/*path`);
+  }
+  return [...new Set(routes)];
+}
+
+/**
+ * Serves the module's OpenAI-compatible routes, dashboard and `/metrics` through the core's HTTP
+ * layer, on the Node.js request and response (Express's own, or Fastify's `raw`). Requests for
+ * other paths go on with `next()`. Paths are matched below the app's global prefix, like the
+ * routes of controllers. `AiFailoverModule` applies it to the paths of the routes it serves.
+ */
+@Injectable()
+export class AiFailoverHttpMiddleware implements NestMiddleware<unknown, unknown> {
+  constructor(
+    @Inject(AI_FAILOVER_HTTP_HANDLER) private readonly handler: AiHttpHandler<IncomingMessage> | null,
+    @Optional() private readonly config?: ApplicationConfig,
+  ) {}
+
+  /** Serves the request when it targets one of the routes, else calls `next()`. */
+  async use(request: unknown, response: unknown, next: (error?: unknown) => void): Promise<void> {
+    const req = nodeRequest(request);
+    const res = nodeResponse(response);
+    const handler = this.handler;
+    if (!handler || !req || !res) return next();
+    const route = handler.match(req.method, this.pathOf(req));
+    if (!route) return next();
+    const body = (request as { body?: unknown }).body ?? (req as { body?: unknown }).body;
+    await handler.serve(route, req, res, body === undefined ? { subject: req } : { subject: req, body });
+  }
+
+  /** The request's path, without the query and without the global prefix when it starts with it. */
+  private pathOf(req: IncomingMessage): string {
+    const original = (req as { originalUrl?: unknown }).originalUrl;
+    const url = typeof original === 'string' ? original : (req.url ?? '/');
+    const end = url.search(/[?#]/);
+    const path = end === -1 ? url : url.slice(0, end);
+    const prefix = globalPrefix(this.config);
+    if (prefix === '' || !path.startsWith(prefix)) return path;
+    if (path.length === prefix.length) return '/';
+    return path.charCodeAt(prefix.length) === 0x2f ? path.slice(prefix.length) : path;
+  }
+}
+
+const STATIC_SEGMENT = /^[A-Za-z0-9\-._~%@,;=&']*$/;
+
+function staticPart(path: string): string {
+  const segments = path.split('/');
+  const dynamic = segments.findIndex((segment) => !STATIC_SEGMENT.test(segment));
+  const kept = dynamic === -1 ? segments : segments.slice(0, dynamic);
+  const joined = kept.join('/');
+  return joined === '' ? '/' : joined;
+}
+
+function globalPrefix(config: ApplicationConfig | undefined): string {
+  const prefix = config?.getGlobalPrefix() ?? '';
+  if (prefix === '' || prefix === '/') return '';
+  const withSlash = prefix.startsWith('/') ? prefix : `/${prefix}`;
+  return withSlash.endsWith('/') ? withSlash.replace(/\/+$/, '') : withSlash;
+}
+
+function isOn(value: unknown): boolean {
+  return value !== undefined && value !== false;
+}
+
+function hasMetrics(handle: AiFailoverClientHandle): boolean {
+  return metricsOf(handle.client) !== undefined;
+}
+
+/**
+ * A copy of a route option whose `path` starts with `/` (Nest writes `'v1'` for `'/v1'`); any other
+ * value is returned as is, for the core to check.
+ */
+function withLeadingSlash(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const { path } = value as { path?: unknown };
+  if (typeof path !== 'string' || path.startsWith('/')) return value;
+  return { ...value, path: `/${path}` };
+}
