@@ -9,7 +9,8 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 
 /** `describe`, or `describe.skip` with a note saying why when there is no redis-server to run. */
 export function describeWithRedis(name: string, body: () => void): void {
-  if (existsSync(REDIS_SERVER)) {
+  // In CI (.ci/run installs redis-server) a missing server fails the suite instead of skipping it.
+  if (existsSync(REDIS_SERVER) || process.env.CI === 'true') {
     describe(name, body);
     return;
   }
