@@ -1,6 +1,7 @@
 import { aiFailover } from '@ai-failover/express';
+import { type Listening, listen } from '@ai-failover/testing';
 import express from 'express';
-import { type Listening, listen, providers } from './support';
+import { providers } from './support';
 
 describe('the dashboard option', () => {
   let env: Awaited<ReturnType<typeof providers>>;

@@ -6,10 +6,10 @@ import {
   type HealthReport,
 } from '@ai-failover/core';
 import { aiFailover, aiFailoverErrorHandler } from '@ai-failover/express';
-import { fault } from '@ai-failover/testing';
+import { fault, type Listening, listen } from '@ai-failover/testing';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import express4 from 'express4';
-import { hello, type Listening, listen, providers, sleep } from './support';
+import { hello, providers, sleep } from './support';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 

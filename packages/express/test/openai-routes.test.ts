@@ -1,10 +1,10 @@
 import type { ChatCompletion } from '@ai-failover/core';
 import { aiFailover } from '@ai-failover/express';
-import { fault } from '@ai-failover/testing';
+import { fault, type Listening, listen } from '@ai-failover/testing';
 import express from 'express';
 import express4 from 'express4';
 import OpenAI, { APIError } from 'openai';
-import { APP_TOKEN, hello, type Listening, listen, post, providers, sleep } from './support';
+import { APP_TOKEN, hello, post, providers, sleep } from './support';
 
 const TRACE = /^a\/gpt-4\.1;outcome=server_error;status=503;ms=\d+, b\/gpt-4\.1;outcome=success;ms=\d+$/;
 

@@ -1,7 +1,7 @@
-/** Mock providers, configs and servers for the Express integration tests. */
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+/**
+ * Mock providers, configs and requests for the Express and Koa integration tests (the Koa tests import
+ * this file too). Servers come from `listen()` of `@ai-failover/testing`.
+ */
 import type { AiFailoverConfig, PolicyConfig } from '@ai-failover/core';
 import { MockProvider, type MockProviderOptions } from '@ai-failover/testing';
 
@@ -35,30 +35,6 @@ export async function providers(
     close: async () => {
       await Promise.all(mocks.map((m) => m.close()));
     },
-  };
-}
-
-/** A started HTTP server for `app` on an ephemeral port. */
-export interface Listening {
-  server: Server;
-  base: string;
-  close(): Promise<void>;
-}
-
-export async function listen(app: RequestListener): Promise<Listening> {
-  const server = createServer(app);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    server,
-    base,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 

@@ -6,10 +6,10 @@ import {
   type HealthReport,
 } from '@ai-failover/core';
 import { aiFailover, aiFailoverErrors } from '@ai-failover/koa';
-import { fault } from '@ai-failover/testing';
+import { fault, type Listening, listen } from '@ai-failover/testing';
 import Koa from 'koa';
 import Koa2 from 'koa2';
-import { hello, type Listening, listen, providers, sleep } from './support';
+import { hello, providers, sleep } from '../../express/test/support';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 

@@ -1,9 +1,9 @@
 import { aiFailover } from '@ai-failover/koa';
-import { fault } from '@ai-failover/testing';
+import { fault, type Listening, listen } from '@ai-failover/testing';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import OpenAI from 'openai';
-import { APP_TOKEN, hello, type Listening, listen, post, providers } from './support';
+import { APP_TOKEN, hello, post, providers } from '../../express/test/support';
 
 const TRACE = /^a\/gpt-4\.1;outcome=server_error;status=503;ms=\d+, b\/gpt-4\.1;outcome=success;ms=\d+$/;
 

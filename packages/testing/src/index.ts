@@ -20,6 +20,7 @@ export type {
 export { fault } from './faults';
 export type { Latency } from './latency';
 export { sampleLatency } from './latency';
+export { type Listening, listen } from './listen';
 export { MockProvider } from './mock-provider';
 export { type OpenAiErrorBody, openAiError } from './openai-errors';
 export { countCompletionTokens, countPromptTokens, countTextTokens, splitContent } from './tokens';
