@@ -39,7 +39,7 @@ const client = new AiClient({
       ],
     },
   },
-  policy: { retries: 0, breaker: { volumeThreshold: 1000000 } },
+  policy: { retries: 0, breaker: { volumeThreshold: 1000000, consecutiveFailures: 0 } },
 });
 
 const headers = { 'content-type': 'application/json', authorization: 'Bearer bench-key-up' };
