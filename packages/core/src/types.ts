@@ -443,7 +443,13 @@ export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
  * Keys are named by a fingerprint (a truncated SHA-256), never by their value.
  */
 export type StateChange =
-  | { kind: 'breaker'; deployment: string; state: 'open' | 'closed' }
+  | {
+      kind: 'breaker';
+      deployment: string;
+      state: 'open' | 'closed';
+      /** For `open`: epoch ms the breaker lets a probe call through. */
+      until?: number;
+    }
   | {
       kind: 'cooldown';
       provider: string;

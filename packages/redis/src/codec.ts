@@ -65,7 +65,10 @@ function parseChange(value: unknown): StateChange | string {
   const deployment = value.deployment;
   if (value.kind === 'breaker') {
     if (value.state !== 'open' && value.state !== 'closed') return 'change.state is not "open" or "closed"';
-    return { kind: 'breaker', deployment, state: value.state };
+    if (value.until === undefined) return { kind: 'breaker', deployment, state: value.state };
+    if (typeof value.until !== 'number' || !Number.isFinite(value.until))
+      return 'change.until is not a number';
+    return { kind: 'breaker', deployment, state: value.state, until: value.until };
   }
   if (value.kind === 'cooldown') {
     if (!isId(value.provider)) return 'change.provider is not a non-empty string';

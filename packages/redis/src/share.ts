@@ -177,15 +177,16 @@ class RedisStateSharing implements RedisSharing {
     if (this.#closed) return;
     const key = this.#statePrefix + subjectOf(change);
     const payload = encode(this.origin, change);
-    let ttlMs = 0;
-    if (change.kind === 'cooldown') {
-      ttlMs = Math.ceil(change.until - Date.now());
+    let ttlMs = this.#options.breakerTtlMs;
+    if (change.kind === 'cooldown' || (change.state === 'open' && change.until !== undefined)) {
+      // A cooldown, or an open breaker that says when it lets a probe through: kept exactly that long.
+      ttlMs = Math.ceil((change.until ?? 0) - Date.now());
       if (ttlMs <= 0) return;
     }
     try {
       const transaction = this.#commands.multi();
       if (change.kind === 'cooldown') transaction.eval(KEEP_LONGEST, 1, key, payload, ttlMs);
-      else if (change.state === 'open') transaction.set(key, payload, 'PX', this.#options.breakerTtlMs);
+      else if (change.state === 'open') transaction.set(key, payload, 'PX', ttlMs);
       else transaction.del(key);
       transaction.publish(this.channel, payload);
       transaction.exec().then(

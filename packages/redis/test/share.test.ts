@@ -99,11 +99,14 @@ describeWithRedis('sharing state through a real Redis', () => {
     expect(stored).toEqual({
       v: 1,
       origin: a.sharing.origin,
-      change: { kind: 'breaker', deployment: 'a/m', state: 'open' },
+      change: { kind: 'breaker', deployment: 'a/m', state: 'open', until: expect.any(Number) },
     });
+    // Kept exactly until the breaker lets a probe through (its reset window, 60 s here).
+    const reopensAt = (stored.change as { until: number }).until;
     const ttl = await admin.pttl(key);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(Math.abs(Date.now() + ttl - reopensAt)).toBeLessThan(2_000);
 
     const before = mocks[0].requests.length;
     for (let i = 0; i < 3; i++) {

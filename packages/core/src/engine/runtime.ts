@@ -163,7 +163,7 @@ export class Runtime {
       const breaker = new DeploymentBreaker(config.policy.breaker, this.#rotate, {
         onOpen: () => {
           events.emit('breakerOpen', { deployment: id, state: 'open' });
-          this.#announce({ kind: 'breaker', deployment: id, state: 'open' });
+          this.#announce({ kind: 'breaker', deployment: id, state: 'open', until: breaker.reopensAt });
         },
         onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
         onClose: () => {
@@ -224,8 +224,11 @@ export class Runtime {
     this.#applying = true;
     try {
       if (change.kind === 'breaker') {
-        if (change.state === 'open') deployment.breaker.open();
-        else deployment.breaker.close();
+        if (change.state === 'open') {
+          // Past its end the breaker elsewhere already lets probes through: nothing to apply.
+          if (change.until !== undefined && change.until <= Date.now()) return false;
+          deployment.breaker.open();
+        } else deployment.breaker.close();
         return true;
       }
       if (change.until <= Date.now()) return false;
