@@ -2,8 +2,7 @@
  * The Koa app: `POST /chat`, `GET /chat/stream` (server-sent events), a page at `/` that uses
  * it, and from the ai-failover middleware the health routes and the OpenAI-compatible API.
  */
-import type { IncomingMessage } from 'node:http';
-import type { AiFailoverConfig } from '@ai-failover/core';
+import { type AiFailoverConfig, HttpProblem, readJsonBody } from '@ai-failover/core';
 import { chatRequest, PAGE_HTML, readMessage, sendChatStream, summarize } from '@ai-failover/example-shared';
 import { type AiFailoverKoaMiddleware, aiFailover, aiFailoverErrors } from '@ai-failover/koa';
 import Koa, { type Context } from 'koa';
@@ -79,57 +78,16 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
 
 /**
  * Reads a JSON request body of at most `limit` bytes straight from the Node request (there is no
- * body parser here). Answers 415 for another content type, 413 above the limit, 400 for bad JSON.
+ * body parser here) with the core's reader. Answers 415 for another content type, 413 above the
+ * limit, 400 for bad JSON.
  */
 export async function readJson(ctx: Context, limit: number): Promise<unknown> {
   if (!ctx.is('application/json')) ctx.throw(415, 'Send the body as application/json');
-  const declared = Number(ctx.get('content-length'));
-  const text = declared > limit ? undefined : await readText(ctx.req, limit);
-  if (text === undefined) {
-    // The rest of the body is not read: close the connection once the 413 is sent.
-    ctx.set('connection', 'close');
-    ctx.throw(413, `The body must be at most ${limit} bytes`);
-  }
   try {
-    return JSON.parse(text);
-  } catch {
-    ctx.throw(400, 'The body is not valid JSON');
+    return await readJsonBody(ctx.req, limit, undefined);
+  } catch (error) {
+    if (!(error instanceof HttpProblem)) throw error;
+    if (error.status === 413) ctx.set('connection', 'close');
+    return ctx.throw(error.status, error.message);
   }
-}
-
-/** The body as text, or `undefined` as soon as it grows past `limit`. */
-function readText(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        stop();
-        resolve(undefined);
-      } else chunks.push(chunk);
-    };
-    const onEnd = () => {
-      stop();
-      resolve(Buffer.concat(chunks, size).toString('utf8'));
-    };
-    const onError = (error: Error) => {
-      stop();
-      reject(error);
-    };
-    const onClose = () => {
-      stop();
-      reject(new Error('The client closed the connection before sending its whole body'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
 }

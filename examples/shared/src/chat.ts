@@ -1,6 +1,13 @@
 /** What the chat routes send: the request to the model, the summary of a call, and the SSE stream. */
 import type { ServerResponse } from 'node:http';
-import { AiFailoverError, type ChatRequest, type ChatStream, type RequestReport } from '@ai-failover/core';
+import {
+  AiFailoverError,
+  type ChatRequest,
+  type ChatStream,
+  drained,
+  isGone,
+  type RequestReport,
+} from '@ai-failover/core';
 
 /** The longest message the routes accept, in characters. */
 export const MAX_MESSAGE_LENGTH = 4_000;
@@ -97,18 +104,8 @@ export async function sendChatStream(stream: ChatStream<RequestReport>, res: Ser
 
 /** Writes one event; resolves `false` when the browser is gone. Waits while the socket is full. */
 async function sendEvent(res: ServerResponse, event: string | undefined, data: unknown): Promise<boolean> {
-  if (res.destroyed || res.writableEnded) return false;
-  const text = `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
-  if (res.write(text)) return true;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  if (isGone(res) || res.writableEnded) return false;
+  if (!res.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`)) await drained(res);
   return !res.destroyed;
 }
 
