@@ -1,4 +1,4 @@
-/** Wording shared by the config messages. No helper here ever prints a string value. */
+/** Wording shared by the config and option messages. Only {@link describeOption} prints a string value. */
 
 /** A short description of a value for a message: `-5`, `null`, `a string`, `an array`. */
 export function describeValue(value: unknown): string {
@@ -41,4 +41,19 @@ export function expectedType(what: string, input: unknown): string {
 export function quoteList(names: Iterable<string>): string {
   const quoted = Array.from(names, (name) => JSON.stringify(name));
   return quoted.length ? quoted.join(', ') : '(none)';
+}
+
+/**
+ * A value for a message about an option that holds no secret (a path, a header name): strings are
+ * shown quoted (cut at 60 characters), numbers as they are, anything else by its type.
+ */
+export function describeOption(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number') return String(value);
+  return describeType(value);
+}
+
+/** A plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

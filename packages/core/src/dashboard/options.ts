@@ -3,6 +3,7 @@
  * frozen object. The caller's object is never changed.
  */
 import type { IncomingMessage } from 'node:http';
+import { describeOption, describeType } from '../config/messages';
 import { didYouMean } from '../config/suggest';
 import { ConfigError, type ConfigIssue } from '../errors';
 
@@ -49,7 +50,7 @@ const MAX_TITLE = 200;
 export function resolveDashboardOptions(options: DashboardOptions | undefined): ResolvedDashboardOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     throw new ConfigError([
-      { path: 'dashboard', message: `options must be an object, got ${kind(options)}` },
+      { path: 'dashboard', message: `options must be an object, got ${describeType(options)}` },
     ]);
   }
   const source: Record<string, unknown> = { ...options };
@@ -66,13 +67,16 @@ export function resolveDashboardOptions(options: DashboardOptions | undefined): 
   if (source.path !== undefined) {
     const value = source.path;
     if (typeof value !== 'string' || !PATH.test(value) || value.includes('//')) {
-      problem('path', `must be a path starting with "/" (no query, no spaces), got ${describe(value)}`);
+      problem('path', `must be a path starting with "/" (no query, no spaces), got ${describeOption(value)}`);
     } else path = value.length > 1 ? value.replace(/\/+$/, '') : value;
   }
 
   const authorize = source.authorize;
   if (authorize !== undefined && typeof authorize !== 'function') {
-    problem('authorize', `must be a function (req) => boolean | Promise<boolean>, got ${kind(authorize)}`);
+    problem(
+      'authorize',
+      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(authorize)}`,
+    );
   }
 
   let intervalMs = DEFAULT_DASHBOARD_INTERVAL_MS;
@@ -86,7 +90,7 @@ export function resolveDashboardOptions(options: DashboardOptions | undefined): 
     ) {
       problem(
         'intervalMs',
-        `must be an integer from ${MIN_DASHBOARD_INTERVAL_MS} to ${MAX_DASHBOARD_INTERVAL_MS} (ms), got ${describe(value)}`,
+        `must be an integer from ${MIN_DASHBOARD_INTERVAL_MS} to ${MAX_DASHBOARD_INTERVAL_MS} (ms), got ${describeOption(value)}`,
       );
     } else intervalMs = value;
   }
@@ -97,7 +101,7 @@ export function resolveDashboardOptions(options: DashboardOptions | undefined): 
     if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TITLE) {
       problem(
         'title',
-        `must be a non-empty string of at most ${MAX_TITLE} characters, got ${describe(value)}`,
+        `must be a non-empty string of at most ${MAX_TITLE} characters, got ${describeOption(value)}`,
       );
     } else title = value;
   }
@@ -109,17 +113,4 @@ export function resolveDashboardOptions(options: DashboardOptions | undefined): 
     intervalMs,
     title,
   });
-}
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'undefined' ? 'undefined' : type === 'object' ? 'an object' : `a ${type}`;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'number') return String(value);
-  return kind(value);
 }

@@ -4,6 +4,7 @@
  * never changed.
  */
 import type { IncomingMessage } from 'node:http';
+import { describeOption, describeType, isRecord } from '../config/messages';
 import { closestMatch } from '../config/suggest';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { parseByteSize } from './body';
@@ -141,7 +142,7 @@ export function resolveHttpOptions<S = IncomingMessage>(
 
   if (options !== undefined && !isRecord(options)) {
     throw new ConfigError([
-      { path: context.name, message: `options must be an object, got ${kind(options)}` },
+      { path: context.name, message: `options must be an object, got ${describeType(options)}` },
     ]);
   }
   const source: Record<string, unknown> = options ?? {};
@@ -165,13 +166,13 @@ export function resolveHttpOptions<S = IncomingMessage>(
     const header = affinity.toLowerCase();
     affinityKey = (_subject, req) => headerValue(req, header);
   } else if (affinity !== undefined) {
-    problem('affinityKey', `must be a header name or a function, got ${kind(affinity)}`);
+    problem('affinityKey', `must be a header name or a function, got ${describeType(affinity)}`);
   }
 
   let traceHeader = DEFAULT_TRACE_HEADER;
   if (source.traceHeader !== undefined) {
     if (typeof source.traceHeader !== 'string' || !TOKEN.test(source.traceHeader)) {
-      problem('traceHeader', `must be a header name, got ${describe(source.traceHeader)}`);
+      problem('traceHeader', `must be a header name, got ${describeOption(source.traceHeader)}`);
     } else traceHeader = source.traceHeader.toLowerCase();
   }
 
@@ -197,7 +198,10 @@ function resolveDashboard<S>(value: unknown, problem: Problem): ResolvedDashboar
   if (value === undefined || value === false) return false;
   const given = value === true ? {} : value;
   if (!isRecord(given)) {
-    problem('dashboard', `must be true, false or an object ({ path, authorize }), got ${kind(given)}`);
+    problem(
+      'dashboard',
+      `must be true, false or an object ({ path, authorize }), got ${describeType(given)}`,
+    );
     return false;
   }
   unknownKeys(given, DASHBOARD_KEYS, 'dashboard.', problem);
@@ -205,7 +209,7 @@ function resolveDashboard<S>(value: unknown, problem: Problem): ResolvedDashboar
   if (given.authorize !== undefined && typeof given.authorize !== 'function') {
     problem(
       'dashboard.authorize',
-      `must be a function (req) => boolean | Promise<boolean>, got ${kind(given.authorize)}`,
+      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(given.authorize)}`,
     );
   }
   return Object.freeze({
@@ -220,7 +224,7 @@ function routeBase(value: unknown, name: string, fallback: string, problem: Prob
   if (value === false) return false;
   if (value === undefined || value === true) return fallback;
   if (!isRecord(value)) {
-    problem(name, `must be an object ({ path }) or false, got ${kind(value)}`);
+    problem(name, `must be an object ({ path }) or false, got ${describeType(value)}`);
     return false;
   }
   unknownKeys(value, PATH_KEYS, `${name}.`, problem);
@@ -236,7 +240,7 @@ function resolveOpenAi<S>(
   if (!isRecord(value)) {
     problem(
       'openai',
-      `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${kind(value)}`,
+      `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${describeType(value)}`,
     );
     return false;
   }
@@ -246,7 +250,7 @@ function resolveOpenAi<S>(
   if (typeof authorize !== 'function') {
     problem(
       'openai.authorize',
-      `must be a function (req) => boolean | Promise<boolean>, got ${kind(authorize)}; it is required so the routes are never open to anyone by accident`,
+      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(authorize)}; it is required so the routes are never open to anyone by accident`,
     );
   }
   let bodyLimit = DEFAULT_BODY_LIMIT;
@@ -255,14 +259,14 @@ function resolveOpenAi<S>(
     if (parsed === undefined) {
       problem(
         'openai.bodyLimit',
-        `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describe(value.bodyLimit)}`,
+        `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describeOption(value.bodyLimit)}`,
       );
     } else bodyLimit = parsed;
   }
   let exposed: Set<string> | undefined;
   if (value.models !== undefined) {
     if (!Array.isArray(value.models)) {
-      problem('openai.models', `must be an array of model group names, got ${kind(value.models)}`);
+      problem('openai.models', `must be an array of model group names, got ${describeType(value.models)}`);
     } else {
       exposed = new Set();
       value.models.forEach((model: unknown, i: number) => {
@@ -273,7 +277,7 @@ function resolveOpenAi<S>(
               : '';
           problem(
             `openai.models[${i}]`,
-            `${describe(model)} is not a configured model group (${groups.join(', ') || 'none'})${hint}`,
+            `${describeOption(model)} is not a configured model group (${groups.join(', ') || 'none'})${hint}`,
           );
         } else exposed?.add(model);
       });
@@ -293,7 +297,7 @@ function resolveOpenAi<S>(
 
 function routePath(value: unknown, name: string, problem: Problem): string | undefined {
   if (typeof value !== 'string' || !PATH.test(value)) {
-    problem(name, `must be a path starting with "/" (no query, no spaces), got ${describe(value)}`);
+    problem(name, `must be a path starting with "/" (no query, no spaces), got ${describeOption(value)}`);
     return undefined;
   }
   return value.length > 1 && value.endsWith('/') ? value.replace(/\/+$/, '') || '/' : value;
@@ -322,23 +326,4 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 
 function join(base: string, suffix: string): string {
   return base === '/' ? suffix : `${base}${suffix}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'undefined' ? 'undefined' : type === 'object' ? 'an object' : `a ${type}`;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'number'
-      ? String(value)
-      : kind(value);
 }
