@@ -11,6 +11,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger, Option
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Observable, throwError } from 'rxjs';
 import { AI_FAILOVER_CLIENT } from './ai-failover.constants';
+import { nodeResponse } from './node-message';
 
 /** One attempt as the client sees it: where it went and how it ended, without provider messages. */
 export interface AiFailoverErrorAttempt {
@@ -73,12 +74,67 @@ function publicAttempt(a: AttemptReport): AiFailoverErrorAttempt {
   return attempt;
 }
 
-/** The part of an Express response the filter falls back to without an HTTP adapter. */
-interface JsonResponse {
+/** The part of an Express response the filter answers through without an HTTP adapter. */
+interface ExpressResponse {
   headersSent?: boolean;
   setHeader(name: string, value: string): unknown;
-  status(code: number): JsonResponse;
+  status(code: number): ExpressResponse;
   json(body: unknown): unknown;
+}
+
+/** The part of a Fastify reply the filter answers through without an HTTP adapter. */
+interface FastifyReply {
+  sent: boolean;
+  header(name: string, value: string): unknown;
+  code(status: number): FastifyReply;
+  send(body: unknown): unknown;
+}
+
+function isExpressResponse(value: unknown): value is ExpressResponse {
+  const candidate = value as Partial<Record<keyof ExpressResponse, unknown>> | null;
+  return typeof candidate?.status === 'function' && typeof candidate.json === 'function';
+}
+
+function isFastifyReply(value: unknown): value is FastifyReply {
+  const candidate = value as Partial<Record<keyof FastifyReply, unknown>> | null;
+  return (
+    typeof candidate?.code === 'function' &&
+    typeof candidate.send === 'function' &&
+    typeof candidate.header === 'function'
+  );
+}
+
+/**
+ * Answers without an HTTP adapter (a filter created with `new`): through an Express response, a
+ * Fastify reply, or else the Node.js response behind what the platform handed the filter.
+ */
+function answerDirectly(response: unknown, answer: AiFailoverErrorAnswer): void {
+  const { status, headers, body } = answer;
+  if (isExpressResponse(response)) {
+    if (response.headersSent) return;
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(status).json(body);
+    return;
+  }
+  if (isFastifyReply(response)) {
+    if (response.sent) return;
+    for (const [name, value] of Object.entries(headers)) response.header(name, value);
+    response.code(status).send(body);
+    return;
+  }
+  const res = nodeResponse(response);
+  if (!res) {
+    throw new TypeError(
+      'AiFailoverExceptionFilter cannot answer through this response: register it with DI (exceptionFilter: true, or @UseFilters(AiFailoverExceptionFilter)) so it uses the HTTP adapter',
+    );
+  }
+  if (res.headersSent) return;
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(json));
+  res.end(json);
 }
 
 /**
@@ -86,8 +142,10 @@ interface JsonResponse {
  * model, the upstream 4xx or 502, 503 all attempts failed or client closed, 504 deadline exceeded,
  * 499 aborted) and a JSON body `{ statusCode, code, message, attempts? }` (see
  * `aiFailoverErrorAnswer()`). Register it with `exceptionFilter: true` in `AiFailoverModule.forRoot()`,
- * or on a controller or route with `@UseFilters(AiFailoverExceptionFilter)`. Outside HTTP the error
- * is passed on unchanged.
+ * or on a controller or route with `@UseFilters(AiFailoverExceptionFilter)`. It answers through the
+ * app's HTTP adapter (`HttpAdapterHost`), so on platform-express and platform-fastify alike; an
+ * instance created with `new` answers through the Express response or the Fastify reply itself.
+ * Outside HTTP the error is passed on unchanged.
  */
 @Catch(AiFailoverError)
 export class AiFailoverExceptionFilter implements ExceptionFilter<AiFailoverError> {
@@ -103,19 +161,17 @@ export class AiFailoverExceptionFilter implements ExceptionFilter<AiFailoverErro
 
   catch(error: AiFailoverError, host: ArgumentsHost): Observable<never> | undefined {
     if (host.getType() !== 'http') return throwError(() => error);
-    const response = host.switchToHttp().getResponse<JsonResponse>();
-    const { status, headers, body } = aiFailoverErrorAnswer(error, this.scrub);
-    if (status >= 500) this.logger.warn(`${error.code}: ${error.message}`);
+    const response = host.switchToHttp().getResponse<unknown>();
+    const answer = aiFailoverErrorAnswer(error, this.scrub);
+    if (answer.status >= 500) this.logger.warn(`${error.code}: ${error.message}`);
     const adapter = this.adapterHost?.httpAdapter;
-    if (adapter) {
-      if (adapter.isHeadersSent(response)) return undefined;
-      for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
-      adapter.reply(response, body, status);
+    if (!adapter) {
+      answerDirectly(response, answer);
       return undefined;
     }
-    if (response.headersSent) return undefined;
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(status).json(body);
+    if (adapter.isHeadersSent(response)) return undefined;
+    for (const [name, value] of Object.entries(answer.headers)) adapter.setHeader(response, name, value);
+    adapter.reply(response, answer.body, answer.status);
     return undefined;
   }
 }

@@ -12,7 +12,7 @@ import {
   Optional,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
 import {
   AI_FAILOVER_CLIENT,
   AI_FAILOVER_CLIENT_HANDLE,
@@ -41,6 +41,9 @@ import type {
   AiFailoverModuleOptions,
 } from './ai-failover-options.interface';
 
+/** The HTTP adapters (`httpAdapter.getType()`) whose middleware receives Node.js requests. */
+const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify']);
+
 /**
  * Provides an `AiClient` (`AI_FAILOVER_CLIENT`) and `AiFailoverService`, runs every handler in an
  * ai-failover context (`@UseModel()`, abort on client disconnect), mounts health routes, and
@@ -58,6 +61,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
   constructor(
     @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
     @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     if (!handle) {
       throw new Error(
@@ -134,12 +138,22 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
 
   /**
    * Applies `AiFailoverHttpMiddleware` to the paths of the OpenAI-compatible routes, the dashboard
-   * and `/metrics`, when one of them is on.
+   * and `/metrics`, when one of them is on. They need the Node.js request and response, which only
+   * platform-express and platform-fastify hand middleware: on another HTTP adapter the bootstrap
+   * fails here, rather than every request to them getting a 404.
    */
   configure(consumer: MiddlewareConsumer): void {
     if (!this.http) return;
     const routes = middlewareRoutes(this.http);
-    if (routes.length > 0) consumer.apply(AiFailoverHttpMiddleware).forRoutes(...routes);
+    if (routes.length === 0) return;
+    const platform = this.adapterHost?.httpAdapter?.getType();
+    if (platform !== undefined && !SUPPORTED_PLATFORMS.has(platform)) {
+      if (this.handle.owned) void this.handle.client.close();
+      throw new Error(
+        `AiFailoverModule: the OpenAI-compatible routes, the dashboard and /metrics need @nestjs/platform-express or @nestjs/platform-fastify, but the app runs on the "${platform}" HTTP adapter; turn them off (openai: false, dashboard: false, metrics: false)`,
+      );
+    }
+    consumer.apply(AiFailoverHttpMiddleware).forRoutes(...routes);
   }
 
   /** Starts the client's background work. */

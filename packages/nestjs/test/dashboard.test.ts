@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { MockProvider } from '@ai-failover/testing';
 import { AiFailoverModule, AiFailoverService } from '../src';
-import { closeAll, configFor, hello, type RunningApp, startApp, startMocks } from './support';
+import { appStarter, closeAll, configFor, hello, PLATFORMS, type RunningApp, startMocks } from './support';
 
 /** Reads a response body until `pattern` shows up in it; returns what was read. */
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp): Promise<string> {
@@ -15,7 +15,8 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, patter
   return text;
 }
 
-describe('dashboard', () => {
+describe.each(PLATFORMS)('dashboard (%s)', (_platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
   let running: RunningApp | undefined;
 

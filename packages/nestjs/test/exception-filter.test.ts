@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { AiFailoverExceptionFilter, AiFailoverModule, AiFailoverService, UseModel } from '../src';
-import { closeAll, configFor, hello, type RunningApp, startApp, startMocks } from './support';
+import { appStarter, closeAll, configFor, hello, PLATFORMS, type RunningApp, startMocks } from './support';
 
 @Controller('ai')
 class AiController {
@@ -85,7 +85,8 @@ async function call(url: string) {
   };
 }
 
-describe('AiFailoverExceptionFilter', () => {
+describe.each(PLATFORMS)('AiFailoverExceptionFilter (%s)', (_platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
   let running: RunningApp;
 
@@ -195,10 +196,16 @@ describe('AiFailoverExceptionFilter', () => {
         status: 503,
         body: { code: 'AI_ALL_ATTEMPTS_FAILED' },
       });
-      expect(await call(`${other.url}/instance`)).toMatchObject({
+      const instance = await call(`${other.url}/instance`);
+      expect(instance).toMatchObject({
         status: 503,
         body: { statusCode: 503, code: 'AI_ALL_ATTEMPTS_FAILED' },
       });
+      expect(instance.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(instance.headers.get('cache-control')).toBe('no-store');
+      expect(instance.headers.get('x-ai-failover-trace')).toMatch(
+        /^primary\/primary-model;outcome=server_error/,
+      );
       expect(await call(`${other.url}/unfiltered`)).toMatchObject({
         status: 500,
         body: { statusCode: 500, message: 'Internal server error' },

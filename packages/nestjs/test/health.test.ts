@@ -5,7 +5,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { AiFailoverModule, AiFailoverService } from '../src';
 import { AiFailoverHealthIndicator } from '../src/terminus';
-import { closeAll, configFor, hello, startApp, startMocks } from './support';
+import { appStarter, closeAll, configFor, hello, PLATFORMS, startMocks } from './support';
 
 @Controller('terminus')
 class TerminusController {
@@ -45,7 +45,8 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T; cache
   };
 }
 
-describe('health routes', () => {
+describe.each(PLATFORMS)('health routes (%s)', (_platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
 
   beforeEach(async () => {

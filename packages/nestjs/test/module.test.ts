@@ -14,12 +14,13 @@ import {
 } from '../src';
 import {
   activeResources,
+  appStarter,
   baselineResources,
   closeAll,
   configFor,
   handlesAbove,
   hello,
-  startApp,
+  PLATFORMS,
   startMocks,
 } from './support';
 
@@ -40,7 +41,8 @@ class FeatureModule {}
 
 const KINDS = ['TCPServerWrap', 'TCPSocketWrap', 'Timeout'] as const;
 
-describe('AiFailoverModule', () => {
+describe.each(PLATFORMS)('AiFailoverModule (%s)', (platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
   let config: AiFailoverConfig;
 
@@ -73,6 +75,7 @@ describe('AiFailoverModule', () => {
       ],
     });
     try {
+      expect(running.app.getHttpAdapter().getType()).toBe(platform);
       expect(await ask(running.url)).toEqual({ content: 'Hello from main', deployment: 'main/main-model' });
       expect(running.app.get(AI_FAILOVER_OPTIONS)).toMatchObject({ models: { main: {} } });
     } finally {

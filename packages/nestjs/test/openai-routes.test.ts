@@ -1,18 +1,20 @@
 import 'reflect-metadata';
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import { AiClient, type AiFailoverConfig, ConfigError } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import OpenAI from 'openai';
 import { AI_FAILOVER_HTTP_HANDLER, AiFailoverModule, type AiFailoverModuleOptions } from '../src';
 import {
+  appStarter,
   closeAll,
   configFor,
   hello,
+  PLATFORMS,
   type RunningApp,
   type StartOptions,
-  startApp,
   startMocks,
 } from './support';
 
@@ -28,7 +30,8 @@ class CustomController {
   }
 }
 
-describe('OpenAI-compatible routes', () => {
+describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
   let config: AiFailoverConfig;
   let running: RunningApp | undefined;
@@ -101,8 +104,10 @@ describe('OpenAI-compatible routes', () => {
     expect(text).toBe('Hello from b');
     expect(mocks.a!.requests.map((r) => r.model)).toEqual(['a-model', 'a-model']);
 
-    // authorize received the Node.js request (the Express request on platform-express).
+    // authorize received the Node.js request (the Express request on platform-express, the raw
+    // request on Fastify).
     expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen[0]).toBeInstanceOf(IncomingMessage);
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(typeof seen[0]!.socket).toBe('object');
   });
@@ -157,9 +162,15 @@ describe('OpenAI-compatible routes', () => {
   it('answers 400 to a body that is not JSON', async () => {
     const { url } = await start();
     const chat = `${url}/v1/chat/completions`;
-    // Nest's JSON body parser reads an application/json body first, and answers its own 400.
-    const parsedByNest = await post(chat, '{"model": "chat", "messages": [');
-    expect(parsedByNest.status).toBe(400);
+    const malformedJson = await post(chat, '{"model": "chat", "messages": [');
+    expect(malformedJson.status).toBe(400);
+    if (platform === 'express') {
+      // Nest's JSON body parser reads an application/json body first, and answers its own 400.
+      expect(await malformedJson.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    } else {
+      // On Fastify the middleware runs in an onRequest hook, before any body is parsed.
+      expect(await malformedJson.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    }
     // A body it leaves alone is read by the route, which answers in OpenAI's shape.
     const readByRoute = await post(chat, '{"model": "chat", "messages": [', { 'content-type': 'text/plain' });
     expect(readByRoute.status).toBe(400);
@@ -302,5 +313,30 @@ describe('route options', () => {
     );
     expect((await bootstrapError({ dashboard: { intervalMs: 5 } })).message).toMatch(/dashboard\.intervalMs/);
     expect((await bootstrapError({ metrics: 'on' })).message).toMatch(/nestjs\.metrics: must be an object/);
+  });
+
+  it('fails the bootstrap when the routes are on and the HTTP adapter is neither Express nor Fastify', async () => {
+    class OtherAdapter extends ExpressAdapter {
+      override getType(): string {
+        return 'other';
+      }
+    }
+    const startOther = appStarter(() => new OtherAdapter());
+    const close = jest.spyOn(AiClient.prototype, 'close');
+    const failing = startOther({
+      imports: [AiFailoverModule.forRoot(configFor(mocks), { dashboard: true })],
+    });
+    await expect(failing).rejects.toThrow(
+      /the dashboard and \/metrics need @nestjs\/platform-express or @nestjs\/platform-fastify, but the app runs on the "other" HTTP adapter/,
+    );
+    expect(close).toHaveBeenCalledTimes(1);
+    close.mockRestore();
+
+    const without = await startOther({ imports: [AiFailoverModule.forRoot(configFor(mocks))] });
+    try {
+      expect((await fetch(`${without.url}/health/live`)).status).toBe(200);
+    } finally {
+      await without.close();
+    }
   });
 });

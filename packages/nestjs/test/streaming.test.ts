@@ -11,7 +11,16 @@ import {
   toSse,
   UseModel,
 } from '../src';
-import { closeAll, configFor, hello, parseSse, type RunningApp, startApp, startMocks } from './support';
+import {
+  appStarter,
+  closeAll,
+  configFor,
+  hello,
+  PLATFORMS,
+  parseSse,
+  type RunningApp,
+  startMocks,
+} from './support';
 
 const handlerErrors: unknown[] = [];
 
@@ -78,7 +87,8 @@ async function readUntil(
   }
 }
 
-describe('streaming and client disconnects', () => {
+describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
   let running: RunningApp;
   let service: AiFailoverService;

@@ -3,6 +3,9 @@ import 'reflect-metadata';
 import type { AiFailoverConfig, ModelGroupConfig, PolicyConfig, ProviderConfig } from '@ai-failover/core';
 import { MockProvider, type MockProviderOptions } from '@ai-failover/testing';
 import type { INestApplication, ModuleMetadata, NestApplicationOptions } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
 /** Starts one mock per name; each mock's name is also its provider id. */
@@ -40,23 +43,53 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** How `startApp` creates the app: its options, and what to do before it listens. */
+/** The HTTP platforms the e2e tests run on. */
+export type Platform = 'express' | 'fastify';
+
+/** Creates the HTTP adapter of an app; `forceCloseConnections` is the app's option of that name. */
+export type AdapterFactory = (options: { forceCloseConnections: boolean }) => AbstractHttpAdapter;
+
+const expressAdapter: AdapterFactory = () => new ExpressAdapter();
+
+/**
+ * Each platform with the factory of its adapter, for `describe.each(PLATFORMS)`. Fastify takes
+ * `forceCloseConnections` as an option of its own, not from the Nest application's options.
+ */
+export const PLATFORMS: ReadonlyArray<readonly [Platform, AdapterFactory]> = [
+  ['express', expressAdapter],
+  ['fastify', ({ forceCloseConnections }) => new FastifyAdapter({ forceCloseConnections })],
+];
+
+/** How `startApp` creates the app: its adapter, its options, and what to do before it listens. */
 export interface StartOptions {
+  /** The HTTP adapter (default: Express). */
+  adapter?: AdapterFactory;
   /** Options of `createNestApplication()` (default: no logger, `forceCloseConnections: true`). */
   app?: NestApplicationOptions;
   /** Runs before `listen()`, e.g. `setGlobalPrefix()`. */
   setup?: (app: INestApplication) => void;
 }
 
-/** Compiles `metadata` into an app listening on an ephemeral port of 127.0.0.1. */
+/** Compiles `metadata` into an app on the chosen adapter, listening on an ephemeral port of 127.0.0.1. */
 export async function startApp(metadata: ModuleMetadata, options: StartOptions = {}): Promise<RunningApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
   // A fetch that was aborted can leave an idle connection behind, which the server would wait for.
-  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true, ...options.app });
+  const appOptions: NestApplicationOptions = { logger: false, forceCloseConnections: true, ...options.app };
+  const createAdapter = options.adapter ?? expressAdapter;
+  const adapter = createAdapter({ forceCloseConnections: appOptions.forceCloseConnections === true });
+  const app = moduleRef.createNestApplication(adapter, appOptions);
   options.setup?.(app);
   await app.listen(0, '127.0.0.1');
+  if (adapter instanceof FastifyAdapter) await adapter.getInstance().ready();
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, close: () => app.close() };
+}
+
+/** `startApp` on the adapter `createAdapter` makes, unless the options name another. */
+export function appStarter(
+  createAdapter: AdapterFactory,
+): (metadata: ModuleMetadata, options?: StartOptions) => Promise<RunningApp> {
+  return (metadata, options = {}) => startApp(metadata, { adapter: createAdapter, ...options });
 }
 
 export async function closeAll(mocks: Record<string, MockProvider>): Promise<void> {

@@ -3,7 +3,7 @@ import type { ChatResult } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get } from '@nestjs/common';
 import { AiFailoverModule, AiFailoverService, AiModel, UseModel } from '../src';
-import { closeAll, configFor, hello, type RunningApp, startApp, startMocks } from './support';
+import { appStarter, closeAll, configFor, hello, PLATFORMS, type RunningApp, startMocks } from './support';
 
 @UseModel('c')
 @Controller('chat')
@@ -68,7 +68,8 @@ class PlainController {
   }
 }
 
-describe('@UseModel', () => {
+describe.each(PLATFORMS)('@UseModel (%s)', (_platform, adapter) => {
+  const startApp = appStarter(adapter);
   let mocks: Record<string, MockProvider>;
   let running: RunningApp;
 
