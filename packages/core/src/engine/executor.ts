@@ -348,7 +348,8 @@ class Plan {
   #groupIndex = -1;
   #queue: readonly GroupMember[] = [];
   #position = 0;
-  readonly #failed = new Set<string>();
+  /** Deployments that failed in this request (made on the first failure: most requests have none). */
+  #failed: Set<string> | undefined;
   #deferred: GroupMember[] = [];
   #contextSwitched = false;
 
@@ -370,7 +371,7 @@ class Plan {
       while (this.#position < this.#queue.length) {
         const member = this.#queue[this.#position++]!;
         const id = member.runtime.id;
-        if (this.#failed.has(id) || this.#isDeferred(id)) continue;
+        if (this.#hasFailed(id) || this.#isDeferred(id)) continue;
         if (!member.runtime.usable(now)) {
           this.#deferred.push(member);
           continue;
@@ -389,6 +390,7 @@ class Plan {
   }
 
   fail(deploymentId: string): void {
+    if (!this.#failed) this.#failed = new Set();
     this.#failed.add(deploymentId);
   }
 
@@ -396,7 +398,7 @@ class Plan {
   earliestDeferred(now: number): { at: number } | undefined {
     let at = Number.POSITIVE_INFINITY;
     for (const member of this.#deferred) {
-      if (this.#failed.has(member.runtime.id)) continue;
+      if (this.#hasFailed(member.runtime.id)) continue;
       const due = member.runtime.availableAt(now);
       if (due < at) at = due;
     }
@@ -406,7 +408,7 @@ class Plan {
   /** Puts the deferred candidates back in the queue, earliest due first. */
   retryDeferred(): void {
     const now = Date.now();
-    const queue = this.#deferred.filter((m) => !this.#failed.has(m.runtime.id));
+    const queue = this.#deferred.filter((m) => !this.#hasFailed(m.runtime.id));
     queue.sort((a, b) => a.runtime.availableAt(now) - b.runtime.availableAt(now));
     this.#deferred = [];
     this.#queue = queue;
@@ -424,6 +426,10 @@ class Plan {
     this.#position = 0;
     this.#deferred = [];
     return true;
+  }
+
+  #hasFailed(id: string): boolean {
+    return this.#failed !== undefined && this.#failed.has(id);
   }
 
   #isDeferred(id: string): boolean {
