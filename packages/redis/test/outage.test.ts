@@ -1,4 +1,4 @@
-import { AiClient, type Logger } from '@ai-failover/core';
+import { AiClient } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Redis } from 'ioredis';
 import { defaultNamespace, type RedisSharing, shareStateThroughRedis } from '../src';
@@ -13,17 +13,12 @@ import {
   type RedisServer,
   replicaConfig,
   sleep,
+  spyLogger,
   startMocks,
   startRedisServer,
   until,
   untilNoMoreResourcesThan,
 } from './support';
-
-type SpyLogger = Logger & { [K in 'debug' | 'info' | 'warn' | 'error']: jest.Mock };
-
-function spyLogger(): SpyLogger {
-  return { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
-}
 
 function messages(mock: jest.Mock, pattern: RegExp): string[] {
   return mock.mock.calls.map(([message]) => String(message)).filter((message) => pattern.test(message));

@@ -1,4 +1,4 @@
-import { AiClient, type AiFailoverConfig, type Logger } from '@ai-failover/core';
+import { AiClient, type AiFailoverConfig } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Redis } from 'ioredis';
 import {
@@ -17,15 +17,12 @@ import {
   type RedisServer,
   replicaConfig,
   sleep,
+  spyLogger,
   startMocks,
   startRedisServer,
   until,
   untilNoMoreResourcesThan,
 } from './support';
-
-function spyLogger(): Logger & { [K in 'debug' | 'info' | 'warn' | 'error']: jest.Mock } {
-  return { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
-}
 
 function warnings(logger: { warn: jest.Mock }): string[] {
   return logger.warn.mock.calls.map(([message]) => String(message));

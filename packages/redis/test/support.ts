@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import type { AiClient, AiFailoverConfig, BreakerState, PolicyConfig } from '@ai-failover/core';
+import type { AiClient, AiFailoverConfig, BreakerState, Logger, PolicyConfig } from '@ai-failover/core';
 import { MockProvider } from '@ai-failover/testing';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -172,4 +172,9 @@ export async function untilNoMoreResourcesThan(
   } catch {
     throw new Error(`handles left open: ${extra.join(', ')} (before: ${JSON.stringify(before)})`);
   }
+}
+
+/** A logger whose every method is a Jest mock. */
+export function spyLogger(): Logger & { [K in 'debug' | 'info' | 'warn' | 'error']: jest.Mock } {
+  return { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 }
