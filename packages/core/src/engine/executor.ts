@@ -429,7 +429,7 @@ class Plan {
   }
 
   #hasFailed(id: string): boolean {
-    return this.#failed !== undefined && this.#failed.has(id);
+    return this.#failed?.has(id) === true;
   }
 
   #isDeferred(id: string): boolean {
