@@ -4,7 +4,7 @@
  */
 import { type AiFailoverConfig, HttpProblem, readJsonBody } from '@ai-failover/core';
 import { chatRequest, PAGE_HTML, readMessage, sendChatStream, summarize } from '@ai-failover/example-shared';
-import { type AiFailoverKoaMiddleware, aiFailover, aiFailoverErrors } from '@ai-failover/koa';
+import { type AiFailoverKoaMiddleware, aiFailover, aiFailoverErrorHandler } from '@ai-failover/koa';
 import Koa, { type Context } from 'koa';
 
 /** The largest JSON body `POST /chat` reads. */
@@ -23,7 +23,7 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
   const app = new Koa();
 
   // Turns the typed errors of ctx.ai calls (503 when no provider could answer...) into JSON.
-  app.use(aiFailoverErrors());
+  app.use(aiFailoverErrorHandler());
 
   // ctx.ai, GET /health, /health/live, /health/ready, and /v1/chat/completions, /v1/models...
   const ai = aiFailover(config, {

@@ -6,7 +6,7 @@ import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
 import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
-import { readJson, send } from './engine/http';
+import { readJson, send } from './engine/upstream';
 import { type GroupMember, Runtime } from './engine/runtime';
 import { RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';

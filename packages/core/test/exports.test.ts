@@ -18,7 +18,7 @@ const expected: Record<string, string[]> = {
   ],
   testing: ['MockProvider', 'fault'],
   express: ['aiFailover', 'aiFailoverErrorHandler'],
-  koa: ['aiFailover', 'aiFailoverErrors'],
+  koa: ['aiFailover', 'aiFailoverErrorHandler'],
   nestjs: ['AiFailoverModule', 'AiFailoverService', 'UseModel'],
   redis: ['shareStateThroughRedis'],
 };

@@ -1,8 +1,8 @@
-/** `app.use(aiFailoverErrors())`: answers the typed errors of `ctx.ai` calls as JSON. */
+/** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `ctx.ai` calls as JSON. */
 import { AiFailoverError, createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core';
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 
-/** Options of {@link aiFailoverErrors}. */
+/** Options of {@link aiFailoverErrorHandler}. */
 export type ErrorsOptions = ErrorMappingOptions;
 
 /**
@@ -12,11 +12,11 @@ export type ErrorsOptions = ErrorMappingOptions;
  * rethrown. Register it before your routes. (Without it, Koa's own handler still answers with the
  * error's status: `ctx.ai` errors carry `status` and `expose`.)
  */
-export function aiFailoverErrors<StateT = DefaultState, ContextT = DefaultContext>(
+export function aiFailoverErrorHandler<StateT = DefaultState, ContextT = DefaultContext>(
   options?: ErrorsOptions,
 ): Middleware<StateT, ContextT> {
-  const map = createErrorMapper('aiFailoverErrors', options);
-  return async function aiFailoverErrors(ctx, next) {
+  const map = createErrorMapper('aiFailoverErrorHandler', options);
+  return async function aiFailoverErrorHandler(ctx, next) {
     try {
       await next();
     } catch (error) {

@@ -1,2 +1,2 @@
-export { aiFailoverErrors, type ErrorsOptions } from './errors';
+export { aiFailoverErrorHandler, type ErrorsOptions } from './errors';
 export { type AiFailoverKoaMiddleware, aiFailover, type KoaOptions } from './middleware';

@@ -5,7 +5,7 @@ import {
   type DeploymentHealth,
   type HealthReport,
 } from '@ai-failover/core';
-import { aiFailover, aiFailoverErrors } from '@ai-failover/koa';
+import { aiFailover, aiFailoverErrorHandler } from '@ai-failover/koa';
 import { fault, type Listening, listen } from '@ai-failover/testing';
 import Koa from 'koa';
 import Koa2 from 'koa2';
@@ -125,11 +125,11 @@ describe.each([
     expect((await fetch(`${app.base}/elsewhere`)).status).toBe(404);
   });
 
-  test('aiFailoverErrors answers typed errors as JSON with their status', async () => {
+  test('aiFailoverErrorHandler answers typed errors as JSON with their status', async () => {
     env.mocks[0]!.setDefault(fault.status(503));
     env.mocks[1]!.setDefault(fault.reset());
     const web = quiet(new KoaApp());
-    web.use(aiFailoverErrors());
+    web.use(aiFailoverErrorHandler());
     web.use(aiFailover(env.config()));
     web.use(async (ctx, next) => {
       if (ctx.path !== '/bad') return next();
@@ -177,7 +177,7 @@ describe.each([
     expect(() => aiFailover(config, { openai: { authorize: () => true, bodyLimit: -1 } })).toThrow(
       /koa\.openai\.bodyLimit/,
     );
-    expect(() => aiFailoverErrors({ traceHeader: 'a b' })).toThrow(/aiFailoverErrors\.traceHeader/);
+    expect(() => aiFailoverErrorHandler({ traceHeader: 'a b' })).toThrow(/aiFailoverErrorHandler\.traceHeader/);
   });
 
   test('closing the HTTP server closes a client the middleware created, not one passed in', async () => {

@@ -77,7 +77,7 @@ export function misuseMessage(adapter: string, usage: string): string {
   );
 }
 
-/** Options of the error-mapping middlewares (`aiFailoverErrorHandler()`, `aiFailoverErrors()`). */
+/** Options of the error-mapping middlewares (`aiFailoverErrorHandler()`, `aiFailoverErrorHandler()`). */
 export interface ErrorMappingOptions {
   /** Header that carries the decision trace of a failed call (default `x-ai-failover-trace`); `false` for none. */
   traceHeader?: string | false;

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
 import { createScrubber, type HttpContext } from './context';
 import { type HealthRouteKind, metricsOf, serveHealth, serveMetrics } from './health';
-import { type OpenAiRouteKind, serveOpenAi } from './openai';
+import { type OpenAiRouteKind, serveOpenAi } from './openai-routes';
 import { type AiHttpRouteOptions, type ResolvedHttpOptions, resolveHttpOptions } from './options';
 import { type Scrubber, withHttpStatus } from './problem';
 import { sendJson } from './respond';

@@ -24,7 +24,7 @@ export {
   type ServeContext,
 } from './handler';
 export { type HealthRouteKind, type MetricsSource, metricsOf } from './health';
-export type { OpenAiModel, OpenAiRouteKind } from './openai';
+export type { OpenAiModel, OpenAiRouteKind } from './openai-routes';
 export {
   type AffinityKeyOption,
   type AiHttpRouteOptions,
