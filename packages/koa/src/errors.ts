@@ -3,7 +3,7 @@ import { AiFailoverError, createErrorMapper, type ErrorMappingOptions } from '@a
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 
 /** Options of {@link aiFailoverErrorHandler}. */
-export type ErrorsOptions = ErrorMappingOptions;
+export type ErrorHandlerOptions = ErrorMappingOptions;
 
 /**
  * A middleware for errors that downstream middleware let through from `ctx.ai`: each ai-failover
@@ -13,7 +13,7 @@ export type ErrorsOptions = ErrorMappingOptions;
  * error's status: `ctx.ai` errors carry `status` and `expose`.)
  */
 export function aiFailoverErrorHandler<StateT = DefaultState, ContextT = DefaultContext>(
-  options?: ErrorsOptions,
+  options?: ErrorHandlerOptions,
 ): Middleware<StateT, ContextT> {
   const map = createErrorMapper('aiFailoverErrorHandler', options);
   return async function aiFailoverErrorHandler(ctx, next) {

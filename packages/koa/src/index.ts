@@ -1,2 +1,2 @@
-export { aiFailoverErrorHandler, type ErrorsOptions } from './errors';
+export { aiFailoverErrorHandler, type ErrorHandlerOptions } from './errors';
 export { type AiFailoverKoaMiddleware, aiFailover, type KoaOptions } from './middleware';

@@ -177,7 +177,9 @@ describe.each([
     expect(() => aiFailover(config, { openai: { authorize: () => true, bodyLimit: -1 } })).toThrow(
       /koa\.openai\.bodyLimit/,
     );
-    expect(() => aiFailoverErrorHandler({ traceHeader: 'a b' })).toThrow(/aiFailoverErrorHandler\.traceHeader/);
+    expect(() => aiFailoverErrorHandler({ traceHeader: 'a b' })).toThrow(
+      /aiFailoverErrorHandler\.traceHeader/,
+    );
   });
 
   test('closing the HTTP server closes a client the middleware created, not one passed in', async () => {

@@ -7,10 +7,10 @@ import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../er
 import { badResponse, classifyError } from '../policies/classify';
 import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
 import { AttemptFailure, failureFrom } from './failure';
-import { send } from './upstream';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope, RequestScope } from './scope';
 import { SseReader } from './sse';
+import { send } from './upstream';
 
 export interface OpenedStream {
   readonly reader: SseReader;

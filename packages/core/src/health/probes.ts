@@ -4,9 +4,9 @@
  * Probe results feed the same passive health and breakers as live traffic.
  */
 import { AttemptFailure, failureFrom } from '../engine/failure';
-import { readJson, send } from '../engine/upstream';
 import type { DeploymentRuntime, ProviderRuntime, Runtime } from '../engine/runtime';
 import { AttemptScope, RequestScope } from '../engine/scope';
+import { readJson, send } from '../engine/upstream';
 import { badResponse, type Classification } from '../policies/classify';
 import { createRedactor, type Redactor } from '../redact';
 
