@@ -29,4 +29,7 @@ export type {
   ReadinessReport,
 } from './health/report';
 export type { PrometheusMetrics } from './metrics/prometheus';
-export type * from './types';
+export type * from './types/calls';
+export type * from './types/config';
+export type * from './types/reports';
+export type * from './types/wire';
