@@ -1,4 +1,5 @@
-export { type AiCaller, AiClient, createAiClient } from './client';
+export { type AiCaller, AiClient, type AiClientOptions, createAiClient } from './client';
+export type { Clock } from './clock';
 export { DEFAULTS, resolveConfig } from './config';
 export { costOf, type UsageReport, type UsageTotals } from './cost';
 export * from './dashboard';
