@@ -7,8 +7,12 @@
 /** An API key: a literal, or the name of an environment variable read once at start-up. */
 export type KeySource = string | { env: string };
 
-/** Wire protocol of a provider. Only OpenAI-compatible APIs are spoken today. */
-export type Protocol = 'openai';
+/**
+ * Wire protocol of a provider: `openai` (chat completions: OpenAI and every compatible API),
+ * `anthropic` (the Messages API) or `gemini` (Google's generateContent). Callers always speak chat
+ * completions; each attempt is translated to its provider's protocol and back.
+ */
+export type Protocol = 'openai' | 'anthropic' | 'gemini';
 
 export interface ProviderConfig {
   /** Unique id, used in deployment ids (`openai/gpt-4.1`), reports and metrics. */
@@ -17,8 +21,14 @@ export interface ProviderConfig {
   baseUrl: string;
   /** One key, or several used in turn (each cools down on its own after a 429 or 401). */
   apiKey?: KeySource | KeySource[];
+  /** Wire protocol (default `openai`). */
   protocol?: Protocol;
-  /** Extra headers sent on every request (e.g. `OpenAI-Organization`). */
+  /**
+   * `openai` protocol: ask for usage in streams with `stream_options.include_usage` (default true).
+   * Set false for a compatible server that rejects unknown fields; its streams then carry no usage.
+   */
+  streamUsage?: boolean;
+  /** Extra headers sent on every request (e.g. `OpenAI-Organization`, `anthropic-beta`). */
   headers?: Record<string, string>;
   /** Per-attempt timeout for non-streaming calls (default 30 000 ms). */
   timeoutMs?: number;
@@ -192,6 +202,7 @@ export interface ResolvedProvider {
   readonly displayUrl: string;
   readonly keys: readonly string[];
   readonly protocol: Protocol;
+  readonly streamUsage: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
