@@ -380,7 +380,10 @@ describe('the Responses route', () => {
     env = await start();
     const res = await post(`${env.app.base}/v1/responses`, { model: 'gpt', input: 'hi', ...extra });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', param });
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      type: 'invalid_request_error',
+      param,
+    });
     expect(env.oai.requests).toHaveLength(0);
   });
 
@@ -392,7 +395,10 @@ describe('the Responses route', () => {
       logprobs: true,
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', param: 'logprobs' });
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'logprobs',
+    });
   });
 });
 
@@ -414,7 +420,10 @@ describe.each([
       });
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(((await res.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', code: 'unknown_url' });
+      expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'unknown_url',
+      });
     }
     const outside = await fetch(`${env.app.base}/v2/chat/completions`, { method: 'POST' });
     expect(outside.status).toBe(404);
