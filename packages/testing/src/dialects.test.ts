@@ -162,9 +162,8 @@ describe('MockProvider in the Anthropic and Gemini dialects', () => {
   });
 
   test('each API lists its models', async () => {
-    const gemini = await (
-      await fetch(`${mock.geminiBaseUrl}/models`, { headers: { 'x-goog-api-key': 'k' } })
-    ).json();
+    const geminiList = await fetch(`${mock.geminiBaseUrl}/models`, { headers: { 'x-goog-api-key': 'k' } });
+    const gemini = (await geminiList.json()) as Json;
     expect(gemini.models[0]).toMatchObject({ name: 'models/mock-model' });
     const anthropic = (await (
       await fetch(`${mock.anthropicBaseUrl}/models`, { headers: ANTHROPIC })
