@@ -20,6 +20,7 @@ const ROOT = [
   'InvalidRequestError',
   'StreamInterruptedError',
   'UnknownModelError',
+  'UnsupportedFeatureError',
   'UpstreamError',
   'createAiClient',
   'resolveConfig',
