@@ -4,8 +4,11 @@
  */
 import { type Clock, systemClock } from '../clock';
 import { type Classification, timeoutClassification } from '../policies/classify';
+import { type AbortLike, LightSignal } from './signal';
 
 export type AbortCause = 'caller' | 'deadline' | 'closed';
+
+const ONCE = Object.freeze({ once: true });
 
 /**
  * A request: the caller's signal(s) plus the deadline. It holds no AbortController of its own (one
@@ -20,20 +23,20 @@ export class RequestScope {
   cause: AbortCause | undefined;
   reason: unknown;
   readonly clock: Clock;
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #boundSignal: AbortSignal | undefined;
+  readonly #callerSignal: AbortLike | undefined;
+  readonly #boundSignal: AbortLike | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #current: (() => void) | undefined;
 
   /**
    * @param callerSignal the call's own signal
-   * @param boundSignal a second signal from a bound client (e.g. the HTTP request's)
+   * @param boundSignal a second signal from a bound client or a route (e.g. the HTTP request's)
    * @param clock what `remaining()` and `elapsed()` read; the deadline itself is a real timer
    */
   constructor(
     deadlineMs: number,
-    callerSignal: AbortSignal | undefined,
-    boundSignal?: AbortSignal,
+    callerSignal: AbortLike | undefined,
+    boundSignal?: AbortLike,
     clock: Clock = systemClock,
   ) {
     this.clock = clock;
@@ -46,8 +49,8 @@ export class RequestScope {
       this.#abort('caller', callerSignal?.reason ?? boundSignal?.reason);
       return;
     }
-    callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
-    boundSignal?.addEventListener('abort', this.#onBoundAbort, { once: true });
+    callerSignal?.addEventListener('abort', this.#onCallerAbort, ONCE);
+    boundSignal?.addEventListener('abort', this.#onBoundAbort, ONCE);
     this.#deadlineTimer = setTimeout(this.#onDeadline, deadlineMs);
   }
 
@@ -105,9 +108,12 @@ export class RequestScope {
 
 type AttemptClock = 'timeout' | 'first_token_timeout' | 'stream_stalled';
 
-/** One attempt: its own abort controller under the request's, and one re-armable clock. */
+/**
+ * One attempt: its own signal under the request's (a `LightSignal`, which undici takes, rather than
+ * an `AbortController` per attempt), and one re-armable clock.
+ */
 export class AttemptScope {
-  readonly controller = new AbortController();
+  readonly #signal = new LightSignal();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
   readonly #parent: RequestScope;
@@ -117,12 +123,13 @@ export class AttemptScope {
 
   constructor(parent: RequestScope) {
     this.#parent = parent;
-    if (parent.aborted) this.controller.abort(parent.reason);
+    if (parent.aborted) this.#signal.abort(parent.reason);
     else parent.attach(this.#onParentAbort);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /** Aborted when the attempt's clock fires, the request is aborted, or `abort()` is called. */
+  get signal(): LightSignal {
+    return this.#signal;
   }
 
   /** The request above was aborted (caller or deadline), not this attempt's own clock. */
@@ -149,7 +156,7 @@ export class AttemptScope {
   }
 
   abort(reason?: unknown): void {
-    this.controller.abort(reason);
+    this.#signal.abort(reason);
   }
 
   dispose(): void {
@@ -157,11 +164,11 @@ export class AttemptScope {
     this.#parent.detach(this.#onParentAbort);
   }
 
-  readonly #onParentAbort = (): void => this.controller.abort(this.#parent.reason);
+  readonly #onParentAbort = (): void => this.#signal.abort(this.#parent.reason);
   readonly #onTimeout = (): void => {
     this.#timer = undefined;
     this.timedOut = timeoutClassification(this.#clock, this.#clockMs);
-    this.controller.abort(new Error(this.timedOut.message));
+    this.#signal.abort(new Error(this.timedOut.message));
   };
 }
 

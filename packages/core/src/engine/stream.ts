@@ -132,7 +132,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
       this.#resolveDone = resolve;
     });
     // A caller abort or a stalled upstream ends the stream even when nobody is reading it.
-    attempt.signal.addEventListener('abort', this.#onAbort, { once: true });
+    attempt.signal.addEventListener('abort', this.#onAbort);
   }
 
   [Symbol.asyncIterator](): this {

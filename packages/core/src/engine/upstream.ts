@@ -23,7 +23,8 @@ export async function send(
       path,
       headers: provider.headers[keyIndex],
       body,
-      signal: attempt.signal,
+      // A LightSignal: undici takes any object with `aborted`, `reason` and abort listeners.
+      signal: attempt.signal as unknown as AbortSignal,
     });
   } catch (error) {
     throw failureFrom(error, attempt);
