@@ -8,6 +8,7 @@ import {
   type AiHttpRouteOptions,
   createAdapterHandler,
   defineLazy,
+  installFastPath,
   looksLikeRequest,
   misuseMessage,
 } from '@ai-failover/core/http';
@@ -55,7 +56,9 @@ export function aiFailover(
   const http = createAdapterHandler<Request>('express', configOrClient, options);
 
   function aiFailoverMiddleware(req: Request, res: Response, next: NextFunction): void {
-    http.watchServer((req.socket as { server?: Server } | undefined)?.server);
+    const server = (req.socket as { server?: Server } | undefined)?.server;
+    http.watchServer(server);
+    if (http.options.fastPath && server !== fastServer) serveFast(server, req, res);
     const route = http.match(req.method, req.path);
     if (route) {
       http.serve(route, req, res, { subject: req, body: req.body }).catch(next);
@@ -63,6 +66,30 @@ export function aiFailover(
     }
     defineLazy(req, 'ai', () => http.caller(req, res, req));
     next();
+  }
+
+  /**
+   * `fastPath`: from the first request on, the server answers the OpenAI-compatible routes before
+   * Express. The subject `authorize` receives is the Node request given this app's request and
+   * response prototypes, as Express does (`req.get()`, `req.ip`...), with nothing a middleware sets.
+   */
+  let fastServer: Server | undefined;
+  function serveFast(server: Server | undefined, req: Request, res: Response): void {
+    const requestProto = Object.getPrototypeOf(req) as object;
+    const responseProto = Object.getPrototypeOf(res) as object;
+    fastServer = server;
+    installFastPath(server, http, {
+      prefix: req.baseUrl,
+      subjectOf: (rawReq, rawRes) => {
+        Object.setPrototypeOf(rawReq, requestProto);
+        Object.setPrototypeOf(rawRes, responseProto);
+        const subject = rawReq as Request;
+        subject.res = rawRes as Response;
+        (rawRes as Response).req = subject;
+        (rawRes as Response).locals ??= Object.create(null);
+        return subject;
+      },
+    });
   }
 
   return Object.defineProperties(aiFailoverMiddleware, {

@@ -1,18 +1,19 @@
 import type { IncomingMessage } from 'node:http';
-import type { AiHttpHandler } from '@ai-failover/core/http';
+import { type AiHttpHandler, installFastPath } from '@ai-failover/core/http';
 import {
   type DynamicModule,
   Inject,
   type MiddlewareConsumer,
   Module,
   type NestModule,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
   Optional,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import {
   AI_FAILOVER_CLIENT,
   AI_FAILOVER_CLIENT_HANDLE,
@@ -32,6 +33,7 @@ import { createAiFailoverHealthController } from './ai-failover-health.controlle
 import {
   AiFailoverHttpMiddleware,
   createAiFailoverHttpHandler,
+  globalPrefix,
   middlewareRoutes,
 } from './ai-failover-http.middleware';
 import type {
@@ -54,7 +56,9 @@ const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify'])
  * shutdown, after the HTTP server has stopped taking requests, unless the app passed its own client.
  */
 @Module({})
-export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+export class AiFailoverModule
+  implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly handle: AiFailoverClientHandle;
   private readonly http: AiHttpHandler<IncomingMessage> | null;
 
@@ -62,6 +66,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
     @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
     @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() private readonly appConfig?: ApplicationConfig,
   ) {
     if (!handle) {
       throw new Error(
@@ -111,6 +116,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
       openai: options.openai,
       dashboard: options.dashboard,
       metrics: options.metrics,
+      fastPath: options.fastPath,
     };
     const providers: Provider[] = [
       ...optionsProviders,
@@ -159,6 +165,18 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
   /** Starts the client's background work. */
   async onModuleInit(): Promise<void> {
     await this.handle.client.start();
+  }
+
+  /**
+   * `fastPath`: puts the OpenAI-compatible routes in front of the HTTP server's request listener
+   * (Nest's platform), below the global prefix; `authorize` receives the Node.js request.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.http?.options.fastPath) return;
+    installFastPath(this.adapterHost?.httpAdapter?.getHttpServer(), this.http, {
+      prefix: globalPrefix(this.appConfig),
+      subjectOf: (req) => req,
+    });
   }
 
   /**

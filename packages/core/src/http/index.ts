@@ -18,6 +18,7 @@ export {
 } from './adapter';
 export { parseByteSize, readJsonBody } from './body';
 export { createScrubber } from './context';
+export { type FastPathOptions, installFastPath, type SubjectOf } from './fast-path';
 export {
   type AiHttpHandler,
   type AiHttpOptions,

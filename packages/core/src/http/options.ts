@@ -62,6 +62,14 @@ export interface AiHttpRouteOptions<S = IncomingMessage> {
   traceHeader?: string;
   /** The live dashboard page, off unless given (`true`: at `/ai-failover`, unprotected). */
   dashboard?: DashboardRouteOptions<S> | boolean;
+  /**
+   * Serve the OpenAI-compatible routes before the framework's router and middleware (default
+   * `false`): from the first request on, the HTTP server's request listener answers them itself.
+   * Those routes then skip every middleware of the app (body parsers, CORS, auth or session
+   * middleware, loggers, rate limiters); `openai.authorize` and `affinityKey` still run, on a
+   * subject no middleware has touched. Needs `openai`.
+   */
+  fastPath?: boolean;
 }
 
 /** The live dashboard page. */
@@ -113,6 +121,8 @@ export interface ResolvedHttpOptions<S = IncomingMessage> {
   readonly affinityKey: ((subject: S, req: IncomingMessage) => string | undefined) | undefined;
   readonly traceHeader: string;
   readonly dashboard: ResolvedDashboardRoutes<S> | false;
+  /** Serve the OpenAI-compatible routes before the framework (see `AiHttpRouteOptions.fastPath`). */
+  readonly fastPath: boolean;
 }
 
 /** Where the options come from, for error messages (`express`, `koa`...). */
@@ -123,7 +133,7 @@ export interface ResolveContext {
   readonly models: readonly string[];
 }
 
-const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard'];
+const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard', 'fastPath'];
 const DASHBOARD_KEYS = ['path', 'authorize', 'intervalMs', 'title'];
 const PATH_KEYS = ['path'];
 const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'models'];
@@ -180,6 +190,13 @@ export function resolveHttpOptions<S = IncomingMessage>(
 
   const dashboard = resolveDashboard<S>(source.dashboard, problem);
 
+  const fastPath = source.fastPath ?? false;
+  if (typeof fastPath !== 'boolean') {
+    problem('fastPath', `must be true or false, got ${describeOption(fastPath)}`);
+  } else if (fastPath && (source.openai === undefined || source.openai === false)) {
+    problem('fastPath', 'serves the OpenAI-compatible routes: it needs `openai` ({ authorize })');
+  }
+
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze({
     dashboard,
@@ -191,6 +208,7 @@ export function resolveHttpOptions<S = IncomingMessage>(
     openai: openai === false ? false : Object.freeze(openai as ResolvedOpenAiRoutes<S>),
     affinityKey,
     traceHeader,
+    fastPath: fastPath === true && openai !== false,
   });
 }
 
