@@ -5,6 +5,7 @@
 //
 //   pnpm bench                 the full run (1M calls for the heap figure)
 //   BENCH_QUICK=1 pnpm bench   small counts, a smoke check of every row
+//   BENCH_ONLY=inprocess,routes,heap   some sections only
 //
 // 1. In-process: a direct undici call vs `ai.chat()`, a direct streamed call vs `chatStream()`, the
 //    failover path with the primary's breaker open vs the healthy path.
@@ -31,6 +32,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const HEAP_CALLS = Number(process.env.BENCH_HEAP_CALLS ?? (QUICK ? 20_000 : 1_000_000));
 /** A run against one target stops after this long, whatever its count. */
 const MAX_RUN_SECONDS = 60;
+
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'inprocess,routes,heap').split(','));
 
 const here = (path) => new URL(path, import.meta.url);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -190,246 +193,257 @@ async function inProcess(fn, n) {
   return { rps: n / seconds, cpu: (used.user + used.system) / n };
 }
 
-for (const fn of Object.values(scenarios)) await inProcess(fn, Math.min(CALLS, 1000));
-const local = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, fn] of Object.entries(scenarios)) local[name].push(await inProcess(fn, CALLS));
-}
-
-console.log(
-  `\n1. In-process: ${ROUNDS} rounds x ${CALLS} calls per scenario, ${IN_FLIGHT} in flight; CPU is this process's`,
-);
-console.log(
-  `${'scenario'.padEnd(34)}${'calls/s'.padStart(9)}${'CPU us/call'.padStart(13)}${'range calls/s'.padStart(16)}`,
-);
-for (const [name, runs] of Object.entries(local)) {
-  const rps = runs.map((r) => r.rps);
-  console.log(
-    `${name.padEnd(34)}${median(rps).toFixed(0).padStart(9)}${median(runs.map((r) => r.cpu))
-      .toFixed(1)
-      .padStart(13)}${`${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)}`.padStart(16)}`,
-  );
-}
-
 const summary = [];
-/** A row of the summary: the subject's figure against its baseline's, round by round. */
-function compareLocal(subject, baseline, target) {
-  const ratios = local[subject].map((r, i) => r.rps / local[baseline][i].rps);
-  const added = local[subject].map((r, i) => r.cpu - local[baseline][i].cpu);
-  const ratio = median(ratios);
-  summary.push({
-    row: `${subject} vs ${baseline}`,
-    figure: `${median(local[subject].map((r) => r.rps)).toFixed(0)} vs ${median(local[baseline].map((r) => r.rps)).toFixed(0)} calls/s; +${median(added).toFixed(1)} us CPU/call`,
-    ratio: `${ratio.toFixed(2)}x (${spread(ratios)})`,
-    target: target.text,
-    met: target.met(ratio, median(added)),
+const skipped = [];
+if (ONLY.has('inprocess')) {
+  for (const fn of Object.values(scenarios)) await inProcess(fn, Math.min(CALLS, 1000));
+  const local = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(scenarios)) local[name].push(await inProcess(fn, CALLS));
+  }
+
+  console.log(
+    `\n1. In-process: ${ROUNDS} rounds x ${CALLS} calls per scenario, ${IN_FLIGHT} in flight; CPU is this process's`,
+  );
+  console.log(
+    `${'scenario'.padEnd(34)}${'calls/s'.padStart(9)}${'CPU us/call'.padStart(13)}${'range calls/s'.padStart(16)}`,
+  );
+  for (const [name, runs] of Object.entries(local)) {
+    const rps = runs.map((r) => r.rps);
+    console.log(
+      `${name.padEnd(34)}${median(rps).toFixed(0).padStart(9)}${median(runs.map((r) => r.cpu))
+        .toFixed(1)
+        .padStart(13)}${`${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)}`.padStart(16)}`,
+    );
+  }
+
+  /** A row of the summary: the subject's figure against its baseline's, round by round. */
+  function compareLocal(subject, baseline, target) {
+    const ratios = local[subject].map((r, i) => r.rps / local[baseline][i].rps);
+    const added = local[subject].map((r, i) => r.cpu - local[baseline][i].cpu);
+    const ratio = median(ratios);
+    summary.push({
+      row: `${subject} vs ${baseline}`,
+      figure: `${median(local[subject].map((r) => r.rps)).toFixed(0)} vs ${median(local[baseline].map((r) => r.rps)).toFixed(0)} calls/s; +${median(added).toFixed(1)} us CPU/call`,
+      ratio: `${ratio.toFixed(2)}x (${spread(ratios)})`,
+      target: target.text,
+      met: target.met(ratio, median(added)),
+    });
+  }
+  compareLocal('ai.chat()', 'direct undici call', {
+    text: '>= 0.90x, <= 10 us added',
+    met: (r, a) => r >= 0.9 && a <= 10,
+  });
+  compareLocal('ai.chatStream()', 'direct streamed call', {
+    text: '>= 0.90x, <= 10 us added',
+    met: (r, a) => r >= 0.9 && a <= 10,
+  });
+  compareLocal('ai.chat(), primary breaker open', 'ai.chat()', {
+    text: '>= 0.95x (within 5%)',
+    met: (r) => r >= 0.95,
   });
 }
-compareLocal('ai.chat()', 'direct undici call', {
-  text: '>= 0.90x, <= 10 us added',
-  met: (r, a) => r >= 0.9 && a <= 10,
-});
-compareLocal('ai.chatStream()', 'direct streamed call', {
-  text: '>= 0.90x, <= 10 us added',
-  met: (r, a) => r >= 0.9 && a <= 10,
-});
-compareLocal('ai.chat(), primary breaker open', 'ai.chat()', {
-  text: '>= 0.95x (within 5%)',
-  met: (r) => r >= 0.95,
-});
 
 // ---------------------------------------------------------------------------------------------
 // 2. Routes under load
 
-const portkeyPort = await freePort();
-const targets = [
-  { id: 'proxy', name: 'bare node:http proxy', script: './servers/node.mjs', args: ['bare'] },
-  { id: 'node', name: 'routes on node:http', script: './servers/node.mjs', args: ['routes'] },
-  { id: 'express-bare', name: 'Express bare route', script: './servers/express.mjs', args: ['bare'] },
-  { id: 'express', name: 'Express + routes', script: './servers/express.mjs', args: ['routes'] },
-  { id: 'express-fast', name: 'Express + routes, fastPath', script: './servers/express.mjs', args: ['fast'] },
-  { id: 'koa-bare', name: 'Koa bare route', script: './servers/koa.mjs', args: ['bare'] },
-  { id: 'koa', name: 'Koa + routes', script: './servers/koa.mjs', args: ['routes'] },
-  { id: 'koa-fast', name: 'Koa + routes, fastPath', script: './servers/koa.mjs', args: ['fast'] },
-  { id: 'nest-bare', name: 'Nest bare route', script: './servers/nest.mjs', args: ['bare'] },
-  { id: 'nest', name: 'Nest + routes', script: './servers/nest.mjs', args: ['routes'] },
-  { id: 'nest-fast', name: 'Nest + routes, fastPath', script: './servers/nest.mjs', args: ['fast'] },
-  {
-    id: 'portkey',
-    name: 'Portkey gateway 1.15.2',
-    script: './servers/portkey.mjs',
-    args: [String(portkeyPort)],
-    headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamUrl },
-  },
-];
-
-const load = fork(here('./load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-await once(load, 'message');
-let loadId = 0;
-async function runLoad(spec) {
-  const id = ++loadId;
-  load.send({ type: 'run', id, spec });
-  for (;;) {
-    const [message] = await once(load, 'message');
-    if (message.id !== id) continue;
-    if (message.error) throw new Error(message.error);
-    return message.result;
-  }
-}
-
-/** JSON and streams under load; then streams one at a time, for the time to first byte alone. */
-const TTFB_REQUESTS = QUICK ? 50 : 400;
-const modes = {
-  json: { body: jsonBody, expectEnd: undefined, connections: CONNECTIONS, requests: REQUESTS },
-  stream: { body: streamBody, expectEnd: 'data: [DONE]', connections: CONNECTIONS, requests: REQUESTS },
-  ttfb: { body: streamBody, expectEnd: 'data: [DONE]', connections: 1, requests: TTFB_REQUESTS },
-};
-/** Only the proxy and the fast paths are measured one at a time. */
-const TTFB_TARGETS = new Set(['proxy', 'node', 'express-fast', 'koa-fast', 'nest-fast']);
-const skipped = [];
+let load;
 const live = [];
-for (const target of targets) {
-  const args = target.id === 'portkey' ? target.args : [...target.args, upstreamUrl];
-  const started = await start(target.script, args);
-  if (!started.child) {
-    skipped.push(`${target.name}: not started (${started.reason})`);
-    continue;
+if (ONLY.has('routes')) {
+  const portkeyPort = await freePort();
+  const targets = [
+    { id: 'proxy', name: 'bare node:http proxy', script: './servers/node.mjs', args: ['bare'] },
+    { id: 'node', name: 'routes on node:http', script: './servers/node.mjs', args: ['routes'] },
+    { id: 'express-bare', name: 'Express bare route', script: './servers/express.mjs', args: ['bare'] },
+    { id: 'express', name: 'Express + routes', script: './servers/express.mjs', args: ['routes'] },
+    {
+      id: 'express-fast',
+      name: 'Express + routes, fastPath',
+      script: './servers/express.mjs',
+      args: ['fast'],
+    },
+    { id: 'koa-bare', name: 'Koa bare route', script: './servers/koa.mjs', args: ['bare'] },
+    { id: 'koa', name: 'Koa + routes', script: './servers/koa.mjs', args: ['routes'] },
+    { id: 'koa-fast', name: 'Koa + routes, fastPath', script: './servers/koa.mjs', args: ['fast'] },
+    { id: 'nest-bare', name: 'Nest bare route', script: './servers/nest.mjs', args: ['bare'] },
+    { id: 'nest', name: 'Nest + routes', script: './servers/nest.mjs', args: ['routes'] },
+    { id: 'nest-fast', name: 'Nest + routes, fastPath', script: './servers/nest.mjs', args: ['fast'] },
+    {
+      id: 'portkey',
+      name: 'Portkey gateway 1.15.2',
+      script: './servers/portkey.mjs',
+      args: [String(portkeyPort)],
+      headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamUrl },
+    },
+  ];
+
+  load = fork(here('./load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await once(load, 'message');
+  let loadId = 0;
+  async function runLoad(spec) {
+    const id = ++loadId;
+    load.send({ type: 'run', id, spec });
+    for (;;) {
+      const [message] = await once(load, 'message');
+      if (message.id !== id) continue;
+      if (message.error) throw new Error(message.error);
+      return message.result;
+    }
   }
-  Object.assign(target, started);
-  target.modes = [];
-  // A mode stays in only if it answers correctly.
-  for (const [mode, { body, expectEnd }] of Object.entries(modes)) {
-    if (mode === 'ttfb') {
-      if (target.modes.includes('stream') && TTFB_TARGETS.has(target.id)) target.modes.push(mode);
+
+  /** JSON and streams under load; then streams one at a time, for the time to first byte alone. */
+  const TTFB_REQUESTS = QUICK ? 50 : 400;
+  const modes = {
+    json: { body: jsonBody, expectEnd: undefined, connections: CONNECTIONS, requests: REQUESTS },
+    stream: { body: streamBody, expectEnd: 'data: [DONE]', connections: CONNECTIONS, requests: REQUESTS },
+    ttfb: { body: streamBody, expectEnd: 'data: [DONE]', connections: 1, requests: TTFB_REQUESTS },
+  };
+  /** Only the proxy and the fast paths are measured one at a time. */
+  const TTFB_TARGETS = new Set(['proxy', 'node', 'express-fast', 'koa-fast', 'nest-fast']);
+  for (const target of targets) {
+    const args = target.id === 'portkey' ? target.args : [...target.args, upstreamUrl];
+    const started = await start(target.script, args);
+    if (!started.child) {
+      skipped.push(`${target.name}: not started (${started.reason})`);
       continue;
     }
-    const r = await runLoad({
-      origin: target.url,
-      path: '/v1/chat/completions',
-      headers: { ...headers, ...target.headers },
-      body,
-      connections: CONNECTIONS,
-      requests: Math.min(REQUESTS, 500),
-      maxSeconds: 20,
-      expectEnd,
-    });
-    if (r.errors > 0) {
-      const detail = (started.stderr().match(/(TypeError|Error)[^\n]*/) ?? [''])[0];
-      skipped.push(
-        `${target.name}, ${mode}: ${r.errors} of ${r.errors + r.done} requests failed (${r.firstError})${detail ? `; the server logged "${detail.slice(0, 160)}"` : ''}`,
-      );
-    } else {
-      target.modes.push(mode);
-    }
-  }
-  live.push(target);
-}
-
-const http = Object.fromEntries(live.flatMap((t) => t.modes.map((m) => [`${t.id}/${m}`, []])));
-for (let round = 0; round < ROUNDS; round++) {
-  // Rotate the order each round, so that no target always runs first or last.
-  const order = live.map((_, i) => live[(i + round) % live.length]);
-  for (const mode of Object.keys(modes)) {
-    for (const target of order) {
-      if (!target.modes.includes(mode)) continue;
-      const before = await cpuOf(target.child);
+    Object.assign(target, started);
+    target.modes = [];
+    // A mode stays in only if it answers correctly.
+    for (const [mode, { body, expectEnd }] of Object.entries(modes)) {
+      if (mode === 'ttfb') {
+        if (target.modes.includes('stream') && TTFB_TARGETS.has(target.id)) target.modes.push(mode);
+        continue;
+      }
       const r = await runLoad({
         origin: target.url,
         path: '/v1/chat/completions',
         headers: { ...headers, ...target.headers },
-        body: modes[mode].body,
-        connections: modes[mode].connections,
-        requests: modes[mode].requests,
-        maxSeconds: MAX_RUN_SECONDS,
-        expectEnd: modes[mode].expectEnd,
+        body,
+        connections: CONNECTIONS,
+        requests: Math.min(REQUESTS, 500),
+        maxSeconds: 20,
+        expectEnd,
       });
-      const cpu = (await cpuOf(target.child)) - before;
-      if (r.errors > 0)
-        skipped.push(`${target.name}, ${mode}, round ${round + 1}: ${r.errors} errors (${r.firstError})`);
-      http[`${target.id}/${mode}`].push({ ...r, cpu: cpu / Math.max(1, r.done) });
+      if (r.errors > 0) {
+        const detail = (started.stderr().match(/(TypeError|Error)[^\n]*/) ?? [''])[0];
+        skipped.push(
+          `${target.name}, ${mode}: ${r.errors} of ${r.errors + r.done} requests failed (${r.firstError})${detail ? `; the server logged "${detail.slice(0, 160)}"` : ''}`,
+        );
+      } else {
+        target.modes.push(mode);
+      }
+    }
+    live.push(target);
+  }
+
+  const http = Object.fromEntries(live.flatMap((t) => t.modes.map((m) => [`${t.id}/${m}`, []])));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round, so that no target always runs first or last.
+    const order = live.map((_, i) => live[(i + round) % live.length]);
+    for (const mode of Object.keys(modes)) {
+      for (const target of order) {
+        if (!target.modes.includes(mode)) continue;
+        const before = await cpuOf(target.child);
+        const r = await runLoad({
+          origin: target.url,
+          path: '/v1/chat/completions',
+          headers: { ...headers, ...target.headers },
+          body: modes[mode].body,
+          connections: modes[mode].connections,
+          requests: modes[mode].requests,
+          maxSeconds: MAX_RUN_SECONDS,
+          expectEnd: modes[mode].expectEnd,
+        });
+        const cpu = (await cpuOf(target.child)) - before;
+        if (r.errors > 0)
+          skipped.push(`${target.name}, ${mode}, round ${round + 1}: ${r.errors} errors (${r.firstError})`);
+        http[`${target.id}/${mode}`].push({ ...r, cpu: cpu / Math.max(1, r.done) });
+      }
     }
   }
-}
 
-console.log(
-  `\n2. Routes: POST /v1/chat/completions, ${ROUNDS} rounds x ${REQUESTS} requests per target and mode over ${CONNECTIONS} connections from a load process (ttfb: ${TTFB_REQUESTS} streams one at a time); server CPU is the server process's`,
-);
-console.log(
-  `${'server'.padEnd(30)}${'mode'.padEnd(7)}${'req/s'.padStart(7)}${'range'.padStart(13)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'TTFB p50'.padStart(10)}${'CPU us/req'.padStart(12)}`,
-);
-for (const mode of Object.keys(modes)) {
-  for (const target of live) {
-    const runs = http[`${target.id}/${mode}`];
-    if (!runs) continue;
-    const rps = runs.map((r) => r.rps);
-    console.log(
-      `${target.name.padEnd(30)}${mode.padEnd(7)}${median(rps).toFixed(0).padStart(7)}${`${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)}`.padStart(13)}${median(
-        runs.map((r) => r.p50),
-      )
-        .toFixed(2)
-        .padStart(8)}${median(runs.map((r) => r.p99))
-        .toFixed(2)
-        .padStart(
-          8,
-        )}${(mode === 'json' ? '' : median(runs.map((r) => r.ttfb50)).toFixed(2)).padStart(10)}${median(
-        runs.map((r) => r.cpu),
-      )
-        .toFixed(0)
-        .padStart(12)}`,
-    );
+  console.log(
+    `\n2. Routes: POST /v1/chat/completions, ${ROUNDS} rounds x ${REQUESTS} requests per target and mode over ${CONNECTIONS} connections from a load process (ttfb: ${TTFB_REQUESTS} streams one at a time); server CPU is the server process's`,
+  );
+  console.log(
+    `${'server'.padEnd(30)}${'mode'.padEnd(7)}${'req/s'.padStart(7)}${'range'.padStart(13)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'TTFB p50'.padStart(10)}${'CPU us/req'.padStart(12)}`,
+  );
+  for (const mode of Object.keys(modes)) {
+    for (const target of live) {
+      const runs = http[`${target.id}/${mode}`];
+      if (!runs) continue;
+      const rps = runs.map((r) => r.rps);
+      console.log(
+        `${target.name.padEnd(30)}${mode.padEnd(7)}${median(rps).toFixed(0).padStart(7)}${`${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)}`.padStart(13)}${median(
+          runs.map((r) => r.p50),
+        )
+          .toFixed(2)
+          .padStart(8)}${median(runs.map((r) => r.p99))
+          .toFixed(2)
+          .padStart(
+            8,
+          )}${(mode === 'json' ? '' : median(runs.map((r) => r.ttfb50)).toFixed(2)).padStart(10)}${median(
+          runs.map((r) => r.cpu),
+        )
+          .toFixed(0)
+          .padStart(12)}`,
+      );
+    }
   }
-}
 
-const nameOf = (id) => targets.find((t) => t.id === id)?.name ?? id;
-/** A row of the summary over HTTP: throughput ratio round by round, and server CPU per request. */
-function compareHttp(subject, baseline, mode, min) {
-  const s = http[`${subject}/${mode}`];
-  const b = http[`${baseline}/${mode}`];
-  if (!s || !b) {
+  const nameOf = (id) => targets.find((t) => t.id === id)?.name ?? id;
+  /** A row of the summary over HTTP: throughput ratio round by round, and server CPU per request. */
+  function compareHttp(subject, baseline, mode, min) {
+    const s = http[`${subject}/${mode}`];
+    const b = http[`${baseline}/${mode}`];
+    if (!s || !b) {
+      summary.push({
+        row: `${nameOf(subject)} vs ${nameOf(baseline)}, ${mode}`,
+        figure: 'not measured (see below)',
+        ratio: '-',
+        target: min ? `>= ${min.toFixed(2)}x` : '-',
+        met: undefined,
+      });
+      return;
+    }
+    const ratios = s.map((r, i) => r.rps / b[i].rps);
+    const ratio = median(ratios);
     summary.push({
       row: `${nameOf(subject)} vs ${nameOf(baseline)}, ${mode}`,
-      figure: 'not measured (see below)',
-      ratio: '-',
-      target: min ? `>= ${min.toFixed(2)}x` : '-',
-      met: undefined,
+      figure: `${median(s.map((r) => r.rps)).toFixed(0)} vs ${median(b.map((r) => r.rps)).toFixed(0)} req/s; CPU ${median(s.map((r) => r.cpu)).toFixed(0)} vs ${median(b.map((r) => r.cpu)).toFixed(0)} us/req`,
+      ratio: `${ratio.toFixed(2)}x (${spread(ratios)})`,
+      target: min ? `>= ${min.toFixed(2)}x` : '(comparison)',
+      met: min ? ratio >= min : undefined,
     });
-    return;
   }
-  const ratios = s.map((r, i) => r.rps / b[i].rps);
-  const ratio = median(ratios);
-  summary.push({
-    row: `${nameOf(subject)} vs ${nameOf(baseline)}, ${mode}`,
-    figure: `${median(s.map((r) => r.rps)).toFixed(0)} vs ${median(b.map((r) => r.rps)).toFixed(0)} req/s; CPU ${median(s.map((r) => r.cpu)).toFixed(0)} vs ${median(b.map((r) => r.cpu)).toFixed(0)} us/req`,
-    ratio: `${ratio.toFixed(2)}x (${spread(ratios)})`,
-    target: min ? `>= ${min.toFixed(2)}x` : '(comparison)',
-    met: min ? ratio >= min : undefined,
-  });
-}
-function compareTtfb(subject, baseline) {
-  const s = http[`${subject}/ttfb`];
-  const b = http[`${baseline}/ttfb`];
-  if (!s || !b) return;
-  const deltas = s.map((r, i) => r.ttfb50 - b[i].ttfb50);
-  const delta = median(deltas);
-  summary.push({
-    row: `${nameOf(subject)} vs ${nameOf(baseline)}, stream TTFB p50 (one at a time)`,
-    figure: `${median(s.map((r) => r.ttfb50)).toFixed(2)} vs ${median(b.map((r) => r.ttfb50)).toFixed(2)} ms`,
-    ratio: `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms (${Math.min(...deltas).toFixed(2)} to ${Math.max(...deltas).toFixed(2)})`,
-    target: '<= +1 ms',
-    met: delta <= 1,
-  });
-}
-for (const mode of ['json', 'stream']) {
-  for (const fast of ['node', 'express-fast', 'koa-fast', 'nest-fast']) compareHttp(fast, 'proxy', mode, 0.6);
-}
-compareTtfb('node', 'proxy');
-for (const fast of ['express-fast', 'koa-fast', 'nest-fast']) compareTtfb(fast, 'proxy');
-for (const mode of ['json', 'stream']) {
-  for (const fw of ['express', 'koa', 'nest']) compareHttp(fw, `${fw}-bare`, mode, 0.8);
-}
-for (const mode of ['json', 'stream']) {
-  compareHttp('node', 'portkey', mode);
-  compareHttp('express', 'portkey', mode);
+  function compareTtfb(subject, baseline) {
+    const s = http[`${subject}/ttfb`];
+    const b = http[`${baseline}/ttfb`];
+    if (!s || !b) return;
+    const deltas = s.map((r, i) => r.ttfb50 - b[i].ttfb50);
+    const delta = median(deltas);
+    summary.push({
+      row: `${nameOf(subject)} vs ${nameOf(baseline)}, stream TTFB p50 (one at a time)`,
+      figure: `${median(s.map((r) => r.ttfb50)).toFixed(2)} vs ${median(b.map((r) => r.ttfb50)).toFixed(2)} ms`,
+      ratio: `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms (${Math.min(...deltas).toFixed(2)} to ${Math.max(...deltas).toFixed(2)})`,
+      target: '<= +1 ms',
+      met: delta <= 1,
+    });
+  }
+  for (const mode of ['json', 'stream']) {
+    for (const fast of ['node', 'express-fast', 'koa-fast', 'nest-fast'])
+      compareHttp(fast, 'proxy', mode, 0.6);
+  }
+  compareTtfb('node', 'proxy');
+  for (const fast of ['express-fast', 'koa-fast', 'nest-fast']) compareTtfb(fast, 'proxy');
+  for (const mode of ['json', 'stream']) {
+    for (const fw of ['express', 'koa', 'nest']) compareHttp(fw, `${fw}-bare`, mode, 0.8);
+  }
+  for (const mode of ['json', 'stream']) {
+    compareHttp('node', 'portkey', mode);
+    compareHttp('express', 'portkey', mode);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,7 +464,7 @@ async function heap() {
   }
   return process.memoryUsage().heapUsed;
 }
-if (global.gc) {
+if (ONLY.has('heap') && global.gc) {
   await calls(Math.min(HEAP_CALLS, 10_000));
   const samples = [await heap()];
   for (let i = 0; i < 4; i++) {
@@ -468,7 +482,7 @@ if (global.gc) {
     target: 'flat (< 1 byte/call)',
     met: perCall < 1,
   });
-} else {
+} else if (ONLY.has('heap')) {
   console.log('\n3. Heap: run with --expose-gc for this figure');
 }
 
@@ -501,6 +515,6 @@ if (skipped.length > 0) {
 
 await client.close();
 await direct.close();
-load.disconnect();
+load?.disconnect();
 for (const target of live) target.child.disconnect();
 upstream.child.disconnect();
