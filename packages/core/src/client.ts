@@ -20,6 +20,8 @@ import {
   type ReadinessReport,
   readiness,
 } from './health/report';
+import { createScrubber } from './http/context';
+import type { Scrubber } from './http/problem';
 import {
   createPrometheusMetrics,
   type PrometheusMetrics,
@@ -64,6 +66,8 @@ export class AiClient implements AiCaller {
   readonly #runtime: Runtime;
   readonly #executor: Executor;
   readonly #redact: Redactor;
+  /** Scrubs what a stream's `event: error` tells the HTTP client: keys, upstream URLs, hosts, addresses. */
+  readonly #scrub: Scrubber;
   readonly #ledger = new UsageLedger();
   readonly #startedAt = Date.now();
   readonly #prober: ActiveProber | undefined;
@@ -79,6 +83,7 @@ export class AiClient implements AiCaller {
     this.config = resolveConfig(config);
     const logger = this.config.logger;
     this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
+    this.#scrub = createScrubber(this);
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
@@ -178,6 +183,7 @@ export class AiClient implements AiCaller {
         }
         return this.#succeed(call, member, end.usage);
       },
+      this.#scrub,
     );
   }
 

@@ -39,7 +39,7 @@ test('adapter plumbing is in @ai-failover/core/http, not in the root', () => {
     'looksLikeRequest',
     'misuseMessage',
     'requestSignal',
-    'writeEvent',
+    'formatSseEvent',
   ];
   for (const name of plumbing) {
     expect(http).toHaveProperty(name);

@@ -17,6 +17,7 @@ export {
   misuseMessage,
 } from './adapter';
 export { parseByteSize, readJsonBody } from './body';
+export { type ChatSseOptions, formatSseEvent, type SseEvent } from './chat-sse';
 export { createScrubber } from './context';
 export {
   type AiHttpHandler,
@@ -59,6 +60,6 @@ export {
   typeForStatus,
   withHttpStatus,
 } from './problem';
-export { drained, isGone, SSE_HEADERS, sendJson, sendText, writeEvent } from './respond';
+export { drained, isGone, SSE_HEADERS, sendJson, sendText } from './respond';
 export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';
 export { formatTrace, headerSafe } from './trace';

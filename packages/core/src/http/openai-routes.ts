@@ -11,7 +11,7 @@ import { readJsonBody } from './body';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
 import { HttpProblem, openAiErrorBody, problemFor } from './problem';
-import { isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
+import { isGone, sendJson } from './respond';
 import { requestSignal } from './signal';
 import {
   formatTrace,
@@ -143,9 +143,10 @@ async function serveCall<S>(
 }
 
 /**
- * Streams a chat completion as server-sent events. The stream is open only once a deployment has
- * sent content, so the trace is complete when the headers go out. A failure after that ends the
- * stream with an `event: error` and no `[DONE]`, so the client knows its answer is incomplete.
+ * Streams a chat completion as server-sent events (`ChatStream.pipeSse`: `[DONE]` at a clean end,
+ * `event: error` and no `[DONE]` after a failure, so the client knows its answer is incomplete).
+ * The stream is open only once a deployment has sent content, so the trace is complete when the
+ * headers go out.
  */
 async function streamChat<S>(
   ctx: HttpContext<S>,
@@ -156,31 +157,8 @@ async function streamChat<S>(
 ): Promise<void> {
   const stream = await ctx.client.chatStream(request, options);
   traceFromStream(trace, stream);
-  if (isGone(res)) {
-    stream.abort();
-    return;
-  }
-  res.writeHead(200, { ...headersOf(ctx, trace), ...SSE_HEADERS });
-  res.flushHeaders();
-  let failure: unknown;
-  try {
-    for await (const chunk of stream) {
-      if (isGone(res)) break;
-      await writeEvent(res, JSON.stringify(chunk));
-    }
-  } catch (error) {
-    failure = error;
-  }
-  if (isGone(res)) {
-    stream.abort();
-    return;
-  }
-  if (failure === undefined) {
-    res.end('data: [DONE]\n\n');
-    return;
-  }
-  const problem = problemFor(failure, ctx.scrub);
-  res.end(`event: error\ndata: ${JSON.stringify(openAiErrorBody(problem))}\n\n`);
+  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
+  await stream.pipeSse(res);
 }
 
 function serveModel<S>(
