@@ -9,6 +9,7 @@ import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
+  HEADER_NAME,
   intBetween,
   nonEmptyString,
   nonNegativeInt,
@@ -40,8 +41,6 @@ export const PROTOCOLS = ['openai'] as const;
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
 
 const PROVIDER_ID = /^[A-Za-z0-9._-]+$/;
-/** An HTTP header name (an RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** A provider id: non-empty, letters, digits, `.`, `_` and `-` only. */
