@@ -16,7 +16,8 @@ export interface AttemptSummary {
 
 /** What a call did: who answered, after which attempts, at what cost. */
 export interface CallSummary {
-  servedBy: string | null;
+  /** The deployment that answered (`provider/model`). */
+  deployment: string | null;
   attempts: AttemptSummary[];
   failovers: number;
   costUsd: number | null;
@@ -48,7 +49,7 @@ export function chatRequest(message: string): ChatRequest {
 /** The parts of a report worth showing (provider error messages stay in the server's logs). */
 export function summarize(report: RequestReport): CallSummary {
   const summary: CallSummary = {
-    servedBy: report.deployment ?? null,
+    deployment: report.deployment ?? null,
     attempts: report.attempts.map((attempt) => ({
       deployment: attempt.deployment,
       outcome: attempt.outcome,

@@ -89,8 +89,8 @@ export function misuseMessage(adapter: string, usage: string): string {
   );
 }
 
-/** Options of the error-mapping middlewares (`aiFailoverErrorHandler()`, `aiFailoverErrorHandler()`). */
-export interface ErrorMappingOptions {
+/** Options of the error-handling middlewares (`aiFailoverErrorHandler()` of Express and Koa). */
+export interface ErrorHandlerOptions {
   /** Header that carries the decision trace of a failed call (default `x-ai-failover-trace`); `false` for none. */
   traceHeader?: string | false;
 }
@@ -99,7 +99,7 @@ export interface ErrorMappingOptions {
 export type ErrorMapper = (error: AiFailoverError) => ErrorResponse;
 
 /** Validates the options of an error-mapping middleware and returns its mapper. */
-export function createErrorMapper(name: string, options: ErrorMappingOptions | undefined): ErrorMapper {
+export function createErrorMapper(name: string, options: ErrorHandlerOptions | undefined): ErrorMapper {
   const traceHeader =
     parseOptions(errorMappingSchema, options ?? {}, name).traceHeader ?? DEFAULT_TRACE_HEADER;
   const scrub: Scrubber = createScrubber();

@@ -11,8 +11,8 @@ export {
   createAdapterHandler,
   createErrorMapper,
   defineLazy,
+  type ErrorHandlerOptions,
   type ErrorMapper,
-  type ErrorMappingOptions,
   looksLikeRequest,
   misuseMessage,
 } from './adapter';
@@ -28,7 +28,7 @@ export {
   isAiClient,
   type ServeContext,
 } from './handler';
-export { type HealthRouteKind, type MetricsSource, metricsOf } from './health';
+export { type HealthRouteKind, type MetricsRenderer, metricsOf } from './health';
 export type { OpenAiModel, OpenAiRouteKind } from './openai-routes';
 export {
   type AffinityKeyOption,
