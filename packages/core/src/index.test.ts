@@ -21,6 +21,7 @@ const ROOT = [
   'InvalidRequestError',
   'StreamInterruptedError',
   'UnknownModelError',
+  'UnsupportedFeatureError',
   'UpstreamError',
   'createAiClient',
   'resolveConfig',

@@ -1,9 +1,10 @@
 /**
  * A chat stream as server-sent events, the way OpenAI sends them: one `data:` event per chunk,
  * `data: [DONE]` after a clean end, and `event: error` with an OpenAI error body when the stream
- * fails after it started — no `[DONE]` then, so the client knows its answer is incomplete. The one
- * SSE writer of chat streams: the OpenAI-compatible routes, the examples and the adapters use it
- * through `ChatStream.pipeSse()` and `ChatStream.toSseEvents()`.
+ * fails after it started — no `[DONE]` then, so the client knows its answer is incomplete. The
+ * OpenAI-compatible routes, the examples and the adapters use it through `ChatStream.pipeSse()` and
+ * `ChatStream.toSseEvents()`; {@link writeSse} is the one SSE writer (the Responses route uses it
+ * with events of its own).
  */
 import type { ServerResponse } from 'node:http';
 import type { ChatStream } from '../engine/stream';
@@ -70,10 +71,9 @@ export async function* chatSseEvents<R>(
 }
 
 /**
- * Writes the events to `res`, waiting whenever its buffer is full, and ends it. A response not
- * yet started is started with status 200 and the SSE headers (headers already set on it stay).
- * When the response closes first, the upstream call is aborted. Resolves with the request's
- * report once the stream has ended, however it ended.
+ * Writes a chat stream to `res` as server-sent events ({@link chatSseEvents}); see
+ * {@link writeSse}. Resolves with the request's report once the stream has ended, however it
+ * ended.
  */
 export async function pipeChatSse<R>(
   stream: ChatStream<R>,
@@ -81,27 +81,42 @@ export async function pipeChatSse<R>(
   options: ChatSseOptions<R>,
   scrub: Scrubber,
 ): Promise<R> {
-  const onClose = () => stream.abort('the response closed before the stream ended');
+  await writeSse(res, chatSseEvents(stream, options, scrub), () =>
+    stream.abort('the response closed before the stream ended'),
+  );
+  return stream.done;
+}
+
+/**
+ * The one writer of server-sent events: writes `events` to `res`, waiting whenever its buffer is
+ * full, and ends it. A response not yet started is started with status 200 and the SSE headers
+ * (headers already set on it stay). When the response closes first, `abort` stops the source of
+ * the events (the upstream call); no listener is left on `res`.
+ */
+export async function writeSse(
+  res: ServerResponse,
+  events: AsyncIterable<SseEvent>,
+  abort: () => void,
+): Promise<void> {
   if (isGone(res)) {
-    onClose();
-    return stream.done;
+    abort();
+    return;
   }
   if (!res.headersSent) {
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
   }
-  res.once('close', onClose);
+  res.once('close', abort);
   try {
-    for await (const event of chatSseEvents(stream, options, scrub)) {
+    for await (const event of events) {
       if (isGone(res)) break;
       if (!res.write(formatSseEvent(event))) await drained(res);
     }
   } finally {
-    res.off('close', onClose);
-    if (isGone(res)) onClose();
+    res.off('close', abort);
+    if (isGone(res)) abort();
     else res.end();
   }
-  return stream.done;
 }
 
 function chunkEvent<R>(chunk: ChatCompletionChunk, options: ChatSseOptions<R>): SseEvent | undefined {

@@ -17,7 +17,7 @@ export {
   misuseMessage,
 } from './adapter';
 export { parseByteSize, readJsonBody } from './body';
-export { type ChatSseOptions, formatSseEvent, type SseEvent } from './chat-sse';
+export { type ChatSseOptions, formatSseEvent, type SseEvent, writeSse } from './chat-sse';
 export { createScrubber } from './context';
 export {
   type AiHttpHandler,

@@ -37,8 +37,9 @@ export interface MetricsRouteOptions {
 }
 
 /**
- * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/embeddings`,
- * `GET {path}/models`. `S` is what `authorize` receives (the framework's request or context).
+ * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/responses` (the Responses
+ * API, served over chat completions), `POST {path}/embeddings`, `GET {path}/models`. Any other path
+ * under `{path}` answers a 404 in the OpenAI error shape (unless `{path}` is `/`). `S` is what `authorize` receives (the framework's request or context).
  */
 export interface OpenAiRouteOptions<S = IncomingMessage> {
   /** Path prefix (default `/v1`). */
@@ -105,6 +106,7 @@ export interface ResolvedOpenAiRoutes<S> {
   readonly path: string;
   readonly chat: string;
   readonly embeddings: string;
+  readonly responses: string;
   readonly models: string;
   readonly authorize: (subject: S) => boolean | Promise<boolean>;
   readonly bodyLimit: number;
@@ -268,6 +270,7 @@ function resolveOpenAi<S>(
     path,
     chat: `${base}/chat/completions`,
     embeddings: `${base}/embeddings`,
+    responses: `${base}/responses`,
     models: `${base}/models`,
     authorize: given.authorize as (subject: S) => boolean | Promise<boolean>,
     bodyLimit: given.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(given.bodyLimit)!,
