@@ -7,6 +7,8 @@ import { describeOption, expected, quoteList } from './messages';
 
 /** An HTTP header name (an RFC 9110 token). */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The start of a Prometheus metric name. */
+const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** A URL path: a leading `/`, no query, no spaces, no empty segment. */
 const ROUTE_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 
@@ -118,6 +120,14 @@ export function functionField<T extends (...args: never[]) => unknown>(signature
 /** An HTTP header name. */
 export function headerName(what = 'a header name') {
   return checked<string>(what, (value) => typeof value === 'string' && HEADER_NAME.test(value));
+}
+
+/** A Prometheus metric name prefix, e.g. `ai_`. */
+export function metricPrefix() {
+  return checked<string>(
+    'a Prometheus metric name prefix (letters, digits, "_" or ":", not starting with a digit), e.g. "ai_"',
+    (value) => typeof value === 'string' && METRIC_PREFIX.test(value),
+  );
 }
 
 /** A path to serve a route at: `/` first, no query, no spaces, no `//`. */

@@ -11,6 +11,7 @@ import {
   arrayOf,
   HEADER_NAME,
   intBetween,
+  metricPrefix,
   nonEmptyString,
   nonNegativeInt,
   nonNegativeNumber,
@@ -318,12 +319,7 @@ export const metricsOptionsSchema = strictObject({
   /** A prom-client `Registry` to put the metrics on (default: a new one). */
   registry: liveObject('a prom-client Registry').optional(),
   /** Metric name prefix (default `ai_`). */
-  prefix: z
-    .string()
-    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-      error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
-    })
-    .optional(),
+  prefix: metricPrefix().optional(),
 });
 
 /** Prometheus metrics: on with `true` or settings. */
