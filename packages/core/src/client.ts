@@ -5,12 +5,14 @@
 import { type Clock, systemClock } from './clock';
 import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
+import { KEEP_TEXT, keepText } from './engine/answer-text';
 import { type Admit, type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { type GroupMember, Runtime } from './engine/runtime';
 import { type AttemptScope, RequestScope } from './engine/scope';
+import type { AbortLike } from './engine/signal';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
-import { readJson, send } from './engine/upstream';
+import { requestWhole } from './engine/upstream';
 import {
   AbortError,
   AiFailoverError,
@@ -158,17 +160,17 @@ export class AiClient implements AiCaller {
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
     const chat = new Translation(request, false);
+    const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     return this.#callJson<ChatCompletion>(
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
         const { path, body } = chat.call(member);
-        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
-        return provider.protocol.readChat(
-          await readJson(response, attempt),
-          member.deployment.model,
-          response.statusCode,
-        );
+        const { statusCode, text } = await requestWhole(provider, keyIndex, 'POST', path, body, attempt);
+        const parsed = parseAnswer(text, statusCode);
+        const answer = provider.protocol.readChat(parsed, member.deployment.model, statusCode);
+        if (keep && answer === parsed) keepText(answer, text);
+        return answer;
       },
       (body) => body.usage,
       chat.admit,
@@ -186,6 +188,7 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, true);
     const call = this.#begin(options);
     const wantsUsage = request.stream_options?.include_usage === true;
+    const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
     let executed: Executed<OpenedStream>;
@@ -194,7 +197,7 @@ export class AiClient implements AiCaller {
         call,
         (member, keyIndex, attempt, timeoutMs) => {
           const provider = member.runtime.provider;
-          const decoder = provider.protocol.streamDecoder(member.deployment.model);
+          const decoder = provider.protocol.streamDecoder(member.deployment.model, keep);
           return openStream(provider, keyIndex, chat.call(member), decoder, attempt, clocks, timeoutMs);
         },
         chat.admit,
@@ -230,6 +233,7 @@ export class AiClient implements AiCaller {
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
+    const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     const { model: _model, ...rest } = request;
     const base = JSON.stringify(rest);
     return this.#callJson<EmbeddingsResponse>(
@@ -237,11 +241,13 @@ export class AiClient implements AiCaller {
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
         const body = withModel(base, member.deployment.model);
-        const response = await send(provider, keyIndex, 'POST', provider.paths.embeddings, body, attempt);
-        const answer = (await readJson(response, attempt)) as EmbeddingsResponse | null;
+        const path = provider.paths.embeddings;
+        const { statusCode, text } = await requestWhole(provider, keyIndex, 'POST', path, body, attempt);
+        const answer = parseAnswer(text, statusCode) as EmbeddingsResponse | null;
         if (!answer || typeof answer !== 'object' || !Array.isArray(answer.data)) {
-          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+          throw new AttemptFailure(badResponse('response has no `data` array', statusCode));
         }
+        if (keep) keepText(answer, text);
         return answer;
       },
       ({ usage }) =>
@@ -356,7 +362,7 @@ export class AiClient implements AiCaller {
     const scope = new RequestScope(
       options.deadlineMs ?? this.config.policy.deadlineMs,
       options.signal,
-      (options as { boundSignal?: AbortSignal }).boundSignal,
+      (options as { boundSignal?: AbortLike }).boundSignal,
       this.#clock,
     );
     const attempts: RequestReport['attempts'] = [];
@@ -499,6 +505,15 @@ class Translation {
       this.#prepared[protocol.name] = prepared;
     }
     return prepared;
+  }
+}
+
+/** A 2xx JSON body; one that is not JSON is a failed attempt. */
+function parseAnswer(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AttemptFailure(badResponse('response body is not valid JSON', status));
   }
 }
 

@@ -120,6 +120,8 @@ export class AttemptScope {
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';
   #clockMs = 0;
+  /** `performance.now()` when the clock last started or was refreshed. */
+  #since = 0;
 
   constructor(parent: RequestScope) {
     this.#parent = parent;
@@ -142,12 +144,16 @@ export class AttemptScope {
     this.#clock = clock;
     this.#clockMs = ms;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#since = performance.now();
     this.#timer = setTimeout(this.#onTimeout, Math.max(0, ms));
   }
 
-  /** Restarts the running clock from now without allocating a new timer (one call per stream chunk). */
+  /**
+   * Restarts the running clock from now (one call per stream chunk). It only notes the time: the
+   * timer, when it fires, starts again for whatever part of the period has not passed since.
+   */
   refresh(): void {
-    this.#timer?.refresh();
+    if (this.#timer) this.#since = performance.now();
   }
 
   disarm(): void {
@@ -166,6 +172,12 @@ export class AttemptScope {
 
   readonly #onParentAbort = (): void => this.#signal.abort(this.#parent.reason);
   readonly #onTimeout = (): void => {
+    const left = this.#clockMs - (performance.now() - this.#since);
+    // Refreshed since it was set: wait out the rest (under a millisecond is the timer's own grain).
+    if (left >= 1) {
+      this.#timer = setTimeout(this.#onTimeout, left);
+      return;
+    }
     this.#timer = undefined;
     this.timedOut = timeoutClassification(this.#clock, this.#clockMs);
     this.#signal.abort(new Error(this.timedOut.message));

@@ -4,6 +4,7 @@
  * consumer is behind.
  */
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { StreamDecoder } from '../protocols/wire';
 import type { ChatCompletionChunk } from '../types';
@@ -16,7 +17,8 @@ export class SseReader {
   readonly #body: Readable;
   readonly #decoder: StreamDecoder;
   readonly #parser: EventSourceParser;
-  readonly #text = new TextDecoder();
+  /** Keeps a character split across two reads whole (cheaper per read than a streaming TextDecoder). */
+  readonly #text = new StringDecoder('utf8');
   readonly #queue: ChatCompletionChunk[] = [];
   #head = 0;
   #ended = false;
@@ -38,6 +40,11 @@ export class SseReader {
   /** True once the stream said it is complete (see `StreamDecoder.complete`). */
   get complete(): boolean {
     return this.#decoder.complete;
+  }
+
+  /** The next chunk if one is waiting; `undefined` when none is (then `next()` waits for one). */
+  take(): ChatCompletionChunk | undefined {
+    return this.#head < this.#queue.length ? this.#shift() : undefined;
   }
 
   /** Resolves with the next chunk, or undefined when the stream has ended; rejects on a transport error. */
@@ -67,7 +74,7 @@ export class SseReader {
   }
 
   readonly #onChunk = (buffer: Buffer): void => {
-    this.#parser.feed(this.#text.decode(buffer, { stream: true }));
+    this.#parser.feed(this.#text.write(buffer));
     if (this.#queue.length - this.#head >= HIGH_WATER) this.#body.pause();
   };
 

@@ -153,10 +153,14 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
       if (this.#buffered < this.#opened.buffered.length) {
         chunk = this.#opened.buffered[this.#buffered++];
       } else {
-        try {
-          chunk = await this.#opened.reader.next();
-        } catch (error) {
-          throw this.#fail(error);
+        // A chunk already read costs no wait; only an empty queue waits for the socket.
+        chunk = this.#opened.reader.take();
+        if (chunk === undefined) {
+          try {
+            chunk = await this.#opened.reader.next();
+          } catch (error) {
+            throw this.#fail(error);
+          }
         }
         if (this.#ended || this.#error) continue;
         this.#attempt.refresh();

@@ -6,6 +6,151 @@ import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
 
 const MAX_ERROR_BODY = 64 * 1024;
+/** Largest 2xx body a JSON call reads. */
+export const MAX_RESPONSE_BODY = 32 * 1024 * 1024;
+
+/** A 2xx answer read whole. */
+export interface WholeAnswer {
+  readonly statusCode: number;
+  /** The body as text (a leading byte-order mark removed). */
+  readonly text: string;
+}
+
+/**
+ * One call read whole, through undici's `dispatch` with a handler that collects the body's chunks:
+ * no Readable stream and no promise per chunk, as a JSON answer needs none. A 2xx body larger than
+ * `limit` (declared or sent) fails the attempt at once, without reading the rest; any other status
+ * becomes an AttemptFailure classified from at most 64 KiB of its body.
+ */
+export function requestWhole(
+  provider: ProviderRuntime,
+  keyIndex: number,
+  method: 'GET' | 'POST',
+  path: string,
+  body: string | undefined,
+  attempt: AttemptScope,
+  limit = MAX_RESPONSE_BODY,
+): Promise<WholeAnswer> {
+  return new Promise((resolve, reject) => {
+    provider.pool.dispatch(
+      { method, path, headers: provider.headers[keyIndex], body },
+      new CollectBody(provider, attempt, limit, resolve, reject),
+    );
+  });
+}
+
+/** The dispatch handler of {@link requestWhole}: settles once, and stops reading past its limit. */
+class CollectBody implements Dispatcher.DispatchHandler {
+  readonly #provider: ProviderRuntime;
+  readonly #attempt: AttemptScope;
+  readonly #limit: number;
+  readonly #resolve: (answer: WholeAnswer) => void;
+  readonly #reject: (error: AttemptFailure) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #headers: Record<string, string | string[] | undefined> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #settled = false;
+
+  constructor(
+    provider: ProviderRuntime,
+    attempt: AttemptScope,
+    limit: number,
+    resolve: (answer: WholeAnswer) => void,
+    reject: (error: AttemptFailure) => void,
+  ) {
+    this.#provider = provider;
+    this.#attempt = attempt;
+    this.#limit = limit;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  get #ok(): boolean {
+    return this.#status >= 200 && this.#status < 300;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    const signal = this.#attempt.signal;
+    if (signal.aborted) controller.abort(signal.reason as Error);
+    else signal.addEventListener('abort', this.#onAbort);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#status = statusCode;
+    this.#headers = headers;
+    if (this.#ok && Number(headers['content-length']) > this.#limit) this.#tooLarge();
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#size += chunk.length;
+    this.#chunks.push(chunk);
+    if (this.#ok) {
+      if (this.#size > this.#limit) this.#tooLarge();
+    } else if (this.#size >= MAX_ERROR_BODY) {
+      // The head of an error body is enough to classify it; the rest is not read.
+      this.#failStatus();
+      this.#controller?.abort(new Error('error body read'));
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    if (!this.#ok) {
+      this.#failStatus();
+      return;
+    }
+    this.#settle();
+    const buffer = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
+    this.#chunks = [];
+    const text = buffer.toString('utf8');
+    this.#resolve({
+      statusCode: this.#status,
+      text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text,
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#chunks = [];
+    this.#reject(failureFrom(error, this.#attempt));
+  }
+
+  readonly #onAbort = (): void => {
+    this.#controller?.abort(this.#attempt.signal.reason as Error);
+  };
+
+  #settle(): void {
+    this.#settled = true;
+    this.#attempt.signal.removeEventListener('abort', this.#onAbort);
+  }
+
+  #failStatus(): void {
+    this.#settle();
+    const text = Buffer.concat(this.#chunks, this.#size).subarray(0, MAX_ERROR_BODY).toString('utf8');
+    this.#chunks = [];
+    this.#reject(new AttemptFailure(this.#provider.protocol.classify(this.#status, this.#headers, text)));
+  }
+
+  #tooLarge(): void {
+    this.#settle();
+    this.#chunks = [];
+    this.#reject(
+      new AttemptFailure(
+        badResponse(`the response body is larger than the limit of ${this.#limit} bytes`, this.#status),
+      ),
+    );
+    this.#controller?.abort(new Error('response body too large'));
+  }
+}
 
 /** Sends a request and resolves with a 2xx response; any other status becomes an AttemptFailure. */
 export async function send(
