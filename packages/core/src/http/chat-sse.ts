@@ -6,7 +6,8 @@
  * `ChatStream.toSseEvents()`; {@link writeSse} is the one SSE writer (the Responses route uses it
  * with events of its own).
  */
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { textOf } from '../engine/answer-text';
 import type { ChatStream } from '../engine/stream';
 import type { ChatCompletionChunk } from '../types';
 import { openAiErrorBody, problemFor, type Scrubber } from './problem';
@@ -71,56 +72,129 @@ export async function* chatSseEvents<R>(
 }
 
 /**
- * Writes a chat stream to `res` as server-sent events ({@link chatSseEvents}); see
+ * Writes a chat stream to `res` as server-sent events (the events of {@link chatSseEvents}); see
  * {@link writeSse}. Resolves with the request's report once the stream has ended, however it
- * ended.
+ * ended. `headers` go out with the status line, in the one `writeHead`.
  */
 export async function pipeChatSse<R>(
   stream: ChatStream<R>,
   res: ServerResponse,
   options: ChatSseOptions<R>,
   scrub: Scrubber,
+  headers?: OutgoingHttpHeaders,
 ): Promise<R> {
-  await writeSse(res, chatSseEvents(stream, options, scrub), () =>
-    stream.abort('the response closed before the stream ended'),
-  );
+  const writer = new SseWriter(res, () => stream.abort('the response closed before the stream ended'));
+  if (!writer.start(headers)) return stream.done;
+  let failure: { error: unknown } | undefined;
+  try {
+    // The chunks are written as they are read, without an event generator in between.
+    for await (const chunk of stream) {
+      if (writer.gone) break;
+      const event = chunkEvent(chunk, options);
+      if (event) {
+        const full = writer.write(event);
+        if (full) await full;
+      }
+    }
+  } catch (error) {
+    failure = { error };
+  }
+  if (!writer.gone) {
+    const last = failure ? errorEvent(failure.error, options, scrub) : endEvent(await stream.done, options);
+    if (last) writer.write(last);
+  }
+  writer.end();
   return stream.done;
 }
 
 /**
  * The one writer of server-sent events: writes `events` to `res`, waiting whenever its buffer is
  * full, and ends it. A response not yet started is started with status 200 and the SSE headers
- * (headers already set on it stay). When the response closes first, `abort` stops the source of
- * the events (the upstream call); no listener is left on `res`.
+ * (headers already set on it stay, `headers` join them). When the response closes first, `abort`
+ * stops the source of the events (the upstream call); no listener is left on `res`.
  */
 export async function writeSse(
   res: ServerResponse,
   events: AsyncIterable<SseEvent>,
   abort: () => void,
+  headers?: OutgoingHttpHeaders,
 ): Promise<void> {
-  if (isGone(res)) {
-    abort();
-    return;
-  }
-  if (!res.headersSent) {
-    res.writeHead(200, SSE_HEADERS);
-    res.flushHeaders();
-  }
-  res.once('close', abort);
+  const writer = new SseWriter(res, abort);
+  if (!writer.start(headers)) return;
   try {
     for await (const event of events) {
-      if (isGone(res)) break;
-      if (!res.write(formatSseEvent(event))) await drained(res);
+      if (writer.gone) break;
+      const full = writer.write(event);
+      if (full) await full;
     }
   } finally {
-    res.off('close', abort);
-    if (isGone(res)) abort();
-    else res.end();
+    writer.end();
   }
 }
 
+/**
+ * Server-sent events on one response. The events written in one tick (a read from the upstream
+ * often brings several) leave in one write to the socket: the response is corked at the first and
+ * uncorked on the next tick.
+ */
+class SseWriter {
+  readonly #res: ServerResponse;
+  readonly #abort: () => void;
+  #corked = false;
+
+  constructor(res: ServerResponse, abort: () => void) {
+    this.#res = res;
+    this.#abort = abort;
+  }
+
+  get gone(): boolean {
+    return isGone(this.#res);
+  }
+
+  /** Sends the status line and headers (one `writeHead`); false (and aborted) when the response is gone. */
+  start(headers?: OutgoingHttpHeaders): boolean {
+    const res = this.#res;
+    if (isGone(res)) {
+      this.#abort();
+      return false;
+    }
+    if (!res.headersSent) {
+      res.writeHead(200, headers ? { ...headers, ...SSE_HEADERS } : SSE_HEADERS);
+      res.flushHeaders();
+    }
+    res.once('close', this.#abort);
+    return true;
+  }
+
+  /** Writes one event; returns a promise to wait for when the socket's buffer is full. */
+  write(event: SseEvent): Promise<void> | undefined {
+    const res = this.#res;
+    if (!this.#corked) {
+      this.#corked = true;
+      res.cork();
+      process.nextTick(this.#uncork);
+    }
+    return res.write(formatSseEvent(event)) ? undefined : drained(res);
+  }
+
+  /** Ends the response (or aborts the source when it is gone); leaves no listener on it. */
+  end(): void {
+    const res = this.#res;
+    res.off('close', this.#abort);
+    if (isGone(res)) this.#abort();
+    else res.end();
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    // `end()` uncorks fully; after it the socket may already serve the next request.
+    if (!this.#res.writableEnded) this.#res.uncork();
+  };
+}
+
 function chunkEvent<R>(chunk: ChatCompletionChunk, options: ChatSseOptions<R>): SseEvent | undefined {
-  if (!options.chunk) return { data: JSON.stringify(chunk) };
+  // The upstream's own text of the chunk when it was kept (see `engine/answer-text.ts`).
+  if (!options.chunk) return { data: textOf(chunk) ?? JSON.stringify(chunk) };
   const data = options.chunk(chunk);
   return data === undefined ? undefined : { data: serialize(data) };
 }
