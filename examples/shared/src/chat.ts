@@ -1,11 +1,14 @@
 /** What the chat routes send: the request to the model, the summary of a call, and the SSE stream. */
 import type { ServerResponse } from 'node:http';
 import {
-  AiFailoverError,
   type ChatRequest,
   type ChatStream,
+  createScrubber,
   drained,
   isGone,
+  type OpenAiErrorBody,
+  openAiErrorBody,
+  publicProblem,
   type RequestReport,
 } from '@ai-failover/core';
 
@@ -109,13 +112,12 @@ async function sendEvent(res: ServerResponse, event: string | undefined, data: u
   return !res.destroyed;
 }
 
-/** The `event: error` payload of a stream that failed: the error itself when it is the caller's, else a neutral message. */
-export function streamError(error: unknown): { code: string; message: string } {
-  if (error instanceof AiFailoverError && error.httpStatus < 500) {
-    return { code: error.code, message: error.message };
-  }
-  return {
-    code: error instanceof AiFailoverError ? error.code : 'INTERNAL_ERROR',
-    message: 'The answer stopped before it was complete',
-  };
+const scrub = createScrubber();
+
+/**
+ * The `event: error` payload of a stream that failed, in the error body shape of every route:
+ * `{ error: { message, type, param, code } }`, the message neutral for a server error.
+ */
+export function streamError(error: unknown): OpenAiErrorBody {
+  return openAiErrorBody(publicProblem(error, scrub));
 }

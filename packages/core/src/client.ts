@@ -346,6 +346,10 @@ export class AiClient implements AiCaller {
 
   #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
     const report = this.#served(call, member, end.usage);
+    if (end.error instanceof AiFailoverError) {
+      end.error.requestId ??= call.requestId;
+      end.error.report ??= report;
+    }
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -366,6 +370,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    typed.report ??= report;
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,

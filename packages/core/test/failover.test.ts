@@ -94,8 +94,8 @@ describe('failover across deployments', () => {
     h.mocks[0]!.setDefault(fault.badRequest('temperature must be at most 2'));
     const error = await h.client.chat(hello).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).upstreamStatus).toBe(400);
     expect((error as UpstreamError).status).toBe(400);
-    expect((error as UpstreamError).httpStatus).toBe(400);
     expect((error as UpstreamError).providerMessage).toContain('temperature must be at most 2');
     expect(served(h, 0)).toBe(1);
     expect(served(h, 1)).toBe(0);
@@ -220,7 +220,7 @@ describe('failover across deployments', () => {
       .chat(hello, { deadlineMs: 300 })
       .catch((e: unknown) => e)) as DeadlineExceededError;
     expect(error).toBeInstanceOf(DeadlineExceededError);
-    expect(error.httpStatus).toBe(504);
+    expect(error.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(600);
     expect(error.message).toMatch(/Deadline of 300ms exceeded/);
   });

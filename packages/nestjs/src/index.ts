@@ -21,8 +21,6 @@ export { AiFailoverService } from './ai-failover.service';
 export { AiFailoverContextInterceptor } from './ai-failover-context.interceptor';
 export {
   type AiFailoverErrorAnswer,
-  type AiFailoverErrorAttempt,
-  type AiFailoverErrorBody,
   AiFailoverExceptionFilter,
   aiFailoverErrorAnswer,
 } from './ai-failover-exception.filter';

@@ -43,9 +43,11 @@ export {
   resolveHttpOptions,
 } from './options';
 export {
+  bodyParserProblem,
   type ErrorResponse,
   errorResponse,
   HttpProblem,
+  isBodyParserError,
   type OpenAiErrorBody,
   openAiErrorBody,
   type Problem,
@@ -53,7 +55,6 @@ export {
   publicProblem,
   type Scrubber,
   typeForStatus,
-  withHttpStatus,
 } from './problem';
 export { drained, isGone, SSE_HEADERS, sendJson, sendText, writeEvent } from './respond';
 export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';

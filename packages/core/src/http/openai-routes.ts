@@ -10,7 +10,7 @@ import type { CallOptions, ChatRequest, EmbeddingsRequest } from '../types';
 import { readJsonBody } from './body';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
-import { HttpProblem, openAiErrorBody, problemFor } from './problem';
+import { bodyParserProblem, HttpProblem, openAiErrorBody, problemFor } from './problem';
 import { isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
 import { requestSignal } from './signal';
 import {
@@ -25,6 +25,14 @@ import {
 
 /** A route of the OpenAI-compatible API. */
 export type OpenAiRouteKind = 'chat' | 'embeddings' | 'models' | 'model';
+
+/** Where a request's body comes from: a body parser's result or error, else the request itself. */
+export interface BodySource {
+  /** What a body parser read (`req.body`, `ctx.request.body`). */
+  readonly body?: unknown;
+  /** The error a body parser raised reading it. */
+  readonly bodyError?: unknown;
+}
 
 /** OpenAI's model object, as `GET /models` lists it. */
 export interface OpenAiModel {
@@ -45,7 +53,7 @@ export function serveOpenAi<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  body: BodySource,
   modelId?: string,
 ): Promise<void> {
   const trace = newTrace();
@@ -65,7 +73,7 @@ export function serveOpenAi<S>(
           return serveModel(ctx, routes, req, res, trace, modelId ?? '');
         case 'chat':
         case 'embeddings':
-          return await serveCall(ctx, routes, kind, req, res, subject, parsedBody, trace);
+          return await serveCall(ctx, routes, kind, req, res, subject, body, trace);
       }
     } catch (error) {
       if (!(error instanceof AiFailoverError || error instanceof HttpProblem)) {
@@ -108,10 +116,11 @@ async function serveCall<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  source: BodySource,
   trace: Trace,
 ): Promise<void> {
-  const body = await readJsonBody(req, routes.bodyLimit, parsedBody);
+  if (source.bodyError !== undefined) throw bodyParserProblem(source.bodyError) ?? source.bodyError;
+  const body = await readJsonBody(req, routes.bodyLimit, source.body);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,
