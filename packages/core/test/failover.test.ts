@@ -209,6 +209,18 @@ describe('failover across deployments', () => {
       'b/b-model 503',
     ]);
     expect(error.message).toContain('a/a-model: server_error 500');
+    // It speaks HTTP on its own (status, expose, headers) and carries the call's report.
+    expect(error).toMatchObject({ status: 503, statusCode: 503, expose: false, headers: {} });
+    expect(error.report).toMatchObject({ model: 'chat', failovers: 2 });
+    expect(error.report?.attempts).toBe(error.attempts);
+  });
+
+  test('every deployment rate limited: the error asks to retry after the shortest wait', async () => {
+    h = await harness(['a', 'b'], { policy: { retries: 0, maxRetryAfterMs: 0, deadlineMs: 2000 } });
+    h.mocks[0]!.setDefault(fault.rateLimited({ retryAfterSeconds: 30 }));
+    h.mocks[1]!.setDefault(fault.rateLimited({ retryAfterMs: 4200 }));
+    const error = (await h.client.chat(hello).catch((e: unknown) => e)) as AllAttemptsFailedError;
+    expect(error.headers).toEqual({ 'retry-after': '5' });
   });
 
   test('the deadline bounds the whole request', async () => {

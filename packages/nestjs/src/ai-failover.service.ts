@@ -1,7 +1,6 @@
 import type {
   AiClient,
   CallOptions,
-  ChatCompletionChunk,
   ChatRequest,
   ChatResult,
   ChatStream,
@@ -16,6 +15,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { AI_FAILOVER_CLIENT } from './ai-failover.constants';
 import { getAiFailoverContext, resolveCall } from './ai-failover.context';
+import type { ChatStreamEvent } from './chat-stream-event';
 
 /**
  * The client's calls for Nest code. Inside a request, each call uses the handler's `@UseModel()`
@@ -38,16 +38,28 @@ export class AiFailoverService {
   }
 
   /**
-   * A streaming chat completion as a cold Observable: each subscription starts a call, and
-   * unsubscribing aborts it upstream. The request context is captured now, so an Observable
-   * returned from an `@Sse()` handler and subscribed to later still uses the handler's model and
-   * is aborted when its client disconnects. Errors are typed `AiFailoverError`s; pipe through
-   * `toSse()` to send the chunks as server-sent events.
+   * A streaming chat completion, as the core's `ChatStream`: an async iterable of chunks with
+   * `done` (the request's report, however the stream ended), `abort()` and `toReadableStream()`.
+   * Resolves once the first content chunk is in hand, so every failover happens before it does.
    */
-  chatStream(request: ChatRequest, options?: CallOptions): Observable<ChatCompletionChunk> {
+  async chatStream(request: ChatRequest, options?: CallOptions): Promise<ChatStream<RequestReport>> {
+    const call = resolveCall(this.aiClient, options);
+    return call.caller.chatStream(request, call.options);
+  }
+
+  /**
+   * A streaming chat completion as a cold Observable of events: a `chunk` event per chunk, then an
+   * `end` event with the request's report. A failure errors the Observable with the typed error,
+   * whose `report` holds the attempts (and, for a stream cut midway, who was serving it). Each
+   * subscription starts a call, and unsubscribing aborts it upstream. The request context is
+   * captured now, so an Observable returned from an `@Sse()` handler and subscribed to later
+   * still uses the handler's model and is aborted when its client disconnects. Pipe it through
+   * `toSse()` to send it as server-sent events.
+   */
+  chatEvents(request: ChatRequest, options?: CallOptions): Observable<ChatStreamEvent> {
     const context = getAiFailoverContext();
     const explicitSignal = options?.signal;
-    return new Observable<ChatCompletionChunk>((subscriber) => {
+    return new Observable<ChatStreamEvent>((subscriber) => {
       const controller = new AbortController();
       const forward = (): void => controller.abort(explicitSignal?.reason);
       if (explicitSignal?.aborted) forward();
@@ -62,9 +74,12 @@ export class AiFailoverService {
           return;
         }
         for await (const chunk of stream) {
-          subscriber.next(chunk);
+          subscriber.next({ type: 'chunk', chunk });
           if (subscriber.closed) return;
         }
+        const report = await stream.done;
+        if (subscriber.closed) return;
+        subscriber.next({ type: 'end', report });
         subscriber.complete();
       };
       pump().catch((error: unknown) => {
@@ -77,15 +92,6 @@ export class AiFailoverService {
         stream?.abort();
       };
     });
-  }
-
-  /**
-   * A streaming chat completion as the core's `ChatStream` (an async iterable with `done`,
-   * `abort()` and `toReadableStream()`). Resolves once the first content chunk is in hand.
-   */
-  async chatStreamIterable(request: ChatRequest, options?: CallOptions): Promise<ChatStream<RequestReport>> {
-    const call = resolveCall(this.aiClient, options);
-    return call.caller.chatStream(request, call.options);
   }
 
   /** Embeddings, with the same failover plan. */
