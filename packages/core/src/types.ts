@@ -1,4 +1,5 @@
 /** Public types: the configuration a user writes, the requests and results they see. */
+import type { Dispatcher } from 'undici';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration (what the user writes)
@@ -24,6 +25,17 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** Most requests in flight to this provider at once (default 64). */
   maxConcurrent?: number;
+  /**
+   * How to reach this provider: an undici `Dispatcher` (a `ProxyAgent`, an `Agent` with TLS
+   * options...) that the app owns and closes. Default: the config's `dispatcher`, else a
+   * keep-alive pool of the client's own (through the proxy of the environment, if one is set).
+   */
+  dispatcher?: Dispatcher;
+  /**
+   * Certificates (PEM) trusted for this provider on top of Node's own, e.g. a private gateway's or
+   * a TLS-inspecting proxy's. Not with a `dispatcher` (give it to the dispatcher instead).
+   */
+  ca?: string | string[];
 }
 
 export interface PriceConfig {
@@ -176,6 +188,14 @@ export interface AiFailoverConfig {
   /** OpenTelemetry spans through `@opentelemetry/api`, when installed (off by default). */
   tracing?: boolean | TracingConfig;
   logger?: Logger;
+  /** The undici `Dispatcher` of every provider without a `dispatcher` of its own; the app owns it. */
+  dispatcher?: Dispatcher;
+  /**
+   * Reach providers through the proxy named by `HTTPS_PROXY` / `HTTP_PROXY` (or their lower-case
+   * forms), except the hosts `NO_PROXY` lists, read once at start-up (default `true`). `false`
+   * connects directly whatever the environment says. A provider with a dispatcher ignores them.
+   */
+  proxyFromEnv?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +215,24 @@ export interface ResolvedProvider {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
+  /** How the provider is reached. */
+  readonly transport: ResolvedTransport;
 }
+
+/** How a provider is reached, decided at start-up. */
+export type ResolvedTransport =
+  /** The app's dispatcher (behind a function, so it is never frozen); the client does not close it. */
+  | { readonly kind: 'dispatcher'; readonly dispatcher: () => Dispatcher }
+  /** Through the proxy of the environment (undici's `EnvHttpProxyAgent` with these values). */
+  | {
+      readonly kind: 'proxy';
+      readonly httpProxy: string | undefined;
+      readonly httpsProxy: string | undefined;
+      readonly noProxy: string;
+      readonly ca: readonly string[] | undefined;
+    }
+  /** A keep-alive pool of the client's own. */
+  | { readonly kind: 'direct'; readonly ca: readonly string[] | undefined };
 
 export interface ResolvedDeployment {
   /** `provider/model` */

@@ -3,6 +3,7 @@
  * every value on its own; references between parts (a deployment's provider, a group's fallbacks)
  * and environment variables are checked by `resolveConfig`.
  */
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger, RoutingStrategyName } from '../types';
 import { DEFAULTS } from './defaults';
@@ -98,6 +99,31 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
+/** An undici `Dispatcher`: anything with `dispatch()` and `request()`. Parsing returns the object itself. */
+export const dispatcherSchema = z.custom<Dispatcher>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { dispatch?: unknown }).dispatch === 'function' &&
+    typeof (value as { request?: unknown }).request === 'function',
+  { error: (issue) => expected('an undici Dispatcher (Agent, ProxyAgent, Pool...)', issue.input) },
+);
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/** One PEM certificate (or a bundle of them), as a string. */
+const certificateSchema = z
+  .string({ error: (issue) => expectedType('a PEM certificate string', issue.input) })
+  .refine((pem) => PEM_CERTIFICATE.test(pem), {
+    error: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----...")',
+  });
+
+/** Extra trusted certificates: one PEM string or a non-empty array of them. */
+export const caSchema = z.union(
+  [certificateSchema, z.array(certificateSchema).min(1, { error: 'must not be an empty array' })],
+  { error: (issue) => expectedType('a PEM certificate string or an array of them', issue.input) },
+);
+
 /** One provider. */
 export const providerSchema = strictObject(
   {
@@ -108,6 +134,8 @@ export const providerSchema = strictObject(
     headers: headersSchema.optional(),
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
     maxConcurrent: positiveInt().optional(),
+    dispatcher: dispatcherSchema.optional(),
+    ca: caSchema.optional(),
   },
   'a provider object',
 );
@@ -292,6 +320,8 @@ export const configSchema = strictObject({
   metrics: metricsSchema.optional(),
   tracing: tracingSchema.optional(),
   logger: loggerSchema.optional(),
+  dispatcher: dispatcherSchema.optional(),
+  proxyFromEnv: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
 });
 
 /** A configuration accepted by {@link configSchema}. */

@@ -3,14 +3,14 @@
  * and cooldowns. Built once from the resolved config; shared by every request.
  */
 import { EventEmitter } from 'node:events';
-import type { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
 import { DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
 import { openAiHeaders, openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
-import { createPool } from '../transport/pool';
+import { createDispatcher } from '../transport/dispatcher';
 import type {
   HealthStatus,
   ResolvedConfig,
@@ -22,7 +22,10 @@ import type {
 
 export class ProviderRuntime {
   readonly config: ResolvedProvider;
-  readonly pool: Pool;
+  /** What its calls go through (a pool of the client's, a proxy agent, or the app's dispatcher). */
+  readonly dispatcher: Dispatcher;
+  /** True when the client created the dispatcher, and so closes it. */
+  readonly ownsDispatcher: boolean;
   readonly keys: KeyPool;
   readonly paths: ProtocolPaths;
   /** Request headers per key index. */
@@ -34,7 +37,9 @@ export class ProviderRuntime {
 
   constructor(config: ResolvedProvider) {
     this.config = config;
-    this.pool = createPool(config);
+    const { dispatcher, owned } = createDispatcher(config);
+    this.dispatcher = dispatcher;
+    this.ownsDispatcher = owned;
     this.keys = new KeyPool(config.keys);
     this.paths = openAiPaths(config);
     this.headers = openAiHeaders(config);
@@ -252,6 +257,10 @@ export class Runtime {
     clearInterval(this.#rotateTimer);
     for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
     this.#rotate.removeAllListeners();
-    await Promise.all([...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())));
+    await Promise.all(
+      [...this.providers.values()]
+        .filter((p) => p.ownsDispatcher)
+        .map((p) => p.dispatcher.close().catch(() => p.dispatcher.destroy())),
+    );
   }
 }

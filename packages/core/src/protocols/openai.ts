@@ -22,6 +22,8 @@ export function openAiPaths(provider: ResolvedProvider): ProtocolPaths {
 /** Headers for each of the provider's keys, built once (index = key index; one entry when keyless). */
 export function openAiHeaders(provider: ResolvedProvider): Readonly<Record<string, string>>[] {
   const base: Record<string, string> = {
+    // Set here so that no dispatcher adds it to these shared, frozen objects (a ProxyAgent would).
+    host: new URL(provider.origin).host,
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     'user-agent': 'ai-failover',
