@@ -27,7 +27,9 @@ import {
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
 import { createRedactor, type Redactor } from './redact';
-import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
+import type { Operation } from './telemetry/channels';
+import { createTracing, type TracingOptions } from './telemetry/otel';
+import { Telemetry } from './telemetry/request-trace';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -67,7 +69,7 @@ export class AiClient implements AiCaller {
   readonly #ledger = new UsageLedger();
   readonly #startedAt = Date.now();
   readonly #prober: ActiveProber | undefined;
-  readonly #tracing: Tracing | undefined;
+  readonly #telemetry: Telemetry;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
   readonly metrics: PrometheusMetrics | undefined;
   #started = false;
@@ -86,6 +88,7 @@ export class AiClient implements AiCaller {
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
+    let otel: ReturnType<typeof createTracing>;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
       if (metrics) {
@@ -95,8 +98,8 @@ export class AiClient implements AiCaller {
         });
       }
       if (tracing) {
-        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
-        if (!this.#tracing) {
+        otel = createTracing({ tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!otel) {
           throw new ConfigError([
             { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
           ]);
@@ -107,6 +110,7 @@ export class AiClient implements AiCaller {
       this.metrics?.close();
       throw error;
     }
+    this.#telemetry = new Telemetry(otel);
   }
 
   get closed(): boolean {
@@ -138,7 +142,7 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const call = this.#begin(options);
+    const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
     const base = serialize(request, true);
     const clocks = this.config.policy.stream;
@@ -161,6 +165,8 @@ export class AiClient implements AiCaller {
     call.scope.stopDeadline();
     const { member, value, attempt } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
+    const responseModel = value.buffered[0]?.model;
+    if (typeof responseModel === 'string') call.report.responseModel = responseModel;
     return new ChatStream(
       call.requestId,
       call.attempts,
@@ -199,7 +205,7 @@ export class AiClient implements AiCaller {
     field: 'choices' | 'data',
     usageOf: (body: T) => Usage | undefined,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options);
+    const call = this.#begin(options, endpoint, false, request);
     const base = serialize(request, false);
     try {
       const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
@@ -218,6 +224,8 @@ export class AiClient implements AiCaller {
         return answer;
       });
       executed.attempt.dispose();
+      const responseModel = (executed.value as { model?: unknown }).model;
+      if (typeof responseModel === 'string') call.report.responseModel = responseModel;
       const report = this.#succeed(call, executed.member, usageOf(executed.value));
       return { response: executed.value, report };
     } catch (error) {
@@ -288,7 +296,6 @@ export class AiClient implements AiCaller {
       this.#closing = (async () => {
         await this.#prober?.close();
         this.metrics?.close();
-        this.#tracing?.close();
         await this.#runtime.close();
         this.#events.clear();
       })();
@@ -296,7 +303,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions): Call {
+  #begin(options: CallOptions, operation: Operation, stream: boolean, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -320,6 +327,7 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
   }
 
@@ -341,6 +349,7 @@ export class AiClient implements AiCaller {
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    call.trace?.end(report, undefined);
     return report;
   }
 
@@ -358,6 +367,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, end.error);
     return report;
   }
 
@@ -379,6 +389,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, typed);
     return typed;
   }
 

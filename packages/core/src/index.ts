@@ -15,4 +15,11 @@ export type {
 } from './health/report';
 export * from './http';
 export type { PrometheusMetrics } from './metrics/prometheus';
+export type {
+  AttemptEndMessage,
+  AttemptStartMessage,
+  Operation,
+  RequestEndMessage,
+  RequestStartMessage,
+} from './telemetry/channels';
 export type * from './types';

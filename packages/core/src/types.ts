@@ -444,6 +444,8 @@ export interface RequestReport {
   model: string;
   /** The deployment that answered (`provider/model`). */
   deployment?: string;
+  /** The model the provider says answered (the `model` of its response), when it names one. */
+  responseModel?: string;
   provider?: string;
   /** Group the answering deployment belongs to (differs from `model` after a fallback). */
   servedBy?: string;

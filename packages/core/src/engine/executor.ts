@@ -14,6 +14,7 @@ import type { Events } from '../events';
 import { backoffDelay } from '../policies/backoff';
 import type { Classification } from '../policies/classify';
 import type { Redactor } from '../redact';
+import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
@@ -36,6 +37,8 @@ export interface ExecuteRequest {
   readonly timeoutMs: number | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** Observers of the request (spans, diagnostics channels), when someone observes it. */
+  readonly trace: RequestTrace | undefined;
 }
 
 export interface Executed<T> {
@@ -119,15 +122,21 @@ export class Executor {
       const attempt = new AttemptScope(scope);
       const started = now;
       const wasHalfOpen = deployment.breaker.state === 'half-open';
+      const traced = request.trace?.attempt(member);
       deployment.inFlight++;
       provider.inFlight++;
       let failure: AttemptFailure;
       try {
-        const value = await deployment.breaker.run(() => perform(member, keyIndex, attempt, timeoutMs));
+        const value = await deployment.breaker.run(() =>
+          traced
+            ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
+            : perform(member, keyIndex, attempt, timeoutMs),
+        );
         const latencyMs = Date.now() - started;
         deployment.failuresInARow = 0;
         deployment.health.recordSuccess(latencyMs);
-        this.#report(request, member, group, 'success', 'done', latencyMs, undefined);
+        const report = this.#report(request, member, group, 'success', 'done', latencyMs, undefined);
+        traced?.end(report);
         return { value, member, group, attempt, latencyMs };
       } catch (error) {
         attempt.dispose();
@@ -149,14 +158,16 @@ export class Executor {
       const latencyMs = Date.now() - started;
       if (c.outcome === 'aborted') {
         if (wasHalfOpen) deployment.breaker.revertProbe();
-        this.#report(request, member, group, c, 'stop', latencyMs, c.message);
+        const report = this.#report(request, member, group, c, 'stop', latencyMs, c.message);
+        traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
       const message = this.#redact(c.message);
       deployment.health.recordFailure(c.outcome, latencyMs, message);
       if (c.countsForBreaker) this.#countFailure(deployment);
       const decision = this.#decide(c, member, keyIndex, retry, request, plan);
-      this.#report(request, member, group, c, decision.action, latencyMs, message);
+      const report = this.#report(request, member, group, c, decision.action, latencyMs, message);
+      traced?.end(report);
       switch (decision.action) {
         case 'stop':
           throw new UpstreamError({
@@ -280,7 +291,7 @@ export class Executor {
     decision: AttemptDecision,
     latencyMs: number,
     error: string | undefined,
-  ): void {
+  ): AttemptReport {
     const report: AttemptReport = {
       deployment: member.runtime.id,
       provider: member.runtime.provider.config.id,
@@ -298,6 +309,7 @@ export class Executor {
     if (this.#events.has('attempt')) {
       this.#events.emit('attempt', { requestId: request.requestId, model: request.model, attempt: report });
     }
+    return report;
   }
 
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {
