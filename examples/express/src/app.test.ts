@@ -1,6 +1,6 @@
 import express from 'express';
 import express4 from 'express4';
-import { bootListener, describeExampleApp } from '../../shared/src/testing/example-suite';
+import { bootListener, describeExampleApp } from '../../shared/src/__tests__/example-suite';
 import { createApp } from './app';
 
 describe.each([

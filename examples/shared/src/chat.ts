@@ -1,16 +1,14 @@
 /** What the chat routes send: the request to the model, the summary of a call, and the SSE stream. */
 import type { ServerResponse } from 'node:http';
+import type { ChatRequest, ChatStream, RequestReport } from '@ai-failover/core';
 import {
-  type ChatRequest,
-  type ChatStream,
   createScrubber,
   drained,
   isGone,
   type OpenAiErrorBody,
   openAiErrorBody,
   publicProblem,
-  type RequestReport,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 
 /** The longest message the routes accept, in characters. */
 export const MAX_MESSAGE_LENGTH = 4_000;

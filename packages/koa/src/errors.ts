@@ -1,5 +1,5 @@
 /** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `ctx.ai` calls as JSON. */
-import { createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core';
+import { createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core/http';
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 
 /** Options of {@link aiFailoverErrorHandler}. */

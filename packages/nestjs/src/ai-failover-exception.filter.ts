@@ -1,12 +1,11 @@
+import { type AiClient, AiFailoverError } from '@ai-failover/core';
 import {
-  type AiClient,
-  AiFailoverError,
   createScrubber,
   DEFAULT_TRACE_HEADER,
   type ErrorResponse,
   errorResponse,
   type Scrubber,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Observable, throwError } from 'rxjs';

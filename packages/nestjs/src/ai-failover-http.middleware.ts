@@ -5,7 +5,7 @@ import {
   createAiHttpHandler,
   isBodyParserError,
   metricsOf,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import { Inject, Injectable, type NestMiddleware, Optional } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { AI_FAILOVER_HTTP_HANDLER } from './ai-failover.constants';
@@ -84,7 +84,8 @@ export class AiFailoverHttpMiddleware implements NestMiddleware<unknown, unknown
     const handler = this.handler;
     if (!handler || !req || !res) return next();
     const route = handler.match(req.method, routePath(req, this.config));
-    if (!route) return next();
+    // Controllers of the app may serve other paths under the prefix: Nest answers what none serves.
+    if (!route || route.kind === 'notFound') return next();
     const body = (request as { body?: unknown }).body ?? (req as { body?: unknown }).body;
     await handler.serve(route, req, res, body === undefined ? { subject: req } : { subject: req, body });
   }
@@ -114,7 +115,7 @@ export function createBodyErrorLayer(
     const res = nodeResponse(response);
     const route =
       req && res && isBodyParserError(error) ? handler.match(req.method, routePath(req, config)) : undefined;
-    if (!route) return next(error);
+    if (!route || route.kind === 'notFound') return next(error);
     handler.serve(route, req!, res!, { subject: req!, bodyError: error }).catch(next);
   };
 }

@@ -2,11 +2,9 @@ import {
   AiFailoverError,
   type AttemptReport,
   type ChatCompletionChunk,
-  createScrubber,
-  openAiErrorBody,
-  publicProblem,
   type RequestReport,
 } from '@ai-failover/core';
+import { createScrubber, openAiErrorBody, publicProblem } from '@ai-failover/core/http';
 import type { MessageEvent } from '@nestjs/common';
 import { catchError, type Observable, type OperatorFunction, of, pipe, throwError } from 'rxjs';
 import { filter, map } from 'rxjs/operators';

@@ -65,6 +65,7 @@ function buildProvider(
     ...splitBaseUrl(provider.baseUrl),
     keys: [...keys],
     protocol: provider.protocol ?? defaults.protocol,
+    streamUsage: provider.streamUsage ?? true,
     headers: { ...provider.headers },
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
