@@ -1,5 +1,5 @@
-import { chatRequest, readMessage, summarize } from '@ai-failover/example-shared';
-import { AiFailoverService, toSse, UseModel } from '@ai-failover/nestjs';
+import { CHAT_SSE, chatRequest, readMessage, summarize } from '@ai-failover/example-shared';
+import { AiFailoverService, UseModel } from '@ai-failover/nestjs';
 import {
   BadRequestException,
   Body,
@@ -14,7 +14,7 @@ import type { Observable } from 'rxjs';
 
 export interface ChatAnswer {
   answer: string;
-  servedBy: string | null;
+  deployment: string | null;
   attempts: ReturnType<typeof summarize>['attempts'];
   costUsd: number | null;
 }
@@ -32,8 +32,8 @@ export class ChatController {
     // Rejects with a typed error (503 when no provider could answer), which the module's
     // exception filter (exceptionFilter: true) answers as JSON.
     const { response, report } = await this.ai.chat(chatRequest(message));
-    const { servedBy, attempts, costUsd } = summarize(report);
-    return { answer: response.choices[0]?.message.content ?? '', servedBy, attempts, costUsd };
+    const { deployment, attempts, costUsd } = summarize(report);
+    return { answer: response.choices[0]?.message.content ?? '', deployment, attempts, costUsd };
   }
 
   /**
@@ -44,15 +44,8 @@ export class ChatController {
   @Sse('stream')
   stream(@Query('message') query: unknown): Observable<MessageEvent> {
     const message = messageOf(query);
-    return this.ai.chatEvents(chatRequest(message)).pipe(
-      toSse({
-        chunk: (chunk) => {
-          const delta = chunk.choices[0]?.delta.content;
-          return delta ? { delta } : undefined;
-        },
-        done: summarize,
-      }),
-    );
+    // The same events as the Express and Koa examples, made by the core's ChatStream.toSseEvents().
+    return this.ai.chatSse(chatRequest(message), CHAT_SSE);
   }
 }
 

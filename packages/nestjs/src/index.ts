@@ -44,5 +44,4 @@ export type {
 } from './ai-failover-options.interface';
 export { AiModel } from './ai-model.decorator';
 export type { ChatChunkEvent, ChatEndEvent, ChatStreamEvent } from './chat-stream-event';
-export { type ToSseOptions, toSse } from './to-sse.operator';
 export { UseModel } from './use-model.decorator';

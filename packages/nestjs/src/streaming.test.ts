@@ -8,14 +8,13 @@ import {
 } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get, type MessageEvent, Query, Sse } from '@nestjs/common';
-import { concat, firstValueFrom, from, type Observable, of, take, throwError, toArray } from 'rxjs';
+import { firstValueFrom, type Observable, take, toArray } from 'rxjs';
 import {
   AiFailoverModule,
   AiFailoverService,
   type ChatStreamEvent,
   getAiFailoverContext,
   runInAiFailoverContext,
-  toSse,
   UseModel,
 } from '.';
 import {
@@ -38,25 +37,25 @@ class StreamController {
   @UseModel('fast')
   @Sse('stream')
   stream(): Observable<MessageEvent> {
-    return this.ai.chatEvents(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('slow')
   @Sse('slow')
   slow(): Observable<MessageEvent> {
-    return this.ai.chatEvents(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('down')
   @Sse('down')
   down(): Observable<MessageEvent> {
-    return this.ai.chatEvents(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('cut')
   @Sse('cut')
   cut(): Observable<MessageEvent> {
-    return this.ai.chatEvents(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('hang')
@@ -171,7 +170,7 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
         event: 'error',
         data: {
           error: {
-            message: 'No AI provider could answer the request',
+            message: 'All attempts for "down" failed (down/down-model: server_error 503)',
             type: 'api_error',
             param: null,
             code: 'all_attempts_failed',
@@ -210,115 +209,45 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     expect(body.report.deployment).toBe('fast/fast-model');
   });
 
-  describe('toSse()', () => {
-    const chunk: ChatCompletionChunk = {
-      id: 'c1',
-      object: 'chat.completion.chunk',
-      created: 0,
-      model: 'm',
-      choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }],
-    };
-    const report: RequestReport = {
-      requestId: 'r1',
-      model: 'm',
-      deployment: 'p/m',
-      attempts: [
-        {
-          deployment: 'q/m',
-          provider: 'q',
-          group: 'm',
-          outcome: 'server_error',
-          decision: 'failover',
-          status: 500,
-          latencyMs: 3,
-          error: 'connect ECONNREFUSED 10.0.0.7:443',
-        },
-        { deployment: 'p/m', provider: 'p', group: 'm', outcome: 'success', decision: 'done', latencyMs: 5 },
-      ],
-      failovers: 1,
-      latencyMs: 9,
-      metadata: { user: 'u-42' },
-    };
-    const events = from<ChatStreamEvent[]>([
-      { type: 'chunk', chunk },
-      { type: 'end', report },
-    ]);
-
-    it('maps chunks to data events and the end to event: done with the report, without provider messages', async () => {
-      const sent = await firstValueFrom(events.pipe(toSse(), toArray()));
-      expect(sent).toEqual([
-        { data: chunk },
-        {
-          type: 'done',
-          data: {
-            requestId: 'r1',
-            model: 'm',
-            deployment: 'p/m',
-            attempts: [
-              {
-                deployment: 'q/m',
-                provider: 'q',
-                group: 'm',
-                outcome: 'server_error',
-                decision: 'failover',
-                status: 500,
-                latencyMs: 3,
-              },
-              {
-                deployment: 'p/m',
-                provider: 'p',
-                group: 'm',
-                outcome: 'success',
-                decision: 'done',
-                latencyMs: 5,
-              },
-            ],
-            failovers: 1,
-            latencyMs: 9,
-          },
-        },
-      ]);
-      expect(JSON.stringify(sent)).not.toMatch(/10\.0\.0\.7|u-42/);
+  describe('chatSse()', () => {
+    it('sends the report in event: done without provider messages or the call metadata', async () => {
+      mocks.fast!.script(fault.ok({ content: 'hi' }));
+      const events = await firstValueFrom(
+        service.chatSse(hello, {}, { model: 'fast', metadata: { user: 'u-42' } }).pipe(toArray()),
+      );
+      const done = events.at(-1)!;
+      expect(done.type).toBe('done');
+      const report = JSON.parse(done.data as string) as RequestReport;
+      expect(report).toMatchObject({ deployment: 'fast/fast-model', attempts: [{ outcome: 'success' }] });
+      expect(report.metadata).toBeUndefined();
+      expect(JSON.parse(events[0]!.data as string)).toMatchObject({ object: 'chat.completion.chunk' });
     });
 
-    it('takes the data of chunk and done events from the options', async () => {
-      const sent = await firstValueFrom(
-        concat(of<ChatStreamEvent>({ type: 'chunk', chunk: { ...chunk, choices: [] } }), events).pipe(
-          toSse({
-            chunk: (c) => (c.choices[0]?.delta.content ? { text: c.choices[0].delta.content } : undefined),
-            done: (r) => ({ servedBy: r.deployment }),
-          }),
-          toArray(),
-        ),
-      );
-      expect(sent).toEqual([{ data: { text: 'hi' } }, { type: 'done', data: { servedBy: 'p/m' } }]);
-      expect(await firstValueFrom(events.pipe(toSse({ done: false }), toArray()))).toEqual([{ data: chunk }]);
+    it('takes the chunk, end and error events of the core options', async () => {
+      const sse = {
+        chunk: (c: ChatCompletionChunk) =>
+          c.choices[0]?.delta.content ? { text: c.choices[0].delta.content } : undefined,
+        end: (r: RequestReport) => ({ event: 'finished', data: { by: r.deployment } }),
+        error: () => ({ oops: true }),
+      };
+      const events = await firstValueFrom(service.chatSse(hello, sse, { model: 'fast' }).pipe(toArray()));
+      expect(
+        events
+          .slice(0, -1)
+          .map((e) => JSON.parse(e.data as string).text)
+          .join(''),
+      ).toBe('Hello from fast');
+      expect(events.at(-1)).toEqual({ type: 'finished', data: '{"by":"fast/fast-model"}' });
+      const failed = await firstValueFrom(service.chatSse(hello, sse, { model: 'down' }).pipe(toArray()));
+      expect(failed).toEqual([{ type: 'error', data: '{"oops":true}' }]);
     });
 
-    it('turns an ai-failover error into an error event, and rethrows other errors', async () => {
-      const failing = concat(
-        of<ChatStreamEvent>({ type: 'chunk', chunk }),
-        throwError(() => new AbortError()),
+    it('aborts the upstream call when unsubscribed', async () => {
+      const events = await firstValueFrom(
+        service.chatSse(hello, {}, { model: 'slow' }).pipe(take(2), toArray()),
       );
-      expect(await firstValueFrom(failing.pipe(toSse(), toArray()))).toEqual([
-        { data: chunk },
-        {
-          type: 'error',
-          data: {
-            error: {
-              message: 'The request was aborted by the caller',
-              type: 'invalid_request_error',
-              param: null,
-              code: 'request_aborted',
-            },
-          },
-        },
-      ]);
-      await expect(
-        firstValueFrom(failing.pipe(toSse({ errorEvent: false }), toArray())),
-      ).rejects.toBeInstanceOf(AbortError);
-      const other = throwError(() => new RangeError('boom')) as Observable<ChatStreamEvent>;
-      await expect(firstValueFrom(other.pipe(toSse()))).rejects.toBeInstanceOf(RangeError);
+      expect(events).toHaveLength(2);
+      expect(await mockWaitForAbort(mocks.slow!)).toMatchObject({ aborted: true });
     });
   });
 

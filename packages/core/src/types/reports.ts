@@ -44,7 +44,7 @@ export interface RequestReport {
   /** The model the provider says answered (the `model` of its response), when it names one. */
   responseModel?: string;
   provider?: string;
-  /** Group the answering deployment belongs to (differs from `model` after a fallback). */
+  /** The model group the answering deployment belongs to: `model`, unless a fallback group answered. */
   servedBy?: string;
   attempts: AttemptReport[];
   /** Attempts that moved on to another deployment. */
