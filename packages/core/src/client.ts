@@ -41,7 +41,9 @@ import { badResponse } from './policies/classify';
 import { withModel } from './protocols/openai';
 import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
-import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
+import type { Operation } from './telemetry/channels';
+import { createTracing, type TracingOptions } from './telemetry/otel';
+import { Telemetry } from './telemetry/request-trace';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -96,7 +98,7 @@ export class AiClient implements AiCaller {
   readonly #clock: Clock;
   readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
-  readonly #tracing: Tracing | undefined;
+  readonly #telemetry: Telemetry;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
   readonly metrics: PrometheusMetrics | undefined;
   #started = false;
@@ -119,6 +121,7 @@ export class AiClient implements AiCaller {
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
+    let otel: ReturnType<typeof createTracing>;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
       if (metrics) {
@@ -128,8 +131,8 @@ export class AiClient implements AiCaller {
         });
       }
       if (tracing) {
-        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
-        if (!this.#tracing) {
+        otel = createTracing({ tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!otel) {
           throw new ConfigError([
             { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
           ]);
@@ -140,6 +143,7 @@ export class AiClient implements AiCaller {
       this.metrics?.close();
       throw error;
     }
+    this.#telemetry = new Telemetry(otel);
   }
 
   get closed(): boolean {
@@ -162,6 +166,8 @@ export class AiClient implements AiCaller {
     const chat = new Translation(request, false);
     const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     return this.#callJson<ChatCompletion>(
+      'chat',
+      request,
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
@@ -186,7 +192,7 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const call = this.#begin(options);
+    const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
     const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     const chat = new Translation(request, true);
@@ -209,6 +215,8 @@ export class AiClient implements AiCaller {
     call.scope.stopDeadline();
     const { member, value, attempt } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
+    const responseModel = value.buffered[0]?.model;
+    if (typeof responseModel === 'string') call.report.responseModel = responseModel;
     return new ChatStream(
       call.requestId,
       call.attempts,
@@ -237,6 +245,8 @@ export class AiClient implements AiCaller {
     const { model: _model, ...rest } = request;
     const base = JSON.stringify(rest);
     return this.#callJson<EmbeddingsResponse>(
+      'embeddings',
+      request,
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
@@ -260,12 +270,14 @@ export class AiClient implements AiCaller {
 
   /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
   async #callJson<T extends object>(
+    operation: Operation,
+    request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
     attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
     admit: Admit,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options);
+    const call = this.#begin(options, operation, false, request);
     try {
       const executed = await this.#executor.execute(
         call,
@@ -276,6 +288,8 @@ export class AiClient implements AiCaller {
         admit,
       );
       executed.attempt.dispose();
+      const responseModel = (executed.value as { model?: unknown }).model;
+      if (typeof responseModel === 'string') call.report.responseModel = responseModel;
       const report = this.#succeed(call, executed.member, usageOf(executed.value));
       return { response: executed.value, report };
     } catch (error) {
@@ -346,7 +360,6 @@ export class AiClient implements AiCaller {
       this.#closing = (async () => {
         await this.#prober?.close();
         this.metrics?.close();
-        this.#tracing?.close();
         await this.#runtime.close();
         this.#events.clear();
       })();
@@ -354,7 +367,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions): Call {
+  #begin(options: CallOptions, operation: Operation, stream: boolean, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -379,6 +392,7 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
   }
 
@@ -400,11 +414,16 @@ export class AiClient implements AiCaller {
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    call.trace?.end(report, undefined);
     return report;
   }
 
   #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
     const report = this.#served(call, member, end.usage);
+    if (end.error instanceof AiFailoverError) {
+      end.error.requestId ??= call.requestId;
+      end.error.report ??= report;
+    }
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -413,6 +432,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, end.error);
     return report;
   }
 
@@ -425,6 +445,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    typed.report ??= report;
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -433,6 +454,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, typed);
     return typed;
   }
 

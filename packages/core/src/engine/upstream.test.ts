@@ -26,7 +26,7 @@ describe('requestWhole', () => {
   });
   afterEach(async () => {
     scope.dispose();
-    await provider.pool.destroy();
+    await provider.dispatcher.destroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });

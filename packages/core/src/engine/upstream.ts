@@ -17,10 +17,10 @@ export interface WholeAnswer {
 }
 
 /**
- * One call read whole, through undici's `dispatch` with a handler that collects the body's chunks:
- * no Readable stream and no promise per chunk, as a JSON answer needs none. A 2xx body larger than
- * `limit` (declared or sent) fails the attempt at once, without reading the rest; any other status
- * becomes an AttemptFailure classified from at most 64 KiB of its body.
+ * One call read whole, through the dispatcher's `dispatch` with a handler that collects the body's
+ * chunks: no Readable stream and no promise per chunk, as a JSON answer needs none. A 2xx body
+ * larger than `limit` (declared or sent) fails the attempt at once, without reading the rest; any
+ * other status becomes an AttemptFailure classified from at most 64 KiB of its body.
  */
 export function requestWhole(
   provider: ProviderRuntime,
@@ -32,23 +32,27 @@ export function requestWhole(
   limit = MAX_RESPONSE_BODY,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
-    provider.pool.dispatch(
-      { method, path, headers: provider.headers[keyIndex], body },
+    provider.dispatcher.dispatch(
+      { origin: provider.config.origin, method, path, headers: provider.headers[keyIndex], body },
       new CollectBody(provider, attempt, limit, resolve, reject),
     );
   });
 }
 
-/** The dispatch handler of {@link requestWhole}: settles once, and stops reading past its limit. */
+/**
+ * The dispatch handler of {@link requestWhole}: settles once, and stops reading past its limit. It
+ * speaks the handler interface every undici dispatcher takes (an app's own may be of another
+ * version), which is also the one undici's client calls without an adapter in between.
+ */
 class CollectBody implements Dispatcher.DispatchHandler {
   readonly #provider: ProviderRuntime;
   readonly #attempt: AttemptScope;
   readonly #limit: number;
   readonly #resolve: (answer: WholeAnswer) => void;
   readonly #reject: (error: AttemptFailure) => void;
-  #controller: Dispatcher.DispatchController | undefined;
+  #abort: ((reason?: Error) => void) | undefined;
   #status = 0;
-  #headers: Record<string, string | string[] | undefined> = {};
+  #rawHeaders: Buffer[] | string[] | null = null;
   #chunks: Buffer[] = [];
   #size = 0;
   #settled = false;
@@ -71,25 +75,22 @@ class CollectBody implements Dispatcher.DispatchHandler {
     return this.#status >= 200 && this.#status < 300;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
+  onConnect(abort: (reason?: Error) => void): void {
+    this.#abort = abort;
     const signal = this.#attempt.signal;
-    if (signal.aborted) controller.abort(signal.reason as Error);
+    if (signal.aborted) abort(signal.reason as Error);
     else signal.addEventListener('abort', this.#onAbort);
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     this.#status = statusCode;
-    this.#headers = headers;
-    if (this.#ok && Number(headers['content-length']) > this.#limit) this.#tooLarge();
+    this.#rawHeaders = rawHeaders;
+    if (this.#ok && Number(headerOf(rawHeaders, 'content-length')) > this.#limit) this.#tooLarge();
+    return true;
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#settled) return;
+  onData(chunk: Buffer): boolean {
+    if (this.#settled) return true;
     this.#size += chunk.length;
     this.#chunks.push(chunk);
     if (this.#ok) {
@@ -97,11 +98,12 @@ class CollectBody implements Dispatcher.DispatchHandler {
     } else if (this.#size >= MAX_ERROR_BODY) {
       // The head of an error body is enough to classify it; the rest is not read.
       this.#failStatus();
-      this.#controller?.abort(new Error('error body read'));
+      this.#abort?.(new Error('error body read'));
     }
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.#settled) return;
     if (!this.#ok) {
       this.#failStatus();
@@ -117,7 +119,7 @@ class CollectBody implements Dispatcher.DispatchHandler {
     });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     if (this.#settled) return;
     this.#settle();
     this.#chunks = [];
@@ -125,7 +127,7 @@ class CollectBody implements Dispatcher.DispatchHandler {
   }
 
   readonly #onAbort = (): void => {
-    this.#controller?.abort(this.#attempt.signal.reason as Error);
+    this.#abort?.(this.#attempt.signal.reason as Error);
   };
 
   #settle(): void {
@@ -137,7 +139,8 @@ class CollectBody implements Dispatcher.DispatchHandler {
     this.#settle();
     const text = Buffer.concat(this.#chunks, this.#size).subarray(0, MAX_ERROR_BODY).toString('utf8');
     this.#chunks = [];
-    this.#reject(new AttemptFailure(this.#provider.protocol.classify(this.#status, this.#headers, text)));
+    const headers = headersOf(this.#rawHeaders);
+    this.#reject(new AttemptFailure(this.#provider.protocol.classify(this.#status, headers, text)));
   }
 
   #tooLarge(): void {
@@ -148,8 +151,33 @@ class CollectBody implements Dispatcher.DispatchHandler {
         badResponse(`the response body is larger than the limit of ${this.#limit} bytes`, this.#status),
       ),
     );
-    this.#controller?.abort(new Error('response body too large'));
+    this.#abort?.(new Error('response body too large'));
   }
+}
+
+/** One header of raw `[name, value, ...]` pairs (the first, case-insensitive), as text. */
+function headerOf(raw: Buffer[] | string[] | null, name: string): string | undefined {
+  if (!raw) return undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toString().toLowerCase() === name) return raw[i + 1]!.toString();
+  }
+  return undefined;
+}
+
+/** Raw `[name, value, ...]` pairs as an object of lower-case names (repeated names: an array). */
+function headersOf(raw: Buffer[] | string[] | null): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  if (!raw) return headers;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!.toString().toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const seen = headers[key];
+    if (seen === undefined) headers[key] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else headers[key] = [seen, value];
+  }
+  return headers;
 }
 
 /** Sends a request and resolves with a 2xx response; any other status becomes an AttemptFailure. */
@@ -163,7 +191,8 @@ export async function send(
 ): Promise<Dispatcher.ResponseData> {
   let response: Dispatcher.ResponseData;
   try {
-    response = await provider.pool.request({
+    response = await provider.dispatcher.request({
+      origin: provider.config.origin,
       method,
       path,
       headers: provider.headers[keyIndex],

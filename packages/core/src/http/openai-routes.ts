@@ -15,7 +15,7 @@ import { readJsonBody } from './body';
 import { pipeChatSse, type SseEvent, writeSse } from './chat-sse';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
-import { HttpProblem, openAiErrorBody, problemFor } from './problem';
+import { bodyParserProblem, HttpProblem, openAiErrorBody, problemFor } from './problem';
 import { isGone, sendJson, sendText } from './respond';
 import { chatFromResponses, type ResponseEvent, ResponsesStream, responseFromChat } from './responses';
 import { watchResponse } from './signal';
@@ -41,6 +41,14 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** A route of the OpenAI-compatible API. */
 export type OpenAiRouteKind = 'chat' | 'responses' | 'embeddings' | 'models' | 'model' | 'notFound';
 
+/** Where a request's body comes from: a body parser's result or error, else the request itself. */
+export interface BodySource {
+  /** What a body parser read (`req.body`, `ctx.request.body`). */
+  readonly body?: unknown;
+  /** The error a body parser raised reading it. */
+  readonly bodyError?: unknown;
+}
+
 /** OpenAI's model object, as `GET /models` lists it. */
 export interface OpenAiModel {
   id: string;
@@ -60,7 +68,7 @@ export function serveOpenAi<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  body: BodySource,
   modelId?: string,
 ): Promise<void> {
   const trace = newTrace();
@@ -82,7 +90,7 @@ export function serveOpenAi<S>(
         case 'chat':
         case 'responses':
         case 'embeddings':
-          return await serveCall(ctx, routes, kind, req, res, subject, parsedBody, trace);
+          return await serveCall(ctx, routes, kind, req, res, subject, body, trace);
       }
     } catch (error) {
       if (!(error instanceof AiFailoverError || error instanceof HttpProblem)) {
@@ -125,10 +133,11 @@ async function serveCall<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  source: BodySource,
   trace: Trace,
 ): Promise<void> {
-  const body = await readJsonBody(req, routes.bodyLimit, parsedBody);
+  if (source.bodyError !== undefined) throw bodyParserProblem(source.bodyError) ?? source.bodyError;
+  const body = await readJsonBody(req, routes.bodyLimit, source.body);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,
