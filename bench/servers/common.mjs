@@ -54,6 +54,8 @@ export function announce(server, close = async () => {}) {
   process.on('message', (message) => {
     if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
   });
+  // A profiled run (--cpu-prof) ends on SIGINT so that its profile is written.
+  process.on('SIGINT', () => process.exit(0));
   process.on('disconnect', async () => {
     server.closeAllConnections?.();
     await close().catch(() => {});
