@@ -9,7 +9,9 @@ import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
+  HEADER_NAME,
   intBetween,
+  metricPrefix,
   nonEmptyString,
   nonNegativeInt,
   nonNegativeNumber,
@@ -34,7 +36,7 @@ export const ROUTING_STRATEGIES = [
 ] as const;
 
 /** Every wire protocol a provider can speak. */
-export const PROTOCOLS = ['openai'] as const;
+export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 
 /** Longest a Node.js timer waits (about 24.8 days); a breaker's reset period runs on one. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -43,8 +45,6 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
 
 const PROVIDER_ID = /^[A-Za-z0-9._-]+$/;
-/** An HTTP header name (an RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** A provider id: non-empty, letters, digits, `.`, `_` and `-` only. */
@@ -114,9 +114,19 @@ export const providerSchema = strictObject(
     baseUrl: baseUrlSchema,
     /** One key, or several used in turn (each cools down on its own after a 429 or 401). */
     apiKey: apiKeySchema.optional(),
-    /** Wire protocol (default `openai`). */
+    /**
+     * Wire protocol (default `openai`): `openai` (chat completions: OpenAI and every compatible
+     * API), `anthropic` (the Messages API) or `gemini` (Google's generateContent). Callers always
+     * speak chat completions; each attempt is translated to its provider's protocol and back.
+     */
     protocol: oneOf(PROTOCOLS).optional(),
-    /** Extra headers sent on every request (e.g. `OpenAI-Organization`). */
+    /**
+     * `openai` protocol: ask for usage in streams with `stream_options.include_usage` (default
+     * true). Set false for a compatible server that rejects unknown fields; its streams then carry
+     * no usage.
+     */
+    streamUsage: z.boolean({ error: (issue) => expectedType('a boolean', issue.input) }).optional(),
+    /** Extra headers sent on every request (e.g. `OpenAI-Organization`, `anthropic-beta`). */
     headers: headersSchema.optional(),
     /** Per-attempt timeout for non-streaming calls (default 30 000 ms). */
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
@@ -315,12 +325,7 @@ export const metricsOptionsSchema = strictObject({
   /** A prom-client `Registry` to put the metrics on (default: a new one). */
   registry: liveObject('a prom-client Registry').optional(),
   /** Metric name prefix (default `ai_`). */
-  prefix: z
-    .string()
-    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-      error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
-    })
-    .optional(),
+  prefix: metricPrefix().optional(),
 });
 
 /** Prometheus metrics: on with `true` or settings. */

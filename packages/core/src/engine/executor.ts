@@ -15,6 +15,12 @@ import { Plan, type PlanRequest } from './plan';
 import type { GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
 
+/**
+ * Checks, before any call and outside the breaker, that a deployment can take the request (its
+ * protocol can express it); throws the typed error that ends the request when it cannot.
+ */
+export type Admit = (member: GroupMember) => void;
+
 /** Runs one attempt on a deployment. It must arm the attempt's clock itself. */
 export type Perform<T> = (
   member: GroupMember,
@@ -61,7 +67,7 @@ export class Executor {
     this.#random = random;
   }
 
-  async execute<T>(request: ExecuteRequest, perform: Perform<T>): Promise<Executed<T>> {
+  async execute<T>(request: ExecuteRequest, perform: Perform<T>, admit?: Admit): Promise<Executed<T>> {
     const { scope } = request;
     const clock = this.#runtime.clock;
     const plan = new Plan(this.#runtime, request);
@@ -78,6 +84,7 @@ export class Executor {
         plan.retryDeferred(clock.now());
         continue;
       }
+      admit?.(candidate);
       const result = await this.#tryDeployment(candidate, request, plan, perform);
       if (result) return result;
     }
