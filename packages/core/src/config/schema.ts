@@ -39,6 +39,9 @@ export const ROUTING_STRATEGIES = [
 /** Every wire protocol a provider can speak. */
 export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 
+/** Longest a Node.js timer waits (about 24.8 days); a breaker's reset period runs on one. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Longest per-attempt timeout a provider may set (10 minutes). */
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
 
@@ -259,8 +262,11 @@ export const breakerSchema = strictObject({
   errorThresholdPercentage: numberBetween(1, 100).optional(),
   /** Calls in the window before the breaker may open (default 5). */
   volumeThreshold: nonNegativeInt().optional(),
-  /** Time open before one probe call is let through (default 30 000 ms). */
-  resetTimeoutMs: nonNegativeInt().optional(),
+  /**
+   * Time open before one probe call is let through (default 30 000 ms; at most 2 147 483 647, the
+   * longest a Node.js timer waits).
+   */
+  resetTimeoutMs: nonNegativeInt(MAX_TIMER_MS).optional(),
   /** Length of the rolling window (default 10 000 ms). */
   rollingWindowMs: nonNegativeInt().optional(),
   /**

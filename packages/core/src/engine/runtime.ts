@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
-import { DeploymentBreaker } from '../policies/breaker';
+import { BucketRotation, DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
 import { protocolOf, type WireProtocol } from '../protocols';
 import { openAiPaths, type ProtocolPaths } from '../protocols/openai';
@@ -163,6 +163,8 @@ export class Runtime {
     this.#events = events;
     this.clock = clock;
     const now = () => clock.now();
+    // One rotation of the breakers' rolling windows for all of them: no timer per breaker.
+    const rotation = new BucketRotation(config.policy.breaker.rollingWindowMs, clock);
 
     for (const provider of config.providers.values()) {
       this.providers.set(provider.id, new ProviderRuntime(provider));
@@ -174,17 +176,22 @@ export class Runtime {
         { ...config.health, degradedLatencyMs: deployment.degradedLatencyMs },
         now,
       );
-      const breaker = new DeploymentBreaker(config.policy.breaker, clock, {
-        onOpen: (until) => {
-          events.emit('breakerOpen', { deployment: id, state: 'open' });
-          this.#announce({ kind: 'breaker', deployment: id, state: 'open', until });
+      const breaker = new DeploymentBreaker(
+        config.policy.breaker,
+        clock,
+        {
+          onOpen: (until) => {
+            events.emit('breakerOpen', { deployment: id, state: 'open' });
+            this.#announce({ kind: 'breaker', deployment: id, state: 'open', until });
+          },
+          onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
+          onClose: () => {
+            events.emit('breakerClose', { deployment: id, state: 'closed' });
+            this.#announce({ kind: 'breaker', deployment: id, state: 'closed' });
+          },
         },
-        onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
-        onClose: () => {
-          events.emit('breakerClose', { deployment: id, state: 'closed' });
-          this.#announce({ kind: 'breaker', deployment: id, state: 'closed' });
-        },
-      });
+        rotation,
+      );
       health.onStatusChange((status, previous) =>
         events.emit('healthChange', { deployment: id, status, previous }),
       );
@@ -254,8 +261,10 @@ export class Runtime {
     if (!this.#applying && this.#events.has('stateChange')) this.#events.emit('stateChange', change);
   }
 
+  /** Shuts the breakers down (their reset timers) and closes every pool. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
     await Promise.all(
       [...this.providers.values()]
         .filter((p) => p.ownsDispatcher)
