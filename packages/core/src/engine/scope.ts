@@ -122,6 +122,8 @@ export class AttemptScope {
   #clockMs = 0;
   /** `performance.now()` when the clock last started or was refreshed. */
   #since = 0;
+  /** `performance.now()` when the timer set now fires. */
+  #firesAt = 0;
 
   constructor(parent: RequestScope) {
     this.#parent = parent;
@@ -139,13 +141,21 @@ export class AttemptScope {
     return this.#parent.aborted;
   }
 
-  /** Starts (or restarts with a new meaning) the attempt's clock. */
+  /**
+   * Starts (or restarts with a new meaning) the attempt's clock. A timer already set to fire no
+   * later than the new period ends is kept: when it fires, it waits out the rest.
+   */
   arm(ms: number, clock: AttemptClock): void {
+    const now = performance.now();
+    const ms0 = Math.max(0, ms);
     this.#clock = clock;
-    this.#clockMs = ms;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#since = performance.now();
-    this.#timer = setTimeout(this.#onTimeout, Math.max(0, ms));
+    this.#clockMs = ms0;
+    this.#since = now;
+    if (this.#timer) {
+      if (this.#firesAt <= now + ms0) return;
+      clearTimeout(this.#timer);
+    }
+    this.#set(ms0, now);
   }
 
   /**
@@ -171,11 +181,18 @@ export class AttemptScope {
   }
 
   readonly #onParentAbort = (): void => this.#signal.abort(this.#parent.reason);
+  #set(ms: number, now: number): void {
+    this.#firesAt = now + ms;
+    this.#timer = setTimeout(this.#onTimeout, ms);
+  }
+
   readonly #onTimeout = (): void => {
-    const left = this.#clockMs - (performance.now() - this.#since);
-    // Refreshed since it was set: wait out the rest (under a millisecond is the timer's own grain).
+    const now = performance.now();
+    const left = this.#clockMs - (now - this.#since);
+    // Refreshed or re-armed since it was set: wait out the rest (under a millisecond is the
+    // timer's own grain).
     if (left >= 1) {
-      this.#timer = setTimeout(this.#onTimeout, left);
+      this.#set(left, now);
       return;
     }
     this.#timer = undefined;
