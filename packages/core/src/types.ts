@@ -24,6 +24,16 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** Most requests in flight to this provider at once (default 64). */
   maxConcurrent?: number;
+  /** Client-side limits of the whole provider, and of each of its keys (`perKey`). */
+  rateLimit?: RateLimitConfig & { perKey?: RateLimitConfig };
+  /** Region of its deployments, unless a deployment names its own. */
+  region?: string;
+}
+
+/** Requests and tokens per minute (each optional: unlimited). */
+export interface RateLimitConfig {
+  rpm?: number;
+  tpm?: number;
 }
 
 export interface PriceConfig {
@@ -45,6 +55,42 @@ export interface DeploymentConfig {
   price?: PriceConfig;
   /** Latency above which this deployment counts as degraded (default: health.degradedLatencyMs). */
   degradedLatencyMs?: number;
+  /** Client-side limits of this deployment. */
+  rateLimit?: RateLimitConfig;
+  /** Where it runs (e.g. `eu-west`); a preferred region's deployments are tried first. */
+  region?: string;
+}
+
+/** When a canary rolls itself back (defaults: 5 %, 5 000 ms, 60 000 ms, 20 calls). */
+export interface CanaryRollbackConfig {
+  /** Share of failed calls (0..1) above which it rolls back. */
+  errorRate?: number;
+  /** p99 latency (ms) above which it rolls back. */
+  p99Ms?: number;
+  /** Sliding window the rules look at. */
+  windowMs?: number;
+  /** Calls the window must hold before a rule may fire. */
+  minCalls?: number;
+}
+
+/** A candidate deployment that gets a share of a group's calls first, and rolls back when it goes bad. */
+export interface CanaryConfig {
+  deployment: DeploymentConfig;
+  /** Share of calls (0..100) that try the canary first. */
+  percent: number;
+  /** `false`: never rolls back by itself. */
+  rollback?: CanaryRollbackConfig | false;
+}
+
+/** A deployment that receives a copy of a sample of a group's calls, for comparison only. */
+export interface ShadowConfig {
+  deployment: DeploymentConfig;
+  /** Share of calls (0..100) mirrored. */
+  percent: number;
+  /** Shadow calls in flight at most; a sampled call over it is not mirrored (default 4). */
+  maxConcurrent?: number;
+  /** Timeout of a shadow call (default: its provider's `timeoutMs`). */
+  timeoutMs?: number;
 }
 
 export type RoutingStrategyName =
@@ -63,6 +109,8 @@ export interface ModelGroupConfig {
   fallbacks?: string[];
   /** Group to move to when a provider says the prompt is longer than the model's context. */
   contextFallback?: string;
+  canary?: CanaryConfig;
+  shadow?: ShadowConfig;
 }
 
 export interface BackoffConfig {
@@ -111,6 +159,13 @@ export interface PolicyConfig {
   deadlineMs?: number;
   /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs?: number;
+  /**
+   * Longest wait for a deployment out of its rate-limit budget to have room again, when every
+   * candidate is out; past it the call fails at once with a 429 and `Retry-After` (default 3 000 ms).
+   */
+  maxWaitMs?: number;
+  /** Stop before a provider's quota runs out, as its `x-ratelimit-*` headers tell (default true). */
+  learnRateLimits?: boolean;
   breaker?: BreakerConfig;
   stream?: StreamTimeoutsConfig;
 }
@@ -167,6 +222,10 @@ export interface AiFailoverConfig {
   models: Record<string, ModelGroupConfig>;
   /** Group used when a call names no model (default: the first group written). */
   defaultModel?: string;
+  /** The region this app prefers: its deployments are tried before any other's. */
+  region?: string;
+  /** Read settings from environment variables (`true`: under the prefix `AI_FAILOVER_`). */
+  fromEnv?: boolean | { prefix?: string };
   policy?: PolicyConfig;
   health?: HealthConfig;
   /** Active health probes in the background (off by default). */
@@ -195,6 +254,15 @@ export interface ResolvedProvider {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
+  readonly rateLimit: ResolvedRateLimit | undefined;
+  /** Limits of each key. */
+  readonly keyRateLimit: ResolvedRateLimit | undefined;
+  readonly region: string | undefined;
+}
+
+export interface ResolvedRateLimit {
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
 }
 
 export interface ResolvedDeployment {
@@ -206,6 +274,21 @@ export interface ResolvedDeployment {
   readonly priority: number;
   readonly price: Readonly<PriceConfig> | undefined;
   readonly degradedLatencyMs: number;
+  readonly rateLimit: ResolvedRateLimit | undefined;
+  readonly region: string | undefined;
+}
+
+export interface ResolvedCanary {
+  readonly deployment: ResolvedDeployment;
+  readonly percent: number;
+  readonly rollback: Readonly<Required<CanaryRollbackConfig>> | undefined;
+}
+
+export interface ResolvedShadow {
+  readonly deployment: ResolvedDeployment;
+  readonly percent: number;
+  readonly maxConcurrent: number;
+  readonly timeoutMs: number;
 }
 
 export interface ResolvedModelGroup {
@@ -214,6 +297,8 @@ export interface ResolvedModelGroup {
   readonly deployments: readonly ResolvedDeployment[];
   readonly fallbacks: readonly string[];
   readonly contextFallback: string | undefined;
+  readonly canary: ResolvedCanary | undefined;
+  readonly shadow: ResolvedShadow | undefined;
 }
 
 export interface ResolvedPolicy {
@@ -224,6 +309,8 @@ export interface ResolvedPolicy {
   readonly rateLimitCooldownMs: number;
   readonly deadlineMs: number;
   readonly minAttemptMs: number;
+  readonly maxWaitMs: number;
+  readonly learnRateLimits: boolean;
   readonly breaker: Readonly<Required<BreakerConfig>>;
   readonly stream: Readonly<Required<StreamTimeoutsConfig>>;
 }
@@ -260,6 +347,8 @@ export interface ResolvedConfig {
   /** Every distinct deployment (by id) across groups. */
   readonly deployments: ReadonlyMap<string, ResolvedDeployment>;
   readonly defaultModel: string;
+  /** The preferred region, if any. */
+  readonly region: string | undefined;
   readonly policy: ResolvedPolicy;
   readonly health: ResolvedHealth;
   readonly probes: ResolvedProbes | undefined;
@@ -361,6 +450,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Free-form labels copied to the report and events (never sent upstream). */
   metadata?: Record<string, string>;
+  /** Region to try first (default: the config's `region`). */
+  region?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +490,10 @@ export interface AttemptReport {
   error?: string;
   /** Wait asked for by the provider (Retry-After), if any. */
   retryAfterMs?: number;
+  /** Region of the deployment, when it has one. */
+  region?: string;
+  /** True when the deployment is the group's canary. */
+  canary?: boolean;
 }
 
 export interface RequestReport {
@@ -418,6 +513,12 @@ export interface RequestReport {
   latencyMs: number;
   /** Streaming only: time to the first content chunk. */
   timeToFirstTokenMs?: number;
+  /** Region of the deployment that answered, when it has one. */
+  region?: string;
+  /** True when a region was preferred and the deployment that answered is elsewhere. */
+  crossedRegion?: boolean;
+  /** True when the group's canary answered. */
+  canary?: boolean;
   metadata?: Record<string, string>;
 }
 

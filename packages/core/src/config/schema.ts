@@ -98,6 +98,21 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
+/** Requests and tokens per minute. */
+export const rateLimitSchema = strictObject(
+  { rpm: positiveInt().optional(), tpm: positiveInt().optional() },
+  'an object { rpm, tpm } of requests and tokens per minute',
+);
+
+/** A provider's limits: its own, and those of each of its keys. */
+export const providerRateLimitSchema = strictObject(
+  { rpm: positiveInt().optional(), tpm: positiveInt().optional(), perKey: rateLimitSchema.optional() },
+  'an object { rpm, tpm, perKey }',
+);
+
+/** A region name, e.g. `eu-west`. */
+export const regionSchema = nonEmptyString('a region name');
+
 /** One provider. */
 export const providerSchema = strictObject(
   {
@@ -108,6 +123,8 @@ export const providerSchema = strictObject(
     headers: headersSchema.optional(),
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
     maxConcurrent: positiveInt().optional(),
+    rateLimit: providerRateLimitSchema.optional(),
+    region: regionSchema.optional(),
   },
   'a provider object',
 );
@@ -127,8 +144,41 @@ export const deploymentSchema = strictObject(
     priority: nonNegativeInt().optional(),
     price: priceSchema.optional(),
     degradedLatencyMs: positiveNumber().optional(),
+    rateLimit: rateLimitSchema.optional(),
+    region: regionSchema.optional(),
   },
   'a deployment object',
+);
+
+/** A share of calls, in percent. */
+const percentSchema = numberBetween(0, 100);
+
+/** When a canary rolls itself back. */
+export const canaryRollbackSchema = z.union([
+  z.literal(false),
+  strictObject({
+    errorRate: numberBetween(0, 1).optional(),
+    p99Ms: positiveInt().optional(),
+    windowMs: positiveInt().optional(),
+    minCalls: positiveInt().optional(),
+  }),
+]);
+
+/** A canary deployment of a group. */
+export const canarySchema = strictObject(
+  { deployment: deploymentSchema, percent: percentSchema, rollback: canaryRollbackSchema.optional() },
+  'an object { deployment, percent, rollback }',
+);
+
+/** A shadow deployment of a group. */
+export const shadowSchema = strictObject(
+  {
+    deployment: deploymentSchema,
+    percent: percentSchema,
+    maxConcurrent: positiveInt(1000).optional(),
+    timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
+  },
+  'an object { deployment, percent, maxConcurrent, timeoutMs }',
 );
 
 /** One model group. */
@@ -143,6 +193,8 @@ export const modelGroupSchema = strictObject(
       'an array of model group names',
     ).optional(),
     contextFallback: nonEmptyString('the name of a model group').optional(),
+    canary: canarySchema.optional(),
+    shadow: shadowSchema.optional(),
   },
   'a model group object',
 );
@@ -203,6 +255,8 @@ export const policySchema = strictObject({
   rateLimitCooldownMs: nonNegativeInt().optional(),
   deadlineMs: nonNegativeInt().optional(),
   minAttemptMs: nonNegativeInt().optional(),
+  maxWaitMs: nonNegativeInt().optional(),
+  learnRateLimits: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
   breaker: breakerSchema.optional(),
   stream: streamTimeoutsSchema.optional(),
 });
@@ -279,6 +333,17 @@ export const loggerSchema = z
     }
   });
 
+/** Environment variables that override the config (see `config/env.ts`). */
+export const fromEnvSchema = z.union([
+  z.boolean(),
+  strictObject({
+    prefix: z
+      .string({ error: (issue) => expected('a string', issue.input) })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be letters, digits and "_", e.g. "AI_FAILOVER_"' })
+      .optional(),
+  }),
+]);
+
 /** The whole user configuration. */
 export const configSchema = strictObject({
   providers: arrayOf(providerSchema, 'a non-empty array of providers').min(1, {
@@ -286,6 +351,8 @@ export const configSchema = strictObject({
   }),
   models: modelsSchema,
   defaultModel: nonEmptyString('the name of a model group').optional(),
+  region: regionSchema.optional(),
+  fromEnv: fromEnvSchema.optional(),
   policy: policySchema.optional(),
   health: healthSchema.optional(),
   probes: probesSchema.optional(),

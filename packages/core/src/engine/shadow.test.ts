@@ -26,6 +26,9 @@ function provider(): ResolvedProvider {
     headers: {},
     timeoutMs: 30_000,
     maxConcurrent: 64,
+    rateLimit: undefined,
+    keyRateLimit: undefined,
+    region: undefined,
   };
 }
 
@@ -37,6 +40,8 @@ const deployment: ResolvedDeployment = {
   priority: 0,
   price: { input: 1, output: 2 },
   degradedLatencyMs: 2000,
+  rateLimit: undefined,
+  region: undefined,
 };
 
 function start(options: { maxConcurrent?: number; timeoutMs?: number } = {}) {
