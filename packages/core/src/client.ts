@@ -6,11 +6,21 @@ import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
 import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
+import { LazyTokenEstimate } from './engine/rate-gate';
 import { type GroupMember, Runtime } from './engine/runtime';
 import { RequestScope } from './engine/scope';
+import type { ShadowComparison, ShadowPair } from './engine/shadow';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
-import { AbortError, AiFailoverError, ClientClosedError, ConfigError, InternalError } from './errors';
+import {
+  AbortError,
+  AiFailoverError,
+  ClientClosedError,
+  ConfigError,
+  InternalError,
+  InvalidRequestError,
+  UnknownModelError,
+} from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
 import { ActiveProber } from './health/probes';
 import {
@@ -26,7 +36,9 @@ import {
   type PrometheusMetricsOptions,
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
+import type { RateLimitStore } from './policies/rate-limit';
 import { createRedactor, type Redactor } from './redact';
+import type { CanaryController } from './routing/canary';
 import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
 import type {
   AiFailoverConfig,
@@ -65,6 +77,8 @@ export class AiClient implements AiCaller {
   readonly #executor: Executor;
   readonly #redact: Redactor;
   readonly #ledger = new UsageLedger();
+  /** Spend of shadow calls, kept apart from the real calls'. */
+  readonly #shadowLedger = new UsageLedger();
   readonly #startedAt = Date.now();
   readonly #prober: ActiveProber | undefined;
   readonly #tracing: Tracing | undefined;
@@ -85,6 +99,9 @@ export class AiClient implements AiCaller {
     this.#runtime = new Runtime(this.config, this.#events);
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
     if (logger) this.#wireLogger();
+    if ([...this.config.models.values()].some((group) => group.shadow)) {
+      this.#events.on('shadowComparison', (c) => this.#recordShadow(c));
+    }
     const { probes, metrics, tracing } = this.config;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
@@ -138,10 +155,11 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const call = this.#begin(options);
+    const call = this.#begin(options, request);
     const wantsUsage = request.stream_options?.include_usage === true;
     const base = serialize(request, true);
     const clocks = this.config.policy.stream;
+    const shadow = this.#startShadow(call, request);
     let executed: Executed<OpenedStream>;
     try {
       executed = await this.#executor.execute(call, (member, keyIndex, attempt, timeoutMs) =>
@@ -156,10 +174,10 @@ export class AiClient implements AiCaller {
       );
     } catch (error) {
       call.scope.dispose();
-      throw this.#fail(call, error);
+      throw this.#fail(call, error, shadow);
     }
     call.scope.stopDeadline();
-    const { member, value, attempt } = executed;
+    const { member, value, attempt, keyIndex } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
     return new ChatStream(
       call.requestId,
@@ -174,10 +192,15 @@ export class AiClient implements AiCaller {
           if (!(end.error instanceof AbortError)) {
             member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
           }
-          return this.#failStream(call, member, end);
+          const report = this.#failStream(call, member, end);
+          shadow?.primaryDone(primaryOutcome(report, false, end.text, errorCode(end.error)));
+          return report;
         }
-        return this.#succeed(call, member, end.usage);
+        const report = this.#succeed(call, member, end.usage, keyIndex);
+        shadow?.primaryDone(primaryOutcome(report, true, end.text, undefined));
+        return report;
       },
+      shadow !== undefined,
     );
   }
 
@@ -199,8 +222,9 @@ export class AiClient implements AiCaller {
     field: 'choices' | 'data',
     usageOf: (body: T) => Usage | undefined,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options);
+    const call = this.#begin(options, request);
     const base = serialize(request, false);
+    const shadow = endpoint === 'chat' ? this.#startShadow(call, request as ChatRequest) : undefined;
     try {
       const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
         attempt.arm(timeoutMs, 'timeout');
@@ -218,10 +242,11 @@ export class AiClient implements AiCaller {
         return answer;
       });
       executed.attempt.dispose();
-      const report = this.#succeed(call, executed.member, usageOf(executed.value));
+      const report = this.#succeed(call, executed.member, usageOf(executed.value), executed.keyIndex);
+      shadow?.primaryDone(primaryOutcome(report, true, textOf(executed.value), undefined));
       return { response: executed.value, report };
     } catch (error) {
-      throw this.#fail(call, error);
+      throw this.#fail(call, error, shadow);
     } finally {
       call.scope.dispose();
     }
@@ -249,6 +274,35 @@ export class AiClient implements AiCaller {
     return this.#runtime.apply(change);
   }
 
+  /**
+   * Sends every call of group `model` to its canary first, for good: the rollback rules no longer
+   * apply. To make it permanent, move the canary into the group's deployments in the config.
+   */
+  promote(model: string): void {
+    this.#canary(model).promote();
+  }
+
+  /** Sends no call of group `model` to its canary (until `setCanaryPercent`). */
+  rollback(model: string): void {
+    this.#canary(model).rollback();
+  }
+
+  /** Sets the share (0..100) of group `model`'s calls that try its canary first; rearms the rollback rules. */
+  setCanaryPercent(model: string, percent: number): void {
+    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
+      throw new InvalidRequestError(`must be a number from 0 to 100, got ${String(percent)}`, 'percent');
+    }
+    this.#canary(model).setPercent(percent);
+  }
+
+  /**
+   * Keeps the rate-limit windows in `store` (e.g. Redis, shared by every replica) instead of in this
+   * process; `undefined` goes back to this process's own. Used by `@ai-failover/redis`.
+   */
+  useRateLimitStore(store: RateLimitStore | undefined): void {
+    this.#runtime.rateGate.useStore(store);
+  }
+
   /** Full health report: overall, per provider, deployment and model group. No secrets. */
   health(): HealthReport {
     return buildHealthReport(this.#runtime, this.#startedAt);
@@ -268,9 +322,11 @@ export class AiClient implements AiCaller {
     return readiness(this.#runtime, this.#closed);
   }
 
-  /** Token and cost totals of successful requests. */
+  /** Token and cost totals of successful requests; those of shadow calls apart, under `shadow`. */
   usage(): UsageReport {
-    return this.#ledger.report();
+    const report = this.#ledger.report();
+    if (this.#events.has('shadowComparison')) report.shadow = this.#shadowLedger.report();
+    return report;
   }
 
   /** Starts background work (active health probes, when configured). Idempotent. */
@@ -296,7 +352,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions): Call {
+  #begin(options: CallOptions, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -320,7 +376,34 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      region: options.region ?? this.config.region,
+      tokens: new LazyTokenEstimate(request),
     };
+  }
+
+  #canary(model: string): CanaryController {
+    const group = this.#runtime.groups.get(model);
+    if (!group) throw new UnknownModelError(model, this.models);
+    const controller = group.canary?.canary;
+    if (!controller) throw new InvalidRequestError(`model group "${model}" has no canary`, 'model');
+    return controller;
+  }
+
+  /** Starts the shadow of a call the group's sample takes; undefined when none. */
+  #startShadow(call: Call, request: ChatRequest): ShadowPair | undefined {
+    const runner = this.#runtime.groups.get(call.model)?.shadow;
+    if (!runner || !runner.samples(Math.random)) return undefined;
+    const { stream: _stream, stream_options: _options, ...plain } = request;
+    const body = withModel(serialize(plain, false), runner.settings.deployment.model);
+    return runner.start(call.requestId, body);
+  }
+
+  #recordShadow(c: ShadowComparison): void {
+    if (!c.shadow.ok) return;
+    const prompt = c.shadow.promptTokens ?? 0;
+    const completion = c.shadow.completionTokens ?? 0;
+    const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    this.#shadowLedger.record(c.model, c.shadow.deployment ?? 'none', usage, c.shadow.costUsd ?? undefined);
   }
 
   /** Fills what a served call's report says of who served it. */
@@ -332,11 +415,24 @@ export class AiClient implements AiCaller {
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
     if (usage) report.usage = usage;
+    const region = member.deployment.region;
+    if (region !== undefined) report.region = region;
+    if (call.region !== undefined && region !== call.region) report.crossedRegion = true;
+    if (member.canary) report.canary = true;
     return report;
   }
 
-  #succeed(call: Call, member: GroupMember, usage: Usage | undefined): RequestReport {
+  #succeed(call: Call, member: GroupMember, usage: Usage | undefined, keyIndex: number): RequestReport {
     const report = this.#served(call, member, usage);
+    if (call.tokens.counted && usage) {
+      this.#runtime.rateGate.settle(
+        member.runtime,
+        keyIndex,
+        call.tokens.tokens,
+        usage.total_tokens,
+        Date.now(),
+      );
+    }
     const cost = costOf(usage, member.deployment.price);
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
@@ -357,7 +453,7 @@ export class AiClient implements AiCaller {
     return report;
   }
 
-  #fail(call: Call, error: unknown): Error {
+  #fail(call: Call, error: unknown, shadow?: ShadowPair): Error {
     const report = call.report;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
@@ -366,6 +462,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    shadow?.primaryDone(primaryOutcome(report, false, undefined, typed.code.toLowerCase()));
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -393,6 +490,35 @@ export class AiClient implements AiCaller {
 /** Creates a client; the config is validated now (a `ConfigError` names every bad field). */
 export function createAiClient(config: AiFailoverConfig): AiClient {
   return new AiClient(config);
+}
+
+/** What a shadow is compared with: the primary's report and answer text. */
+function primaryOutcome(
+  report: RequestReport,
+  ok: boolean,
+  text: string | undefined,
+  error: string | undefined,
+) {
+  return {
+    deployment: report.deployment,
+    ok,
+    latencyMs: report.latencyMs,
+    usage: report.usage,
+    costUsd: report.costUsd,
+    text,
+    error,
+  };
+}
+
+/** The text of a chat completion's first choice. */
+function textOf(answer: object): string | undefined {
+  const content = (answer as ChatCompletion).choices?.[0]?.message?.content;
+  return typeof content === 'string' ? content : undefined;
+}
+
+function errorCode(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code.toLowerCase() : 'error';
 }
 
 function countFailovers(report: RequestReport): number {

@@ -37,7 +37,7 @@ export function validateEmbeddingsRequest(request: unknown): asserts request is 
 }
 
 export function validateOptions(options: CallOptions): void {
-  const { deadlineMs, timeoutMs, retries, model, affinityKey, fallbacks, signal } = options;
+  const { deadlineMs, timeoutMs, retries, model, affinityKey, fallbacks, signal, region } = options;
   if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
     throw new InvalidRequestError(
       `must be a positive number of milliseconds, got ${deadlineMs}`,
@@ -55,6 +55,9 @@ export function validateOptions(options: CallOptions): void {
   }
   if (model !== undefined && (typeof model !== 'string' || model === '')) {
     throw new InvalidRequestError('must be a non-empty string', 'options.model');
+  }
+  if (region !== undefined && (typeof region !== 'string' || region === '')) {
+    throw new InvalidRequestError('must be a non-empty string', 'options.region');
   }
   if (affinityKey !== undefined && typeof affinityKey !== 'string') {
     throw new InvalidRequestError('must be a string', 'options.affinityKey');

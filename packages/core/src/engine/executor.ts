@@ -7,6 +7,7 @@ import {
   AbortError,
   AllAttemptsFailedError,
   DeadlineExceededError,
+  RateLimitedError,
   UnknownModelError,
   UpstreamError,
 } from '../errors';
@@ -14,8 +15,10 @@ import type { Events } from '../events';
 import { backoffDelay } from '../policies/backoff';
 import type { Classification } from '../policies/classify';
 import type { Redactor } from '../redact';
+import { preferRegion } from '../routing/region';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
+import type { TokenEstimate } from './rate-gate';
 import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
 
@@ -36,6 +39,10 @@ export interface ExecuteRequest {
   readonly timeoutMs: number | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** Region whose deployments go first in each group. */
+  readonly region: string | undefined;
+  /** The call's estimated tokens, for token budgets (computed on first need). */
+  readonly tokens: TokenEstimate;
 }
 
 export interface Executed<T> {
@@ -45,6 +52,8 @@ export interface Executed<T> {
   /** The attempt that succeeded; the caller disposes it (a stream keeps it open until it ends). */
   readonly attempt: AttemptScope;
   readonly latencyMs: number;
+  /** The key it was sent with (for the rate-limit correction once usage is known). */
+  readonly keyIndex: number;
 }
 
 export class Executor {
@@ -70,13 +79,20 @@ export class Executor {
 
   async execute<T>(request: ExecuteRequest, perform: Perform<T>): Promise<Executed<T>> {
     const { scope } = request;
-    const plan = new Plan(this.#runtime, request);
+    const plan = new Plan(this.#runtime, request, this.#random);
     for (;;) {
       this.#throwIfAborted(request);
       const candidate = plan.next(Date.now());
       if (!candidate) {
-        const due = plan.earliestDeferred(Date.now());
-        if (!due || due.at - Date.now() > scope.remaining() - this.#policy.minAttemptMs) {
+        const now = Date.now();
+        const due = plan.earliestDeferred(now);
+        const rateLimited = plan.allRateLimited(now);
+        if (
+          !due ||
+          due.at - now > scope.remaining() - this.#policy.minAttemptMs ||
+          (rateLimited && due.at - now > this.#policy.maxWaitMs)
+        ) {
+          if (rateLimited && due) throw new RateLimitedError(request.model, due.at - now, request.attempts);
           throw this.#exhausted(request, plan);
         }
         await this.#wait(due.at - Date.now(), request);
@@ -103,7 +119,10 @@ export class Executor {
       const now = Date.now();
       const remaining = scope.remaining(now);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
-      const keyIndex = provider.keys.pick(now);
+      let keyIndex = provider.keys.pick(now);
+      if (keyIndex >= 0 && deployment.usable(now) && this.#runtime.rateGate.limits(deployment)) {
+        keyIndex = await this.#admit(deployment, keyIndex, request);
+      }
       if (keyIndex < 0 || !deployment.usable(now)) {
         // Unusable since the decision to retry it (its breaker opened, its keys cooled down): the
         // retry becomes a failover.
@@ -127,8 +146,10 @@ export class Executor {
         const latencyMs = Date.now() - started;
         deployment.failuresInARow = 0;
         deployment.health.recordSuccess(latencyMs);
+        member.canary?.record(true, latencyMs);
+        this.#runtime.rateGate.learn(deployment, keyIndex, attempt.responseHeaders, Date.now());
         this.#report(request, member, group, 'success', 'done', latencyMs, undefined);
-        return { value, member, group, attempt, latencyMs };
+        return { value, member, group, attempt, latencyMs, keyIndex };
       } catch (error) {
         attempt.dispose();
         if (!(error instanceof AttemptFailure)) {
@@ -147,6 +168,8 @@ export class Executor {
 
       const c = failure.classification;
       const latencyMs = Date.now() - started;
+      this.#settleFailed(deployment, keyIndex, request, attempt.responseHeaders);
+      if (c.countsForBreaker) member.canary?.record(false, latencyMs);
       if (c.outcome === 'aborted') {
         if (wasHalfOpen) deployment.breaker.revertProbe();
         this.#report(request, member, group, c, 'stop', latencyMs, c.message);
@@ -247,6 +270,47 @@ export class Executor {
     }
   }
 
+  /**
+   * Takes the call's rate-limit budget on `deployment`, with `keyIndex` or, when that key is out
+   * of its own budget, another key of the provider. Returns the key to send with, or -1 when none
+   * has budget (the deployment is then out until the earliest time one has room).
+   */
+  async #admit(deployment: DeploymentRuntime, keyIndex: number, request: ExecuteRequest): Promise<number> {
+    const gate = this.#runtime.rateGate;
+    const keys = deployment.provider.keys;
+    const tried = Math.max(1, keys.size);
+    let retryAt = Number.POSITIVE_INFINITY;
+    let key = keyIndex;
+    for (let i = 0; i < tried && key >= 0; i++) {
+      const now = Date.now();
+      const pending = gate.admit(deployment, key, request.tokens, now);
+      const decision = pending instanceof Promise ? await pending : pending;
+      if (decision.allowed) return key;
+      retryAt = Math.min(retryAt, decision.retryAt);
+      // Only a key's own budget (or its learned quota) can be escaped by another key.
+      if (decision.scope !== 'headers' && !decision.scope?.startsWith('key:')) break;
+      key = keys.pick(now);
+      if (key === keyIndex) break;
+    }
+    deployment.rateLimitedUntil = Math.max(deployment.rateLimitedUntil, retryAt);
+    return -1;
+  }
+
+  /** After a failed attempt: what its answer's headers said of the quota; its tokens given back. */
+  #settleFailed(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    request: ExecuteRequest,
+    headers: AttemptScope['responseHeaders'],
+  ): void {
+    const gate = this.#runtime.rateGate;
+    const now = Date.now();
+    gate.learn(deployment, keyIndex, headers, now);
+    if (request.tokens.counted && gate.limits(deployment)) {
+      gate.settle(deployment, keyIndex, request.tokens.tokens, undefined, now);
+    }
+  }
+
   /** Opens the breaker after `breaker.consecutiveFailures` failures in a row. */
   #countFailure(deployment: DeploymentRuntime): void {
     const limit = this.#policy.breaker.consecutiveFailures;
@@ -289,6 +353,8 @@ export class Executor {
       decision,
       latencyMs,
     };
+    if (member.deployment.region !== undefined) report.region = member.deployment.region;
+    if (member.canary) report.canary = true;
     if (c !== 'success') {
       if (c.status !== undefined) report.status = c.status;
       if (c.retryAfterMs !== undefined) report.retryAfterMs = c.retryAfterMs;
@@ -344,6 +410,7 @@ function isOpenBreaker(error: unknown): boolean {
 class Plan {
   readonly #runtime: Runtime;
   readonly #request: ExecuteRequest;
+  readonly #random: () => number;
   #groups: string[];
   #groupIndex = -1;
   #queue: readonly GroupMember[] = [];
@@ -353,9 +420,10 @@ class Plan {
   #deferred: GroupMember[] = [];
   #contextSwitched = false;
 
-  constructor(runtime: Runtime, request: ExecuteRequest) {
+  constructor(runtime: Runtime, request: ExecuteRequest, random: () => number) {
     this.#runtime = runtime;
     this.#request = request;
+    this.#random = random;
     this.#groups = [request.model, ...request.fallbacks];
     for (const name of this.#groups) {
       if (!runtime.groups.has(name)) throw new UnknownModelError(name, [...runtime.groups.keys()]);
@@ -380,7 +448,10 @@ class Plan {
       }
       if (++this.#groupIndex >= this.#groups.length) return undefined;
       const group = this.#runtime.groups.get(this.#groups[this.#groupIndex]!)!;
-      this.#queue = group.strategy.order(group.members, this.#request);
+      const queue = group.strategy.order(group.members, this.#request);
+      const canary = group.canary;
+      if (canary?.canary?.picks(this.#request.affinityKey, this.#random)) queue.unshift(canary);
+      this.#queue = preferRegion(queue, this.#request.region);
       this.#position = 0;
     }
   }
@@ -392,6 +463,17 @@ class Plan {
   fail(deploymentId: string): void {
     if (!this.#failed) this.#failed = new Set();
     this.#failed.add(deploymentId);
+  }
+
+  /** True when every candidate set aside is out of its rate-limit budget (and there is one). */
+  allRateLimited(now: number): boolean {
+    let any = false;
+    for (const member of this.#deferred) {
+      if (this.#hasFailed(member.runtime.id)) continue;
+      if (member.runtime.rateLimitedUntil <= now) return false;
+      any = true;
+    }
+    return any;
   }
 
   /** The time the deferred candidate due back first is usable, if any. */

@@ -10,6 +10,7 @@ import { DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
 import { openAiHeaders, openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
+import { type CanaryChange, CanaryController } from '../routing/canary';
 import { createPool } from '../transport/pool';
 import type {
   HealthStatus,
@@ -19,6 +20,8 @@ import type {
   ResolvedProvider,
   StateChange,
 } from '../types';
+import { RateGate } from './rate-gate';
+import { ShadowRunner } from './shadow';
 
 export class ProviderRuntime {
   readonly config: ResolvedProvider;
@@ -56,6 +59,8 @@ export class DeploymentRuntime {
   cooldownUntil = 0;
   /** Failures in a row that the breaker counts (reset by a success). */
   failuresInARow = 0;
+  /** Until when (epoch ms) the last call found no rate-limit budget on any of its keys; 0 when not. */
+  rateLimitedUntil = 0;
 
   constructor(
     config: ResolvedDeployment,
@@ -80,6 +85,7 @@ export class DeploymentRuntime {
     return (
       this.breaker.canAttempt &&
       this.cooldownUntil <= now &&
+      this.rateLimitedUntil <= now &&
       !this.provider.keys.exhausted(now) &&
       !this.provider.saturated
     );
@@ -87,7 +93,7 @@ export class DeploymentRuntime {
 
   /** Earliest time (epoch ms) this deployment may be usable again; ≤ now when it is. */
   availableAt(now: number): number {
-    let at = Math.max(this.cooldownUntil, this.provider.keys.availableAt());
+    let at = Math.max(this.cooldownUntil, this.rateLimitedUntil, this.provider.keys.availableAt());
     if (!this.breaker.canAttempt) at = Math.max(at, this.breaker.reopensAt || now + 50);
     if (this.provider.saturated) at = Math.max(at, now + 10);
     return at;
@@ -108,6 +114,10 @@ export interface GroupRuntime {
   readonly config: ResolvedModelGroup;
   readonly members: readonly GroupMember[];
   readonly strategy: RoutingStrategy;
+  /** The group's canary, tried first by the calls it picks. */
+  readonly canary: GroupMember | undefined;
+  /** Mirrors a sample of the group's calls to its shadow deployment. */
+  readonly shadow: ShadowRunner | undefined;
 }
 
 /** A deployment as a member of one group (the group's weight and price apply). */
@@ -118,13 +128,21 @@ export interface GroupMember {
   readonly runtime: DeploymentRuntime;
   readonly inFlight: number;
   readonly latencyEwmaMs: number | undefined;
+  /** Set on the group's canary: watches its calls. */
+  readonly canary?: CanaryController;
 }
 
-function member(group: string, deployment: ResolvedDeployment, runtime: DeploymentRuntime): GroupMember {
+function member(
+  group: string,
+  deployment: ResolvedDeployment,
+  runtime: DeploymentRuntime,
+  canary?: CanaryController,
+): GroupMember {
   return {
     group,
     deployment,
     runtime,
+    canary,
     get inFlight() {
       return runtime.inFlight;
     },
@@ -138,6 +156,8 @@ export class Runtime {
   readonly providers = new Map<string, ProviderRuntime>();
   readonly deployments = new Map<string, DeploymentRuntime>();
   readonly groups = new Map<string, GroupRuntime>();
+  /** Client-side rate limits of every deployment. */
+  readonly rateGate: RateGate;
   /** Drives every breaker's rolling window with one timer. */
   readonly #rotate = new EventEmitter();
   readonly #rotateTimer: NodeJS.Timeout;
@@ -177,12 +197,43 @@ export class Runtime {
       this.deployments.set(id, new DeploymentRuntime(deployment, provider, health, breaker));
     }
     for (const group of config.models.values()) {
+      const { canary, shadow } = group;
       this.groups.set(group.name, {
         config: group,
         members: group.deployments.map((d) => member(group.name, d, this.deployments.get(d.id)!)),
         strategy: createStrategy(group.strategy),
+        canary:
+          canary &&
+          member(
+            group.name,
+            canary.deployment,
+            this.deployments.get(canary.deployment.id)!,
+            new CanaryController(
+              group.name,
+              canary.deployment.id,
+              canary.percent,
+              canary.rollback,
+              (change) => this.#canaryChanged(change),
+            ),
+          ),
+        shadow:
+          shadow &&
+          new ShadowRunner(
+            group.name,
+            shadow,
+            new ProviderRuntime({
+              ...config.providers.get(shadow.deployment.provider)!,
+              maxConcurrent: shadow.maxConcurrent,
+            }),
+            (comparison) => events.emit('shadowComparison', comparison),
+          ),
       });
     }
+    this.rateGate = new RateGate(this.deployments.values(), config.policy.learnRateLimits);
+  }
+
+  #canaryChanged(change: CanaryChange): void {
+    this.#events.emit('canaryChange', change);
   }
 
   /**
@@ -252,6 +303,9 @@ export class Runtime {
     clearInterval(this.#rotateTimer);
     for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
     this.#rotate.removeAllListeners();
-    await Promise.all([...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())));
+    await Promise.all([
+      ...[...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())),
+      ...[...this.groups.values()].map((g) => g.shadow?.close()),
+    ]);
   }
 }

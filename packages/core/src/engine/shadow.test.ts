@@ -1,5 +1,6 @@
 import { fault, MockProvider } from '@ai-failover/testing';
 import type { ResolvedDeployment, ResolvedProvider } from '../types';
+import { ProviderRuntime } from './runtime';
 import { type PrimaryOutcome, type ShadowComparison, ShadowRunner } from './shadow';
 
 let mock: MockProvider;
@@ -14,7 +15,11 @@ afterEach(async () => {
 });
 afterAll(() => mock.close());
 
-function provider(): ResolvedProvider {
+function provider(maxConcurrent = 2): ProviderRuntime {
+  return new ProviderRuntime(resolvedProvider(maxConcurrent));
+}
+
+function resolvedProvider(maxConcurrent: number): ResolvedProvider {
   const url = new URL(mock.baseUrl);
   return {
     id: 'shadow',
@@ -25,7 +30,7 @@ function provider(): ResolvedProvider {
     protocol: 'openai',
     headers: {},
     timeoutMs: 30_000,
-    maxConcurrent: 64,
+    maxConcurrent,
     rateLimit: undefined,
     keyRateLimit: undefined,
     region: undefined,

@@ -6,9 +6,9 @@
  * nothing of it is awaited by the primary.
  */
 import { costOf } from '../cost';
-import type { ResolvedDeployment, ResolvedProvider, Usage } from '../types';
+import type { ResolvedDeployment, Usage } from '../types';
 import { AttemptFailure } from './failure';
-import { ProviderRuntime } from './runtime';
+import type { ProviderRuntime } from './runtime';
 import { AttemptScope, RequestScope } from './scope';
 import { MAX_COMPARED_CHARS, textSimilarity } from './similarity';
 import { readJson, send } from './upstream';
@@ -88,16 +88,19 @@ export class ShadowRunner {
   #skipped = 0;
   #closed = false;
 
+  /**
+   * @param provider the shadow deployment's provider, with connections of its own (as many as
+   *   shadow calls may be in flight): shadows never take a connection from real calls.
+   */
   constructor(
     group: string,
     settings: ShadowSettings,
-    provider: ResolvedProvider,
+    provider: ProviderRuntime,
     onCompared: (comparison: ShadowComparison) => void,
   ) {
     this.group = group;
     this.settings = settings;
-    // Connections of its own, as many as shadow calls may be in flight.
-    this.#provider = new ProviderRuntime({ ...provider, maxConcurrent: settings.maxConcurrent });
+    this.#provider = provider;
     this.#onCompared = onCompared;
   }
 

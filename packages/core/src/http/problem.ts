@@ -7,6 +7,7 @@ import {
   AiFailoverError,
   AllAttemptsFailedError,
   InvalidRequestError,
+  RateLimitedError,
   UnknownModelError,
   UpstreamError,
 } from '../errors';
@@ -58,6 +59,7 @@ const CODES: Record<AiFailoverError['code'], string> = {
   AI_UNKNOWN_MODEL: 'model_not_found',
   AI_UPSTREAM_ERROR: 'upstream_error',
   AI_ALL_ATTEMPTS_FAILED: 'all_attempts_failed',
+  AI_RATE_LIMITED: 'rate_limited',
   AI_DEADLINE_EXCEEDED: 'deadline_exceeded',
   AI_ABORTED: 'request_aborted',
   AI_STREAM_INTERRUPTED: 'stream_interrupted',
@@ -72,6 +74,7 @@ const PUBLIC_MESSAGES: Record<AiFailoverError['code'], string> = {
   AI_UNKNOWN_MODEL: 'The model does not exist',
   AI_UPSTREAM_ERROR: 'The AI provider failed to answer',
   AI_ALL_ATTEMPTS_FAILED: 'No AI provider could answer the request',
+  AI_RATE_LIMITED: 'Too many AI requests; retry later',
   AI_DEADLINE_EXCEEDED: 'The AI request timed out',
   AI_ABORTED: 'The request was aborted',
   AI_STREAM_INTERRUPTED: 'The AI answer was interrupted before it was complete',
@@ -115,7 +118,9 @@ export function problemFor(error: unknown, scrub: Scrubber): Problem {
     if (status === 401 || status === 403 || status === 407) status = 502;
     if (error.providerCode && /^[a-z0-9_.-]{1,64}$/i.test(error.providerCode)) code = error.providerCode;
   }
-  if (error instanceof AllAttemptsFailedError) {
+  if (error instanceof RateLimitedError) {
+    headers = { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) };
+  } else if (error instanceof AllAttemptsFailedError) {
     const retryAfter = retryAfterSeconds(error.attempts);
     if (retryAfter !== undefined) headers = { 'retry-after': String(retryAfter) };
   }
