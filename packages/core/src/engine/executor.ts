@@ -292,7 +292,7 @@ export class Executor {
       key = keys.pick(now);
       if (key === keyIndex) break;
     }
-    deployment.rateLimitedUntil = Math.max(deployment.rateLimitedUntil, retryAt);
+    deployment.rateLimitedUntil = retryAt;
     return -1;
   }
 

@@ -59,7 +59,11 @@ export class DeploymentRuntime {
   cooldownUntil = 0;
   /** Failures in a row that the breaker counts (reset by a success). */
   failuresInARow = 0;
-  /** Until when (epoch ms) the last call found no rate-limit budget on any of its keys; 0 when not. */
+  /**
+   * Until when (epoch ms) the last call refused by the rate-limit gate would have had to wait; 0
+   * when none was. Not part of `usable()`: budgets depend on a call's size, so each call asks the
+   * gate itself; this says when a deferred call may try again.
+   */
   rateLimitedUntil = 0;
 
   constructor(
@@ -85,7 +89,6 @@ export class DeploymentRuntime {
     return (
       this.breaker.canAttempt &&
       this.cooldownUntil <= now &&
-      this.rateLimitedUntil <= now &&
       !this.provider.keys.exhausted(now) &&
       !this.provider.saturated
     );
