@@ -1,10 +1,31 @@
+/**
+ * `@ai-failover/core`: the client, its configuration, its errors and events, and the types an app
+ * sees. What only framework adapters need (the HTTP layer, the dashboard handler) is in
+ * `@ai-failover/core/http`.
+ */
 export { type AiCaller, AiClient, createAiClient } from './client';
-export { DEFAULTS, resolveConfig } from './config';
-export { costOf, type UsageReport, type UsageTotals } from './cost';
-export * from './dashboard';
+export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
+export type { UsageReport, UsageTotals } from './cost';
+export type { RateLimitStatus } from './engine/rate-gate';
+export type { ShadowStatus } from './engine/shadow';
 export { ChatStream } from './engine/stream';
 export * from './errors';
-export type * from './events';
+export type {
+  AiFailoverEvents,
+  AttemptEvent,
+  BreakerEvent,
+  CanaryChange,
+  CanaryReason,
+  Disposer,
+  EventName,
+  FailoverEvent,
+  HealthChangeEvent,
+  Listener,
+  RequestErrorEvent,
+  ShadowComparison,
+  ShadowSide,
+  SuccessEvent,
+} from './events';
 export type {
   DeploymentHealth,
   HealthReport,
@@ -13,6 +34,10 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
-export * from './http';
 export type { PrometheusMetrics } from './metrics/prometheus';
-export type * from './types';
+export type { RateDecision, RateLimitStore, RateScope } from './policies/rate-limit';
+export type { CanaryState, CanaryStatus } from './routing/canary';
+export type * from './types/calls';
+export type * from './types/config';
+export type * from './types/reports';
+export type * from './types/wire';

@@ -4,7 +4,7 @@ import {
   type AiHttpRouteOptions,
   createAiHttpHandler,
   metricsOf,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import { Inject, Injectable, type NestMiddleware, Optional } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { AI_FAILOVER_HTTP_HANDLER } from './ai-failover.constants';

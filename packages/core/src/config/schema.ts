@@ -1,10 +1,11 @@
 /**
- * Zod schemas of the configuration a user writes (`AiFailoverConfig`). They check the shape and
- * every value on its own; references between parts (a deployment's provider, a group's fallbacks)
- * and environment variables are checked by `resolveConfig`.
+ * Zod schemas of the configuration a user writes: the one source of its types (`AiFailoverConfig`
+ * and its parts are derived from them in `types/config.ts`, field comments included). They check
+ * the shape and every value on its own; references between parts (a deployment's provider, a
+ * group's fallbacks) and environment variables are checked by `resolveConfig`.
  */
 import { z } from 'zod';
-import type { Logger, RoutingStrategyName } from '../types';
+import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
@@ -30,7 +31,10 @@ export const ROUTING_STRATEGIES = [
   'least-busy',
   'lowest-latency',
   'consistent-hash',
-] as const satisfies readonly RoutingStrategyName[];
+] as const;
+
+/** Every wire protocol a provider can speak. */
+export const PROTOCOLS = ['openai'] as const;
 
 /** Longest per-attempt timeout a provider may set (10 minutes). */
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
@@ -98,15 +102,27 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
-/** Requests and tokens per minute. */
+/** Requests and tokens per minute (each optional: unlimited). */
 export const rateLimitSchema = strictObject(
-  { rpm: positiveInt().optional(), tpm: positiveInt().optional() },
+  {
+    /** Requests per minute. */
+    rpm: positiveInt().optional(),
+    /** Tokens per minute: the estimate of each call (prompt + `max_tokens`), corrected from `usage`. */
+    tpm: positiveInt().optional(),
+  },
   'an object { rpm, tpm } of requests and tokens per minute',
 );
 
 /** A provider's limits: its own, and those of each of its keys. */
 export const providerRateLimitSchema = strictObject(
-  { rpm: positiveInt().optional(), tpm: positiveInt().optional(), perKey: rateLimitSchema.optional() },
+  {
+    /** Requests per minute to the whole provider. */
+    rpm: positiveInt().optional(),
+    /** Tokens per minute to the whole provider. */
+    tpm: positiveInt().optional(),
+    /** Limits of each key of the provider. */
+    perKey: rateLimitSchema.optional(),
+  },
   'an object { rpm, tpm, perKey }',
 );
 
@@ -116,14 +132,23 @@ export const regionSchema = nonEmptyString('a region name');
 /** One provider. */
 export const providerSchema = strictObject(
   {
+    /** Unique id, used in deployment ids (`openai/gpt-4.1`), reports and metrics. */
     id: providerIdSchema,
+    /** Base URL of the API, e.g. `https://api.openai.com/v1`. */
     baseUrl: baseUrlSchema,
+    /** One key, or several used in turn (each cools down on its own after a 429 or 401). */
     apiKey: apiKeySchema.optional(),
-    protocol: oneOf(['openai']).optional(),
+    /** Wire protocol (default `openai`). */
+    protocol: oneOf(PROTOCOLS).optional(),
+    /** Extra headers sent on every request (e.g. `OpenAI-Organization`). */
     headers: headersSchema.optional(),
+    /** Per-attempt timeout for non-streaming calls (default 30 000 ms). */
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
+    /** Most requests in flight to this provider at once (default 64). */
     maxConcurrent: positiveInt().optional(),
+    /** Client-side limits of the whole provider, and of each of its keys (`perKey`). */
     rateLimit: providerRateLimitSchema.optional(),
+    /** Region of its deployments, unless a deployment names its own. */
     region: regionSchema.optional(),
   },
   'a provider object',
@@ -131,20 +156,33 @@ export const providerSchema = strictObject(
 
 /** Prices in USD per million tokens. */
 export const priceSchema = strictObject(
-  { input: nonNegativeNumber(), output: nonNegativeNumber() },
+  {
+    /** USD per million input (prompt) tokens. */
+    input: nonNegativeNumber(),
+    /** USD per million output (completion) tokens. */
+    output: nonNegativeNumber(),
+  },
   'an object { input, output } of USD per million tokens',
 );
 
 /** One deployment of a model group. */
 export const deploymentSchema = strictObject(
   {
+    /** Id of the provider that serves it. */
     provider: nonEmptyString('the id of a configured provider'),
+    /** The model name as that provider knows it. */
     model: nonEmptyString(),
+    /** Relative weight for the `weighted` strategy (default 1). */
     weight: positiveNumber().optional(),
+    /** Lower is tried first by the `priority` strategy (default: the order written). */
     priority: nonNegativeInt().optional(),
+    /** Prices in USD per million tokens, for the cost in reports and metrics. */
     price: priceSchema.optional(),
+    /** Latency above which this deployment counts as degraded (default: health.degradedLatencyMs). */
     degradedLatencyMs: positiveNumber().optional(),
+    /** Client-side limits of this deployment. */
     rateLimit: rateLimitSchema.optional(),
+    /** Where it runs (e.g. `eu-west`); a preferred region's deployments are tried first. */
     region: regionSchema.optional(),
   },
   'a deployment object',
@@ -153,29 +191,44 @@ export const deploymentSchema = strictObject(
 /** A share of calls, in percent. */
 const percentSchema = numberBetween(0, 100);
 
-/** When a canary rolls itself back. */
-export const canaryRollbackSchema = z.union([
-  z.literal(false),
-  strictObject({
-    errorRate: numberBetween(0, 1).optional(),
-    p99Ms: positiveInt().optional(),
-    windowMs: positiveInt().optional(),
-    minCalls: positiveInt().optional(),
-  }),
-]);
+/** When a canary rolls itself back (defaults: 5 %, 5 000 ms, 60 000 ms, 20 calls). */
+export const canaryRollbackOptionsSchema = strictObject({
+  /** Share of failed calls (0..1) above which it rolls back. */
+  errorRate: numberBetween(0, 1).optional(),
+  /** p99 latency (ms) above which it rolls back. */
+  p99Ms: positiveInt().optional(),
+  /** Sliding window the rules look at. */
+  windowMs: positiveInt().optional(),
+  /** Calls the window must hold before a rule may fire. */
+  minCalls: positiveInt().optional(),
+});
 
-/** A canary deployment of a group. */
+/** The rollback rules, or `false`: never rolls back by itself. */
+export const canaryRollbackSchema = z.union([z.literal(false), canaryRollbackOptionsSchema]);
+
+/** A candidate deployment that gets a share of a group's calls first, and rolls back when it goes bad. */
 export const canarySchema = strictObject(
-  { deployment: deploymentSchema, percent: percentSchema, rollback: canaryRollbackSchema.optional() },
+  {
+    /** The candidate; it must not be one of the group's deployments already. */
+    deployment: deploymentSchema,
+    /** Share of calls (0..100) that try the canary first. */
+    percent: percentSchema,
+    /** When it rolls itself back to 0 %; `false`: never by itself. */
+    rollback: canaryRollbackSchema.optional(),
+  },
   'an object { deployment, percent, rollback }',
 );
 
-/** A shadow deployment of a group. */
+/** A deployment that receives a copy of a sample of a group's calls, for comparison only. */
 export const shadowSchema = strictObject(
   {
+    /** The shadow; it answers no caller. */
     deployment: deploymentSchema,
+    /** Share of calls (0..100) mirrored. */
     percent: percentSchema,
+    /** Shadow calls in flight at most; a sampled call over it is not mirrored (default 4). */
     maxConcurrent: positiveInt(1000).optional(),
+    /** Timeout of a shadow call (default: its provider's `timeoutMs`). */
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
   },
   'an object { deployment, percent, maxConcurrent, timeoutMs }',
@@ -184,16 +237,22 @@ export const shadowSchema = strictObject(
 /** One model group. */
 export const modelGroupSchema = strictObject(
   {
+    /** The deployments that can answer for this group. */
     deployments: arrayOf(deploymentSchema, 'a non-empty array of deployments').min(1, {
       error: 'must list at least one deployment',
     }),
+    /** How to order this group's deployments (default `priority`). */
     strategy: oneOf(ROUTING_STRATEGIES).optional(),
+    /** Groups tried, in order, after every deployment of this one has failed. Not transitive. */
     fallbacks: arrayOf(
       nonEmptyString('the name of a model group'),
       'an array of model group names',
     ).optional(),
+    /** Group to move to when a provider says the prompt is longer than the model's context. */
     contextFallback: nonEmptyString('the name of a model group').optional(),
+    /** A canary deployment that takes a share of the calls first and rolls itself back. */
     canary: canarySchema.optional(),
+    /** A shadow deployment that gets a copy of a sample of the calls, for comparison. */
     shadow: shadowSchema.optional(),
   },
   'a model group object',
@@ -212,7 +271,9 @@ export const modelsSchema = z
 
 /** Backoff between retries; `maxMs` must not be below `baseMs` (defaults included). */
 export const backoffSchema = strictObject({
+  /** First backoff step (default 200 ms); exponential with full jitter. */
   baseMs: nonNegativeInt().optional(),
+  /** Cap on one backoff (default 2 000 ms). */
   maxMs: nonNegativeInt().optional(),
 }).superRefine((backoff, ctx) => {
   const baseMs = backoff.baseMs ?? DEFAULTS.policy.backoff.baseMs;
@@ -232,38 +293,68 @@ export const backoffSchema = strictObject({
 
 /** Circuit breaker settings. */
 export const breakerSchema = strictObject({
+  /** Failure percentage in the rolling window that opens the breaker (default 50). */
   errorThresholdPercentage: numberBetween(1, 100).optional(),
+  /** Calls in the window before the breaker may open (default 5). */
   volumeThreshold: nonNegativeInt().optional(),
+  /** Time open before one probe call is let through (default 30 000 ms). */
   resetTimeoutMs: nonNegativeInt().optional(),
+  /** Length of the rolling window (default 10 000 ms). */
   rollingWindowMs: nonNegativeInt().optional(),
+  /**
+   * Failures in a row that open the breaker at once, whatever the window holds (default 5; 0 turns
+   * it off). After a long healthy stretch the percentage alone would take many failures to trip.
+   */
   consecutiveFailures: nonNegativeInt().optional(),
 });
 
 /** Streaming timeouts. */
 export const streamTimeoutsSchema = strictObject({
+  /** Time to the response headers (default 10 000 ms). */
   headersTimeoutMs: nonNegativeInt().optional(),
+  /** Time from the request to the first content token (default 15 000 ms). */
   firstTokenTimeoutMs: nonNegativeInt().optional(),
+  /** Longest silence between two chunks (default 30 000 ms). */
   idleTimeoutMs: nonNegativeInt().optional(),
 });
 
 /** Retry, cooldown, deadline, breaker and stream policy. */
 export const policySchema = strictObject({
+  /** Extra attempts on the same deployment for a transient failure (default 1). */
   retries: intBetween(0, 10).optional(),
+  /** Backoff between retries. */
   backoff: backoffSchema.optional(),
+  /** A 429's `Retry-After` up to this is waited out on the same deployment; longer fails over (default 3 000 ms). */
   maxRetryAfterMs: nonNegativeInt().optional(),
+  /** Cooldown of a key rejected with 401/403 (default 60 000 ms). */
   authCooldownMs: nonNegativeInt().optional(),
+  /** Cooldown of a key after a 429 that names no Retry-After (default 5 000 ms). */
   rateLimitCooldownMs: nonNegativeInt().optional(),
+  /** Whole-request budget: retries, fallbacks and waits included (default 60 000 ms). */
   deadlineMs: nonNegativeInt().optional(),
+  /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs: nonNegativeInt().optional(),
+  /**
+   * Longest wait for a deployment out of its rate-limit budget to have room again, when every
+   * candidate is out; past it the call fails at once with a 429 and `Retry-After` (default 3 000 ms).
+   */
   maxWaitMs: nonNegativeInt().optional(),
+  /** Stop before a provider's quota runs out, as its `x-ratelimit-*` headers tell (default true). */
   learnRateLimits: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
+  /** The circuit breaker of each deployment. */
   breaker: breakerSchema.optional(),
+  /** The clocks of a streaming call. */
   stream: streamTimeoutsSchema.optional(),
 });
 
 /** Weights of the health score; they must not both be 0. */
 export const scoreWeightsSchema = strictObject(
-  { success: nonNegativeNumber(), latency: nonNegativeNumber() },
+  {
+    /** Weight of the success rate. */
+    success: nonNegativeNumber(),
+    /** Weight of the latency score. */
+    latency: nonNegativeNumber(),
+  },
   'an object { success, latency }',
 ).refine((weights) => weights.success + weights.latency > 0, {
   error: 'must not all be 0 (they are scaled to sum to 1)',
@@ -271,49 +362,64 @@ export const scoreWeightsSchema = strictObject(
 
 /** Health tracking settings. */
 export const healthSchema = strictObject({
+  /** Outcomes kept per deployment for success rate and percentiles (default 100). */
   windowSize: positiveInt().optional(),
+  /** Weight of the newest sample in the latency EWMA (default 0.3). */
   ewmaAlpha: numberField('a number greater than 0 and at most 1', (n) => n > 0 && n <= 1).optional(),
+  /** Default latency above which a deployment is degraded (default 2 000 ms). */
   degradedLatencyMs: positiveNumber().optional(),
+  /** Consecutive failures that make a deployment unhealthy (default 3). */
   unhealthyAfter: positiveInt().optional(),
+  /** Success rate below which a deployment is degraded (default 0.9). */
   degradedSuccessRate: numberBetween(0, 1).optional(),
+  /** Weights of the health score (default success 0.7, latency 0.3). */
   scoreWeights: scoreWeightsSchema.optional(),
 });
 
-/** Active health probes. */
-export const probesSchema = z.union([
-  z.boolean(),
-  strictObject({
-    intervalMs: positiveInt().optional(),
-    timeoutMs: positiveInt().optional(),
-    jitter: numberBetween(0, 1).optional(),
-    mode: oneOf(['models', 'completion'] as const).optional(),
-  }),
-]);
+/** Settings of the active health probes. */
+export const probesOptionsSchema = strictObject({
+  /** Time between two probes of one provider (or deployment) (default 30 000 ms). */
+  intervalMs: positiveInt().optional(),
+  /** Timeout of one probe (default 5 000 ms). */
+  timeoutMs: positiveInt().optional(),
+  /** Random spread of the interval, as a fraction of it (default 0.1). */
+  jitter: numberBetween(0, 1).optional(),
+  /** `models`: a cheap `GET /models` per provider; `completion`: a one-token completion per deployment (default `models`). */
+  mode: oneOf(['models', 'completion'] as const).optional(),
+});
+
+/** Active health probes: on with `true` or settings. */
+export const probesSchema = z.union([z.boolean(), probesOptionsSchema]);
 
 const liveObject = (what: string) =>
   z.custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
     error: (issue) => expected(what, issue.input),
   });
 
-/** Prometheus metrics. */
-export const metricsSchema = z.union([
-  z.boolean(),
-  strictObject({
-    registry: liveObject('a prom-client Registry').optional(),
-    prefix: z
-      .string()
-      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-        error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
-      })
-      .optional(),
-  }),
-]);
+/** Settings of the Prometheus metrics. */
+export const metricsOptionsSchema = strictObject({
+  /** A prom-client `Registry` to put the metrics on (default: a new one). */
+  registry: liveObject('a prom-client Registry').optional(),
+  /** Metric name prefix (default `ai_`). */
+  prefix: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
+      error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
+    })
+    .optional(),
+});
 
-/** OpenTelemetry tracing. */
-export const tracingSchema = z.union([
-  z.boolean(),
-  strictObject({ tracer: liveObject('an OpenTelemetry Tracer').optional() }),
-]);
+/** Prometheus metrics: on with `true` or settings. */
+export const metricsSchema = z.union([z.boolean(), metricsOptionsSchema]);
+
+/** Settings of the OpenTelemetry tracing. */
+export const tracingOptionsSchema = strictObject({
+  /** An OpenTelemetry `Tracer` (default: `trace.getTracer('ai-failover')`). */
+  tracer: liveObject('an OpenTelemetry Tracer').optional(),
+});
+
+/** OpenTelemetry tracing: on with `true` or settings. */
+export const tracingSchema = z.union([z.boolean(), tracingOptionsSchema]);
 
 /**
  * A logger: any object (extra members allowed) whose `debug`/`info`/`warn`/`error`, when present,
@@ -337,6 +443,7 @@ export const loggerSchema = z
 export const fromEnvSchema = z.union([
   z.boolean(),
   strictObject({
+    /** Prefix of the variables (default `AI_FAILOVER_`). */
     prefix: z
       .string({ error: (issue) => expected('a string', issue.input) })
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be letters, digits and "_", e.g. "AI_FAILOVER_"' })
@@ -346,18 +453,32 @@ export const fromEnvSchema = z.union([
 
 /** The whole user configuration. */
 export const configSchema = strictObject({
+  /** The upstream APIs, each with its credentials and limits. */
   providers: arrayOf(providerSchema, 'a non-empty array of providers').min(1, {
     error: 'must list at least one provider',
   }),
+  /** Model groups by the name the app asks for (`gpt-4.1`, or an alias like `smart`). */
   models: modelsSchema,
+  /** Group used when a call names no model (default: the first group written). */
   defaultModel: nonEmptyString('the name of a model group').optional(),
+  /** The region this app prefers: its deployments are tried before any other's. */
   region: regionSchema.optional(),
+  /**
+   * Read settings from environment variables: `true` for the prefix `AI_FAILOVER_`, or
+   * `{ prefix }`. A variable that is set overrides the config (see `config/env.ts` for the table).
+   */
   fromEnv: fromEnvSchema.optional(),
+  /** Retries, cooldowns, deadline, breaker and stream clocks. */
   policy: policySchema.optional(),
+  /** How health is measured. */
   health: healthSchema.optional(),
+  /** Active health probes in the background (off by default). */
   probes: probesSchema.optional(),
+  /** Prometheus metrics through `prom-client`, an optional peer dependency (off by default). */
   metrics: metricsSchema.optional(),
+  /** OpenTelemetry spans through `@opentelemetry/api`, when installed (off by default). */
   tracing: tracingSchema.optional(),
+  /** A structured logger; it never receives an API key. */
   logger: loggerSchema.optional(),
 });
 

@@ -121,11 +121,16 @@ export class RateGate {
       learned?.take(tokens, now);
       return ALLOWED;
     }
-    const decision = this.#store.take(scopes, tokens, now);
+    const store = this.#store;
+    const decision =
+      store === this.#local ? this.#local.take(scopes, tokens, now) : store.take(scopes, tokens, now);
     if (decision instanceof Promise) {
-      return decision.then((answer) => taken(answer, learned, tokens, now));
+      return decision.then(
+        (answer) => taken(answer ?? this.#local.take(scopes, tokens, now), learned, tokens, now),
+        () => taken(this.#local.take(scopes, tokens, now), learned, tokens, now),
+      );
     }
-    return taken(decision, learned, tokens, now);
+    return taken(decision ?? this.#local.take(scopes, tokens, now), learned, tokens, now);
   }
 
   /**

@@ -37,13 +37,21 @@ export interface RateDecision {
   readonly scope?: string;
 }
 
-/** Where windows live: in this process by default, in Redis to share them across replicas. */
+/**
+ * Where windows live: in this process by default, in Redis to share them across replicas. A
+ * shared store that cannot answer (its server is away) resolves `undefined`, and the call is
+ * decided by this process's own windows instead.
+ */
 export interface RateLimitStore {
   /**
    * Takes one request and `tokens` tokens from every scope, or nothing when one of them has no
    * room. May answer asynchronously (a shared store); the local store answers at once.
    */
-  take(scopes: readonly RateScope[], tokens: number, now: number): RateDecision | Promise<RateDecision>;
+  take(
+    scopes: readonly RateScope[],
+    tokens: number,
+    now: number,
+  ): RateDecision | undefined | Promise<RateDecision | undefined>;
   /** Adds `tokens` (negative: gives back) to the current bucket of every scope: a correction after the fact. */
   adjust(scopes: readonly RateScope[], tokens: number, now: number): void;
   /** Requests and tokens each scope holds in its window now (for health reports). */
