@@ -2,6 +2,7 @@
  * The client an app calls instead of a provider SDK. It owns the runtime state (pools, breakers,
  * health) and turns each call into a failover plan run by the executor.
  */
+import { type Clock, systemClock } from './clock';
 import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
 import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
@@ -63,6 +64,17 @@ type Call = ExecuteRequest & { report: RequestReport };
 let sequence = 0;
 const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
 
+/** Options of the client itself, apart from its config. */
+export interface AiClientOptions {
+  /**
+   * What cooldowns, breaker periods, health and durations are read from (default: a monotonic
+   * clock on the epoch scale). A test can pass a clock it moves forward instead of sleeping.
+   */
+  clock?: Clock;
+  /** Uniform draws in [0, 1) for backoff jitter and random routing (default `Math.random`). */
+  random?: () => number;
+}
+
 /** The methods a request-bound client offers (`req.ai`, `ctx.ai`). */
 export interface AiCaller {
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
@@ -79,7 +91,8 @@ export class AiClient implements AiCaller {
   readonly #ledger = new UsageLedger();
   /** Spend of shadow calls, kept apart from the real calls'. */
   readonly #shadowLedger = new UsageLedger();
-  readonly #startedAt = Date.now();
+  readonly #clock: Clock;
+  readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
   readonly #tracing: Tracing | undefined;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
@@ -89,15 +102,18 @@ export class AiClient implements AiCaller {
   #closing: Promise<void> | undefined;
 
   /** Validates the config (throws `ConfigError` listing every problem) and builds the runtime. */
-  constructor(config: AiFailoverConfig) {
+  constructor(config: AiFailoverConfig, options: AiClientOptions = {}) {
     this.config = resolveConfig(config);
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+    const random = options.random ?? Math.random;
     const logger = this.config.logger;
     this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
-    this.#runtime = new Runtime(this.config, this.#events);
-    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
+    this.#runtime = new Runtime(this.config, this.#events, this.#clock, random);
+    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
     if (logger) this.#wireLogger();
     if ([...this.config.models.values()].some((group) => group.shadow)) {
       this.#events.on('shadowComparison', (c) => this.#recordShadow(c));
@@ -313,7 +329,7 @@ export class AiClient implements AiCaller {
     return {
       status: this.#closed ? 'closing' : 'ok',
       httpStatus: 200,
-      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      uptimeSeconds: Math.round((this.#clock.now() - this.#startedAt) / 1000),
     };
   }
 
@@ -361,6 +377,7 @@ export class AiClient implements AiCaller {
       options.deadlineMs ?? this.config.policy.deadlineMs,
       options.signal,
       (options as { boundSignal?: AbortSignal }).boundSignal,
+      this.#clock,
     );
     const attempts: RequestReport['attempts'] = [];
     const requestId = idPrefix + (++sequence).toString(36);
@@ -488,8 +505,8 @@ export class AiClient implements AiCaller {
 }
 
 /** Creates a client; the config is validated now (a `ConfigError` names every bad field). */
-export function createAiClient(config: AiFailoverConfig): AiClient {
-  return new AiClient(config);
+export function createAiClient(config: AiFailoverConfig, options?: AiClientOptions): AiClient {
+  return new AiClient(config, options);
 }
 
 /** What a shadow is compared with: the primary's report and answer text. */

@@ -3,7 +3,8 @@
  * sees. What only framework adapters need (the HTTP layer, the dashboard handler) is in
  * `@ai-failover/core/http`.
  */
-export { type AiCaller, AiClient, createAiClient } from './client';
+export { type AiCaller, AiClient, type AiClientOptions, createAiClient } from './client';
+export type { Clock } from './clock';
 export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
 export type { UsageReport, UsageTotals } from './cost';
 export type { RateLimitStatus } from './engine/rate-gate';

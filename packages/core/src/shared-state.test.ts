@@ -1,6 +1,6 @@
 import { fault, MockProvider } from '@ai-failover/testing';
 import { AiClient, type AiFailoverConfig, type StateChange } from '.';
-import { hello } from './__tests__/support';
+import { hello, ManualClock } from './__tests__/support';
 
 let mocks: MockProvider[] = [];
 let clients: AiClient[] = [];
@@ -69,6 +69,25 @@ describe('state shared between replicas', () => {
     expect(mocks[0]!.requests.length).toBe(before);
     one.applyStateChange({ kind: 'breaker', deployment: 'a/m', state: 'closed' });
     expect(one.health().deployments.find((d) => d.id === 'a/m')!.breaker).toBe('closed');
+  });
+
+  test('an open breaker learned elsewhere lasts until the time it names, then lets a probe through', async () => {
+    const { config } = await replicas(0);
+    const clock = new ManualClock();
+    const one = new AiClient(config, { clock });
+    clients.push(one);
+    const until = clock.now() + 5000;
+    expect(one.applyStateChange({ kind: 'breaker', deployment: 'a/m', state: 'open', until })).toBe(true);
+    const breaker = () => one.health().deployments.find((d) => d.id === 'a/m')!.breaker;
+    expect(breaker()).toBe('open');
+    clock.advance(4999);
+    expect((await one.chat(hello)).report.deployment).toBe('b/m');
+    clock.advance(1);
+    expect(breaker()).toBe('half-open');
+    expect((await one.chat(hello)).report.deployment).toBe('a/m');
+    expect(breaker()).toBe('closed');
+    // One that has already ended there is not applied.
+    expect(one.applyStateChange({ kind: 'breaker', deployment: 'a/m', state: 'open', until })).toBe(false);
   });
 
   test('changes that do not fit this replica are ignored', async () => {

@@ -1,6 +1,13 @@
 /** Shared helpers of the core's integration tests: mock providers and clients wired to them. */
 import { MockProvider, type MockProviderOptions } from '@ai-failover/testing';
-import { AiClient, type AiFailoverConfig, type ModelGroupConfig, type PolicyConfig } from '..';
+import {
+  AiClient,
+  type AiClientOptions,
+  type AiFailoverConfig,
+  type Clock,
+  type ModelGroupConfig,
+  type PolicyConfig,
+} from '..';
 
 export { activeResources, hello } from '@ai-failover/testing/support';
 
@@ -19,25 +26,29 @@ export async function harness(
     mock?: MockProviderOptions;
     extraModels?: AiFailoverConfig['models'];
     config?: Partial<AiFailoverConfig>;
+    client?: AiClientOptions;
   } = {},
 ): Promise<Harness> {
   const mocks = await Promise.all(names.map((name) => MockProvider.start({ name, ...overrides.mock })));
-  const client = new AiClient({
-    providers: mocks.map((m, i) => ({ id: names[i]!, baseUrl: m.baseUrl, apiKey: `key-${names[i]}-0001` })),
-    models: {
-      chat: {
-        deployments: names.map((name) => ({
-          provider: name,
-          model: `${name}-model`,
-          price: { input: 1, output: 2 },
-        })),
-        ...overrides.group,
+  const client = new AiClient(
+    {
+      providers: mocks.map((m, i) => ({ id: names[i]!, baseUrl: m.baseUrl, apiKey: `key-${names[i]}-0001` })),
+      models: {
+        chat: {
+          deployments: names.map((name) => ({
+            provider: name,
+            model: `${name}-model`,
+            price: { input: 1, output: 2 },
+          })),
+          ...overrides.group,
+        },
+        ...overrides.extraModels,
       },
-      ...overrides.extraModels,
+      policy: { backoff: { baseMs: 5, maxMs: 20 }, ...overrides.policy },
+      ...overrides.config,
     },
-    policy: { backoff: { baseMs: 5, maxMs: 20 }, ...overrides.policy },
-    ...overrides.config,
-  });
+    overrides.client,
+  );
   return {
     mocks,
     client,
@@ -46,4 +57,15 @@ export async function harness(
       await Promise.all(mocks.map((m) => m.close()));
     },
   };
+}
+
+/** A clock that moves only when told to: cooldowns and breaker periods pass without sleeping. */
+export class ManualClock implements Clock {
+  #now = Date.now();
+  now(): number {
+    return this.#now;
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
 }

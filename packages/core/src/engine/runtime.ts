@@ -2,8 +2,8 @@
  * Live state of providers and deployments: pools, keys, breakers, passive health, in-flight counts
  * and cooldowns. Built once from the resolved config; shared by every request.
  */
-import { EventEmitter } from 'node:events';
 import type { Pool } from 'undici';
+import { type Clock, systemClock } from '../clock';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
 import { DeploymentBreaker } from '../policies/breaker';
@@ -57,8 +57,6 @@ export class DeploymentRuntime {
   inFlight = 0;
   /** A deployment-wide cooldown (epoch ms), e.g. after a long Retry-After on a keyless provider. */
   cooldownUntil = 0;
-  /** Failures in a row that the breaker counts (reset by a success). */
-  failuresInARow = 0;
   /**
    * Until when (epoch ms) the last call refused by the rate-limit gate would have had to wait; 0
    * when none was. Not part of `usable()`: budgets depend on a call's size, so each call asks the
@@ -87,7 +85,7 @@ export class DeploymentRuntime {
   /** Whether an attempt may start now. */
   usable(now: number): boolean {
     return (
-      this.breaker.canAttempt &&
+      this.breaker.canAttempt(now) &&
       this.cooldownUntil <= now &&
       !this.provider.keys.exhausted(now) &&
       !this.provider.saturated
@@ -97,7 +95,7 @@ export class DeploymentRuntime {
   /** Earliest time (epoch ms) this deployment may be usable again; ≤ now when it is. */
   availableAt(now: number): number {
     let at = Math.max(this.cooldownUntil, this.rateLimitedUntil, this.provider.keys.availableAt());
-    if (!this.breaker.canAttempt) at = Math.max(at, this.breaker.reopensAt || now + 50);
+    if (!this.breaker.canAttempt(now)) at = Math.max(at, this.breaker.reopensAt || now + 50);
     if (this.provider.saturated) at = Math.max(at, now + 10);
     return at;
   }
@@ -161,20 +159,23 @@ export class Runtime {
   readonly groups = new Map<string, GroupRuntime>();
   /** Client-side rate limits of every deployment. */
   readonly rateGate: RateGate;
-  /** Drives every breaker's rolling window with one timer. */
-  readonly #rotate = new EventEmitter();
-  readonly #rotateTimer: NodeJS.Timeout;
+  /** What every duration, cooldown and breaker period is read from. */
+  readonly clock: Clock;
   readonly #events: Events;
   /** True while a change learned elsewhere is applied: it is not announced again. */
   #applying = false;
   #closed = false;
 
-  constructor(config: ResolvedConfig, events: Events) {
+  /** @param random uniform draws in [0, 1) for the routing strategies */
+  constructor(
+    config: ResolvedConfig,
+    events: Events,
+    clock: Clock = systemClock,
+    random: () => number = Math.random,
+  ) {
     this.#events = events;
-    this.#rotate.setMaxListeners(0);
-    const bucketMs = Math.max(10, Math.floor(config.policy.breaker.rollingWindowMs / 10));
-    this.#rotateTimer = setInterval(() => this.#rotate.emit('rotate'), bucketMs);
-    this.#rotateTimer.unref();
+    this.clock = clock;
+    const now = () => clock.now();
 
     for (const provider of config.providers.values()) {
       this.providers.set(provider.id, new ProviderRuntime(provider));
@@ -182,11 +183,14 @@ export class Runtime {
     for (const deployment of config.deployments.values()) {
       const provider = this.providers.get(deployment.provider)!;
       const id = deployment.id;
-      const health = new PassiveHealth({ ...config.health, degradedLatencyMs: deployment.degradedLatencyMs });
-      const breaker = new DeploymentBreaker(config.policy.breaker, this.#rotate, {
-        onOpen: () => {
+      const health = new PassiveHealth(
+        { ...config.health, degradedLatencyMs: deployment.degradedLatencyMs },
+        now,
+      );
+      const breaker = new DeploymentBreaker(config.policy.breaker, clock, {
+        onOpen: (until) => {
           events.emit('breakerOpen', { deployment: id, state: 'open' });
-          this.#announce({ kind: 'breaker', deployment: id, state: 'open', until: breaker.reopensAt });
+          this.#announce({ kind: 'breaker', deployment: id, state: 'open', until });
         },
         onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
         onClose: () => {
@@ -204,7 +208,7 @@ export class Runtime {
       this.groups.set(group.name, {
         config: group,
         members: group.deployments.map((d) => member(group.name, d, this.deployments.get(d.id)!)),
-        strategy: createStrategy(group.strategy),
+        strategy: createStrategy(group.strategy, { random }),
         canary:
           canary &&
           member(
@@ -254,7 +258,7 @@ export class Runtime {
     const keyless = provider.keys.size === 0;
     if (keyless) deployment.cooldownUntil = Math.max(deployment.cooldownUntil, until);
     else provider.keys.coolDown(keyIndex, until);
-    if (reason === 'auth' && (keyless || provider.keys.exhausted(Date.now()))) {
+    if (reason === 'auth' && (keyless || provider.keys.exhausted(this.clock.now()))) {
       provider.authFailedUntil = Math.max(provider.keys.availableAt(), deployment.cooldownUntil);
       if (message !== undefined) provider.lastAuthError = message;
     }
@@ -277,15 +281,8 @@ export class Runtime {
     if (!deployment || this.#closed) return false;
     this.#applying = true;
     try {
-      if (change.kind === 'breaker') {
-        if (change.state === 'open') {
-          // Past its end the breaker elsewhere already lets probes through: nothing to apply.
-          if (change.until !== undefined && change.until <= Date.now()) return false;
-          deployment.breaker.open();
-        } else deployment.breaker.close();
-        return true;
-      }
-      if (change.until <= Date.now()) return false;
+      if (change.kind === 'breaker') return deployment.breaker.applyShared(change.state, change.until);
+      if (change.until <= this.clock.now()) return false;
       const provider = deployment.provider;
       if (provider.config.id !== change.provider) return false;
       const keyIndex = change.key === null ? 0 : provider.keys.fingerprints.indexOf(change.key);
@@ -303,9 +300,6 @@ export class Runtime {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#rotateTimer);
-    for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
-    this.#rotate.removeAllListeners();
     await Promise.all([
       ...[...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())),
       ...[...this.groups.values()].map((g) => g.shadow?.close()),

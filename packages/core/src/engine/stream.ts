@@ -43,7 +43,7 @@ export async function openStream(
   clocks: ResolvedPolicy['stream'],
   budgetMs: number,
 ): Promise<OpenedStream> {
-  const started = Date.now();
+  const started = performance.now();
   attempt.arm(Math.min(clocks.headersTimeoutMs, budgetMs), 'timeout');
   const response = await send(provider, keyIndex, 'POST', provider.paths.chat, body, attempt);
   const type = String(response.headers['content-type'] ?? '');
@@ -51,7 +51,7 @@ export async function openStream(
     response.body.destroy();
     throw new AttemptFailure(badResponse(`expected text/event-stream, got "${type}"`, response.statusCode));
   }
-  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (Date.now() - started);
+  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (performance.now() - started);
   attempt.arm(firstTokenMs, 'first_token_timeout');
   const reader = new SseReader(response.body);
   const buffered: ChatCompletionChunk[] = [];

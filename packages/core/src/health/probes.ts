@@ -47,7 +47,7 @@ interface Target {
  * provider that hangs. Timers are unref'd. A failure is recorded with
  * `PassiveHealth.recordFailure` (so `unhealthyAfter` consecutive failures make a deployment
  * unhealthy), a success with `recordSuccess` (completion mode) or `recordProbeSuccess` (models
- * mode), and a success closes an open or half-open breaker at once.
+ * mode), and a success closes an open or half-open breaker at once (`DeploymentBreaker.recordProbe`).
  *
  * In models mode a 404 or 405 says only that the provider does not list models; it is recorded
  * as nothing (use completion mode for such providers).
@@ -62,10 +62,10 @@ export class ActiveProber {
   #closing: Promise<void> | undefined;
 
   /**
-   * @param now Clock in epoch ms (default `Date.now`).
+   * @param now Clock in epoch ms (default: the runtime's).
    * @throws RangeError when an option is out of range.
    */
-  constructor(runtime: Runtime, options: ProbeOptions, now: () => number = Date.now) {
+  constructor(runtime: Runtime, options: ProbeOptions, now: () => number = () => runtime.clock.now()) {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${options.intervalMs}`);
     if (!(options.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
     if (!(options.jitter >= 0 && options.jitter <= 1)) {
@@ -182,7 +182,7 @@ export class ActiveProber {
     for (const deployment of target.deployments) {
       if (completion) deployment.health.recordSuccess(latencyMs);
       else deployment.health.recordProbeSuccess();
-      if (deployment.breaker.state !== 'closed') deployment.breaker.close();
+      deployment.breaker.recordProbe(true);
     }
   }
 
