@@ -27,6 +27,13 @@ export interface RedisSharingOptions {
   startTimeoutMs?: number;
   /** Where connection trouble and ignored entries are reported (default: the client's logger). */
   logger?: Logger;
+  /**
+   * Keep the client's rate-limit windows in Redis, so the replicas' calls add up to one limit
+   * (default true). While Redis is away each replica counts its own calls.
+   */
+  rateLimits?: boolean;
+  /** How long a call waits for Redis's rate-limit answer before deciding on its own (default 100 ms). */
+  rateLimitTimeoutMs?: number;
 }
 
 /** The options after checks and defaults. */
@@ -37,6 +44,8 @@ export interface ResolvedSharingOptions {
   readonly breakerTtlMs: number;
   readonly startTimeoutMs: number;
   readonly logger: Logger | undefined;
+  readonly rateLimits: boolean;
+  readonly rateLimitTimeoutMs: number;
 }
 
 /** Defaults of the optional settings. */
@@ -44,9 +53,20 @@ export const SHARING_DEFAULTS = Object.freeze({
   prefix: 'ai-failover',
   breakerTtlMs: 60_000,
   startTimeoutMs: 5_000,
+  rateLimits: true,
+  rateLimitTimeoutMs: 100,
 });
 
-const KNOWN = ['redis', 'prefix', 'namespace', 'breakerTtlMs', 'startTimeoutMs', 'logger'] as const;
+const KNOWN = [
+  'redis',
+  'prefix',
+  'namespace',
+  'breakerTtlMs',
+  'startTimeoutMs',
+  'logger',
+  'rateLimits',
+  'rateLimitTimeoutMs',
+] as const;
 const MAX_SEGMENT_LENGTH = 200;
 const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
 
@@ -72,6 +92,15 @@ export function resolveSharingOptions(
     duration(options.breakerTtlMs, 'breakerTtlMs', 1, issues) ?? SHARING_DEFAULTS.breakerTtlMs;
   const startTimeoutMs =
     duration(options.startTimeoutMs, 'startTimeoutMs', 0, issues) ?? SHARING_DEFAULTS.startTimeoutMs;
+  const rateLimitTimeoutMs =
+    duration(options.rateLimitTimeoutMs, 'rateLimitTimeoutMs', 1, issues) ??
+    SHARING_DEFAULTS.rateLimitTimeoutMs;
+  if (options.rateLimits !== undefined && typeof options.rateLimits !== 'boolean') {
+    issues.push({
+      path: 'redis.rateLimits',
+      message: `must be true or false, got ${String(options.rateLimits)}`,
+    });
+  }
   if (options.logger !== undefined && (typeof options.logger !== 'object' || options.logger === null)) {
     issues.push({ path: 'redis.logger', message: 'must be an object with debug/info/warn/error methods' });
   }
@@ -83,6 +112,8 @@ export function resolveSharingOptions(
     breakerTtlMs,
     startTimeoutMs,
     logger: options.logger ?? client.config.logger,
+    rateLimits: options.rateLimits ?? SHARING_DEFAULTS.rateLimits,
+    rateLimitTimeoutMs,
   });
 }
 
