@@ -207,17 +207,25 @@ export const PAGE_SCRIPT = `
         head.appendChild(name);
         head.appendChild(status);
         var meta = h('div', 'group-meta');
+        var canary = h('div', 'group-meta traffic');
+        canary.setAttribute('data-testid', 'group-canary');
+        var shadow = h('div', 'group-meta traffic');
+        shadow.setAttribute('data-testid', 'group-shadow');
         var list = h('div');
         box.appendChild(head);
         box.appendChild(meta);
+        box.appendChild(canary);
+        box.appendChild(shadow);
         box.appendChild(list);
-        view = { box: box, status: status, meta: meta, list: list, key: '' };
+        view = { box: box, status: status, meta: meta, canary: canary, shadow: shadow, list: list, key: '' };
         state.groups[g.name] = view;
       }
       if (root.children[index] !== view.box) root.insertBefore(view.box, root.children[index] || null);
       badge(view.status, g.status, 'model-status');
       var usableCount = g.usable.length + ' of ' + g.deployments.length + ' usable';
       setText(view.meta, g.strategy + ' · ' + usableCount + (g.fallbacks.length ? ' · falls back to ' + g.fallbacks.join(', ') : ''));
+      renderCanary(view.canary, g.canary);
+      renderShadow(view.shadow, (s.shadows || []).filter(function (x) { return x.model === g.name; })[0], g.shadow);
       var key = g.deployments.join('|');
       if (view.key !== key) {
         view.key = key;
@@ -256,6 +264,36 @@ export const PAGE_SCRIPT = `
         delete state.groups[name];
       }
     });
+  }
+
+  /** One line on the group's canary: its share, state, and how its calls went. */
+  function renderCanary(node, c) {
+    node.hidden = !c;
+    if (!c) return;
+    node.setAttribute('data-state', c.state);
+    var calls = c.calls ? fmtInt(c.calls) + ' calls, ' + fmtPct(c.errorRate) + ' errors, p99 ' + fmtMs(c.p99Ms) : 'no calls yet';
+    var last = c.lastChange && c.lastChange.action === 'rollback'
+      ? ' · rolled back (' + (c.lastChange.automatic ? c.lastChange.reason.replace('_', ' ') : 'by hand') + ')'
+      : '';
+    setText(node, 'canary ' + c.deployment + ' · ' + c.percent + '% · ' + c.state + ' · ' + calls + last);
+  }
+
+  /** One line on the group's shadow: calls compared, success, latency, similarity and cost, side by side. */
+  function renderShadow(node, summary, status) {
+    node.hidden = !status;
+    if (!status) return;
+    if (!summary) {
+      setText(node, 'shadow ' + status.deployment + ' · ' + status.percent + '% sampled · nothing compared yet');
+      return;
+    }
+    setText(
+      node,
+      'shadow ' + summary.deployment + ' · ' + fmtInt(summary.compared) + ' compared' +
+        ' · success ' + fmtPct(summary.primarySuccessRate) + ' vs ' + fmtPct(summary.shadowSuccessRate) +
+        ' · latency ' + fmtMs(summary.primaryLatencyMs) + ' vs ' + fmtMs(summary.shadowLatencyMs) +
+        ' · similarity ' + (num(summary.similarity) ? summary.similarity.toFixed(2) : '—') +
+        ' · cost ' + fmtCost(summary.primaryCostUsd) + ' vs ' + fmtCost(summary.shadowCostUsd) + ' (apart)',
+    );
   }
 
   function renderProviders(s) {
