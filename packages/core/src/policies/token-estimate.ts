@@ -6,8 +6,9 @@
  * `o200k_base` encoding of current OpenAI models; otherwise as one token per 4 characters, the
  * usual rule of thumb for English. Either way each message adds 4 tokens of framing and the
  * answer 3 of priming, and the requested `max_completion_tokens` / `max_tokens` (if any) is added
- * as the most the answer may use. Only the first 16 KB of text are tokenized (the rest is scaled
- * from them), so an estimate costs well under a millisecond.
+ * as the most the answer may use. Only the first 2 KB of text are tokenized (the rest is scaled
+ * from them): an estimate is sync work on the call's path, and this keeps it near 0.1 ms whatever
+ * the prompt's size (figures from `bench/traffic.mjs`).
  */
 import { isMissingModule } from '../telemetry/optional';
 
@@ -19,7 +20,7 @@ export interface TokenCounter {
 }
 
 /** Characters tokenized at most per estimate; beyond, the count is scaled. */
-export const MAX_TOKENIZED_CHARS = 16 * 1024;
+export const MAX_TOKENIZED_CHARS = 2 * 1024;
 const PER_MESSAGE = 4;
 const PER_ANSWER = 3;
 
