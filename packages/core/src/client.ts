@@ -5,11 +5,11 @@
 import { type Clock, systemClock } from './clock';
 import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
-import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
+import { type Admit, type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { LazyTokenEstimate } from './engine/rate-gate';
 import { type GroupMember, Runtime } from './engine/runtime';
-import { RequestScope } from './engine/scope';
+import { type AttemptScope, RequestScope } from './engine/scope';
 import type { ShadowComparison, ShadowPair } from './engine/shadow';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
@@ -21,6 +21,7 @@ import {
   InternalError,
   InvalidRequestError,
   UnknownModelError,
+  UnsupportedFeatureError,
 } from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
 import { ActiveProber } from './health/probes';
@@ -38,6 +39,8 @@ import {
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
 import type { RateLimitStore } from './policies/rate-limit';
+import { withModel } from './protocols/openai';
+import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
 import type { CanaryController } from './routing/canary';
 import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
@@ -50,6 +53,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
   EmbeddingsResult,
+  Protocol,
   RequestReport,
   ResolvedConfig,
   StateChange,
@@ -159,7 +163,24 @@ export class AiClient implements AiCaller {
   /** One chat completion, failing over as needed. */
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
-    return this.#callJson<ChatCompletion>(request, options, 'chat', 'choices', (body) => body.usage);
+    const chat = new Translation(request, false);
+    return this.#callJson<ChatCompletion>(
+      options,
+      request,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const { path, body } = chat.call(member);
+        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
+        return provider.protocol.readChat(
+          await readJson(response, attempt),
+          member.deployment.model,
+          response.statusCode,
+        );
+      },
+      (body) => body.usage,
+      chat.admit,
+      textOf,
+    );
   }
 
   /**
@@ -173,20 +194,19 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, true);
     const call = this.#begin(options, request);
     const wantsUsage = request.stream_options?.include_usage === true;
-    const base = serialize(request, true);
+    const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
     const shadow = this.#startShadow(call, request);
     let executed: Executed<OpenedStream>;
     try {
-      executed = await this.#executor.execute(call, (member, keyIndex, attempt, timeoutMs) =>
-        openStream(
-          member.runtime.provider,
-          keyIndex,
-          withModel(base, member.deployment.model),
-          attempt,
-          clocks,
-          timeoutMs,
-        ),
+      executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          const provider = member.runtime.provider;
+          const decoder = provider.protocol.streamDecoder(member.deployment.model);
+          return openStream(provider, keyIndex, chat.call(member), decoder, attempt, clocks, timeoutMs);
+        },
+        chat.admit,
       );
     } catch (error) {
       call.scope.dispose();
@@ -223,43 +243,55 @@ export class AiClient implements AiCaller {
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
-    return this.#callJson<EmbeddingsResponse>(request, options, 'embeddings', 'data', ({ usage }) =>
-      usage
-        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
-        : undefined,
+    const { model: _model, ...rest } = request;
+    const base = JSON.stringify(rest);
+    return this.#callJson<EmbeddingsResponse>(
+      options,
+      request,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const body = withModel(base, member.deployment.model);
+        const response = await send(provider, keyIndex, 'POST', provider.paths.embeddings, body, attempt);
+        const answer = (await readJson(response, attempt)) as EmbeddingsResponse | null;
+        if (!answer || typeof answer !== 'object' || !Array.isArray(answer.data)) {
+          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+        }
+        return answer;
+      },
+      ({ usage }) =>
+        usage
+          ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
+          : undefined,
+      admitEmbeddings,
     );
   }
 
-  /** A non-streaming call: one JSON request per attempt, the answer must carry an array in `field`. */
+  /**
+   * A non-streaming call: one JSON request per attempt, under the per-attempt timeout. With
+   * `textOf` (a chat), a sampled call is mirrored to the group's shadow and compared on that text.
+   */
   async #callJson<T extends object>(
-    request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
-    endpoint: 'chat' | 'embeddings',
-    field: 'choices' | 'data',
+    request: ChatRequest | EmbeddingsRequest,
+    attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
+    admit: Admit,
+    textOf?: (body: T) => string | undefined,
   ): Promise<{ response: T; report: RequestReport }> {
     const call = this.#begin(options, request);
-    const base = serialize(request, false);
-    const shadow = endpoint === 'chat' ? this.#startShadow(call, request as ChatRequest) : undefined;
+    const shadow = textOf ? this.#startShadow(call, request as ChatRequest) : undefined;
     try {
-      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
-        attempt.arm(timeoutMs, 'timeout');
-        const provider = member.runtime.provider;
-        const body = withModel(base, member.deployment.model);
-        const response = await send(provider, keyIndex, 'POST', provider.paths[endpoint], body, attempt);
-        const answer = (await readJson(response, attempt)) as T | null;
-        if (
-          !answer ||
-          typeof answer !== 'object' ||
-          !Array.isArray((answer as Record<string, unknown>)[field])
-        ) {
-          throw new AttemptFailure(badResponse(`response has no \`${field}\` array`, response.statusCode));
-        }
-        return answer;
-      });
+      const executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          attempt.arm(timeoutMs, 'timeout');
+          return attemptOnce(member, keyIndex, attempt);
+        },
+        admit,
+      );
       executed.attempt.dispose();
       const report = this.#succeed(call, executed.member, usageOf(executed.value), executed.keyIndex);
-      shadow?.primaryDone(primaryOutcome(report, true, textOf(executed.value), undefined));
+      shadow?.primaryDone(primaryOutcome(report, true, textOf?.(executed.value), undefined));
       return { response: executed.value, report };
     } catch (error) {
       throw this.#fail(call, error, shadow);
@@ -295,12 +327,12 @@ export class AiClient implements AiCaller {
    * apply. To make it permanent, move the canary into the group's deployments in the config.
    */
   promote(model: string): void {
-    this.#canary(model).promote();
+    this.#canary(model).promote(this.#clock.now());
   }
 
   /** Sends no call of group `model` to its canary (until `setCanaryPercent`). */
   rollback(model: string): void {
-    this.#canary(model).rollback();
+    this.#canary(model).rollback(this.#clock.now());
   }
 
   /** Sets the share (0..100) of group `model`'s calls that try its canary first; rearms the rollback rules. */
@@ -308,7 +340,7 @@ export class AiClient implements AiCaller {
     if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
       throw new InvalidRequestError(`must be a number from 0 to 100, got ${String(percent)}`, 'percent');
     }
-    this.#canary(model).setPercent(percent);
+    this.#canary(model).setPercent(percent, this.#clock.now());
   }
 
   /**
@@ -406,13 +438,12 @@ export class AiClient implements AiCaller {
     return controller;
   }
 
-  /** Starts the shadow of a call the group's sample takes; undefined when none. */
+  /** Starts the shadow of a call the group's sample takes; undefined when none (or it cannot take the request). */
   #startShadow(call: Call, request: ChatRequest): ShadowPair | undefined {
     const runner = this.#runtime.groups.get(call.model)?.shadow;
     if (!runner || !runner.samples(Math.random)) return undefined;
-    const { stream: _stream, stream_options: _options, ...plain } = request;
-    const body = withModel(serialize(plain, false), runner.settings.deployment.model);
-    return runner.start(call.requestId, body);
+    const { stream: _stream, stream_options: _options, model: _model, ...plain } = request;
+    return runner.start(call.requestId, plain as ChatRequest);
   }
 
   #recordShadow(c: ShadowComparison): void {
@@ -447,7 +478,7 @@ export class AiClient implements AiCaller {
         keyIndex,
         call.tokens.tokens,
         usage.total_tokens,
-        Date.now(),
+        this.#clock.now(),
       );
     }
     const cost = costOf(usage, member.deployment.price);
@@ -528,8 +559,8 @@ function primaryOutcome(
 }
 
 /** The text of a chat completion's first choice. */
-function textOf(answer: object): string | undefined {
-  const content = (answer as ChatCompletion).choices?.[0]?.message?.content;
+function textOf(answer: ChatCompletion): string | undefined {
+  const content = answer.choices?.[0]?.message?.content;
   return typeof content === 'string' ? content : undefined;
 }
 
@@ -544,18 +575,63 @@ function countFailovers(report: RequestReport): number {
   return n;
 }
 
-/** Serializes the request once without its `model`; each attempt prefixes its deployment's model. */
-function serialize(request: ChatRequest | EmbeddingsRequest, streaming: boolean): string {
-  const { model: _model, ...rest } = request;
-  if (streaming) {
-    rest.stream = true;
-    rest.stream_options = { ...(request.stream_options as object | undefined), include_usage: true };
+/**
+ * A chat request translated lazily, once per protocol the plan reaches: a request that only ever
+ * meets OpenAI-compatible deployments is serialized once, as before any translation existed.
+ */
+class Translation {
+  readonly #request: ChatRequest;
+  readonly #streaming: boolean;
+  readonly #prepared: Partial<Record<Protocol, PreparedChat | Unsupported>> = {};
+
+  constructor(request: ChatRequest, streaming: boolean) {
+    this.#request = request;
+    this.#streaming = streaming;
   }
-  return JSON.stringify(rest);
+
+  /** Throws `UnsupportedFeatureError` when the member's protocol cannot express the request. */
+  readonly admit = (member: GroupMember): void => {
+    const prepared = this.#of(member);
+    if (prepared instanceof Unsupported) {
+      throw new UnsupportedFeatureError(
+        prepared.field,
+        prepared.message,
+        member.runtime.provider.protocol.name,
+        member.runtime.id,
+      );
+    }
+  };
+
+  /** The attempt's path and body (the member was admitted). */
+  call(member: GroupMember): { path: string; body: string } {
+    return (this.#of(member) as PreparedChat).call(member.runtime.provider.config, member.deployment.model);
+  }
+
+  #of(member: GroupMember): PreparedChat | Unsupported {
+    const protocol = member.runtime.provider.protocol;
+    let prepared = this.#prepared[protocol.name];
+    if (prepared === undefined) {
+      try {
+        prepared = protocol.prepareChat(this.#request, this.#streaming);
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        prepared = error;
+      }
+      this.#prepared[protocol.name] = prepared;
+    }
+    return prepared;
+  }
 }
 
-function withModel(base: string, model: string): string {
-  return base.length > 2
-    ? `{"model":${JSON.stringify(model)},${base.slice(1)}`
-    : `{"model":${JSON.stringify(model)}}`;
+/** Embeddings go only to protocols that serve them. */
+function admitEmbeddings(member: GroupMember): void {
+  const protocol = member.runtime.provider.protocol;
+  if (!protocol.embeddings) {
+    throw new UnsupportedFeatureError(
+      'input',
+      'embeddings cannot be requested',
+      protocol.name,
+      member.runtime.id,
+    );
+  }
 }

@@ -21,6 +21,7 @@ const ROOT = [
   'RateLimitedError',
   'StreamInterruptedError',
   'UnknownModelError',
+  'UnsupportedFeatureError',
   'UpstreamError',
   'createAiClient',
   'resolveConfig',

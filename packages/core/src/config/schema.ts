@@ -34,7 +34,7 @@ export const ROUTING_STRATEGIES = [
 ] as const;
 
 /** Every wire protocol a provider can speak. */
-export const PROTOCOLS = ['openai'] as const;
+export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 
 /** Longest per-attempt timeout a provider may set (10 minutes). */
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
@@ -138,9 +138,19 @@ export const providerSchema = strictObject(
     baseUrl: baseUrlSchema,
     /** One key, or several used in turn (each cools down on its own after a 429 or 401). */
     apiKey: apiKeySchema.optional(),
-    /** Wire protocol (default `openai`). */
+    /**
+     * Wire protocol (default `openai`): `openai` (chat completions: OpenAI and every compatible
+     * API), `anthropic` (the Messages API) or `gemini` (Google's generateContent). Callers always
+     * speak chat completions; each attempt is translated to its provider's protocol and back.
+     */
     protocol: oneOf(PROTOCOLS).optional(),
-    /** Extra headers sent on every request (e.g. `OpenAI-Organization`). */
+    /**
+     * `openai` protocol: ask for usage in streams with `stream_options.include_usage` (default
+     * true). Set false for a compatible server that rejects unknown fields; its streams then carry
+     * no usage.
+     */
+    streamUsage: z.boolean({ error: (issue) => expectedType('a boolean', issue.input) }).optional(),
+    /** Extra headers sent on every request (e.g. `OpenAI-Organization`, `anthropic-beta`). */
     headers: headersSchema.optional(),
     /** Per-attempt timeout for non-streaming calls (default 30 000 ms). */
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),

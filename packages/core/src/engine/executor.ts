@@ -22,6 +22,12 @@ import type { TokenEstimate } from './rate-gate';
 import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
 
+/**
+ * Checks, before any call and outside the breaker, that a deployment can take the request (its
+ * protocol can express it); throws the typed error that ends the request when it cannot.
+ */
+export type Admit = (member: GroupMember) => void;
+
 /** Runs one attempt on a deployment. It must arm the attempt's clock itself. */
 export type Perform<T> = (
   member: GroupMember,
@@ -72,7 +78,7 @@ export class Executor {
     this.#random = random;
   }
 
-  async execute<T>(request: ExecuteRequest, perform: Perform<T>): Promise<Executed<T>> {
+  async execute<T>(request: ExecuteRequest, perform: Perform<T>, admit?: Admit): Promise<Executed<T>> {
     const { scope } = request;
     const clock = this.#runtime.clock;
     const plan = new Plan(this.#runtime, request, this.#random);
@@ -95,6 +101,7 @@ export class Executor {
         plan.retryDeferred(clock.now());
         continue;
       }
+      admit?.(candidate);
       const result = await this.#tryDeployment(candidate, request, plan, perform);
       if (result) return result;
     }
@@ -118,7 +125,7 @@ export class Executor {
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
       let keyIndex = provider.keys.pick(started);
       if (keyIndex >= 0 && deployment.usable(started) && this.#runtime.rateGate.limits(deployment)) {
-        keyIndex = await this.#admit(deployment, keyIndex, request);
+        keyIndex = await this.#takeBudget(deployment, keyIndex, request);
       }
       const ticket =
         keyIndex < 0 || !deployment.usable(started) ? REFUSED : deployment.breaker.begin(started);
@@ -212,7 +219,7 @@ export class Executor {
    * of its own budget, another key of the provider. Returns the key to send with, or -1 when none
    * has budget (the deployment is then out until the earliest time one has room).
    */
-  async #admit(deployment: DeploymentRuntime, keyIndex: number, request: ExecuteRequest): Promise<number> {
+  async #takeBudget(deployment: DeploymentRuntime, keyIndex: number, request: ExecuteRequest): Promise<number> {
     const gate = this.#runtime.rateGate;
     const clock = this.#runtime.clock;
     const keys = deployment.provider.keys;

@@ -1,5 +1,6 @@
 import { fault, MockProvider } from '@ai-failover/testing';
-import type { ResolvedDeployment, ResolvedProvider } from '../types';
+import { resolveConfig } from '../config';
+import type { ChatRequest, ResolvedDeployment, ResolvedProvider } from '../types';
 import { ProviderRuntime } from './runtime';
 import { type PrimaryOutcome, type ShadowComparison, ShadowRunner } from './shadow';
 
@@ -20,21 +21,14 @@ function provider(maxConcurrent = 2): ProviderRuntime {
 }
 
 function resolvedProvider(maxConcurrent: number): ResolvedProvider {
-  const url = new URL(mock.baseUrl);
-  return {
-    id: 'shadow',
-    origin: url.origin,
-    basePath: url.pathname,
-    displayUrl: mock.baseUrl,
-    keys: ['key-shadow-1'],
-    protocol: 'openai',
-    headers: {},
-    timeoutMs: 30_000,
-    maxConcurrent,
-    rateLimit: undefined,
-    keyRateLimit: undefined,
-    region: undefined,
-  };
+  const config = resolveConfig(
+    {
+      providers: [{ id: 'shadow', baseUrl: mock.baseUrl, apiKey: 'key-shadow-1', maxConcurrent }],
+      models: { chat: { deployments: [{ provider: 'shadow', model: 'candidate' }] } },
+    },
+    {},
+  );
+  return config.providers.get('shadow')!;
 }
 
 const deployment: ResolvedDeployment = {
@@ -65,10 +59,7 @@ function start(options: { maxConcurrent?: number; timeoutMs?: number } = {}) {
   return compared;
 }
 
-const body = JSON.stringify({
-  model: 'candidate',
-  messages: [{ role: 'user', content: 'capital of France?' }],
-});
+const request: ChatRequest = { messages: [{ role: 'user', content: 'capital of France?' }] };
 const primary = (over: Partial<PrimaryOutcome> = {}): PrimaryOutcome => ({
   deployment: 'primary/m',
   ok: true,
@@ -91,7 +82,7 @@ async function until(check: () => boolean): Promise<void> {
 describe('ShadowRunner', () => {
   test('compares the primary with the shadow: latency, tokens, cost, success, similarity', async () => {
     const compared = start();
-    const pair = runner!.start('req-1', body);
+    const pair = runner!.start('req-1', request);
     expect(pair).toBeDefined();
     pair!.primaryDone(primary());
     await until(() => compared.length === 1);
@@ -116,14 +107,14 @@ describe('ShadowRunner', () => {
     expect(c!.shadow.promptTokens).toBe(5);
     expect(c!.shadow.completionTokens).toBe(6);
     expect(c!.shadow.costUsd).toBe((5 * 1 + 6 * 2) / 1_000_000);
-    expect(mock.requests[0]!.body).toEqual(JSON.parse(body));
+    expect(mock.requests[0]!.body).toEqual({ model: 'candidate', ...request });
     expect(mock.requests[0]!.apiKey).toBe('key-shadow-1');
   });
 
   test('a hung shadow times out on its own clock and is recorded as failed', async () => {
     mock.setDefault(fault.hang());
     const compared = start({ timeoutMs: 150 });
-    const pair = runner!.start('req-2', body);
+    const pair = runner!.start('req-2', request);
     pair!.primaryDone(primary());
     await until(() => compared.length === 1);
     expect(compared[0]!.shadow).toEqual(expect.objectContaining({ ok: false, error: 'timeout' }));
@@ -135,8 +126,8 @@ describe('ShadowRunner', () => {
   test('over the cap a sampled call is not mirrored, and the skip is counted', async () => {
     mock.setDefault(fault.hang());
     start({ maxConcurrent: 1 });
-    expect(runner!.start('a', body)).toBeDefined();
-    expect(runner!.start('b', body)).toBeUndefined();
+    expect(runner!.start('a', request)).toBeDefined();
+    expect(runner!.start('b', request)).toBeUndefined();
     expect(runner!.status()).toEqual(
       expect.objectContaining({ inFlight: 1, started: 1, skipped: 1, maxConcurrent: 1, percent: 100 }),
     );
@@ -145,18 +136,18 @@ describe('ShadowRunner', () => {
   test('close aborts the shadows in flight', async () => {
     mock.setDefault(fault.hang());
     const compared = start();
-    runner!.start('c', body)!.primaryDone(primary());
+    runner!.start('c', request)!.primaryDone(primary());
     await mock.waitForRequests(1);
     await runner!.close();
     await until(() => compared.length === 1);
     expect(compared[0]!.shadow.error).toBe('aborted');
-    expect(runner!.start('d', body)).toBeUndefined();
+    expect(runner!.start('d', request)).toBeUndefined();
   });
 
   test('a failed primary is compared too', async () => {
     const compared = start();
     runner!
-      .start('e', body)!
+      .start('e', request)!
       .primaryDone(primary({ ok: false, deployment: undefined, error: 'ai_all_attempts_failed' }));
     await until(() => compared.length === 1);
     expect(compared[0]!.primary).toEqual(

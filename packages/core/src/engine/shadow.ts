@@ -6,7 +6,8 @@
  * nothing of it is awaited by the primary.
  */
 import { costOf } from '../cost';
-import type { ResolvedDeployment, Usage } from '../types';
+import { Unsupported } from '../protocols/wire';
+import type { ChatRequest, ResolvedDeployment, Usage } from '../types';
 import { AttemptFailure } from './failure';
 import type { ProviderRuntime } from './runtime';
 import { AttemptScope, RequestScope } from './scope';
@@ -47,7 +48,10 @@ export interface ShadowStatus {
   maxConcurrent: number;
   /** Shadow calls started. */
   started: number;
-  /** Sampled calls not mirrored because `maxConcurrent` shadow calls were in flight. */
+  /**
+   * Sampled calls not mirrored: `maxConcurrent` shadow calls were in flight, every key of the
+   * shadow's provider was cooling down, or its protocol cannot express the request.
+   */
   skipped: number;
 }
 
@@ -111,23 +115,29 @@ export class ShadowRunner {
   }
 
   /**
-   * Starts the shadow of a sampled call now, with `body` (the request for the shadow's model).
-   * Returns what the primary reports to when it ends, or undefined when the cap is reached.
+   * Starts the shadow of a sampled call now, with the caller's request (not streamed, without its
+   * `model`), translated for the shadow's protocol. Returns what the primary reports to when it
+   * ends, or undefined when the call is not mirrored.
    */
-  start(requestId: string, body: string): ShadowPair | undefined {
+  start(requestId: string, request: ChatRequest): ShadowPair | undefined {
     if (this.#closed) return undefined;
-    if (this.#inFlight.size >= this.settings.maxConcurrent) {
+    const keyIndex = this.#provider.keys.pick(Date.now());
+    if (this.#inFlight.size >= this.settings.maxConcurrent || keyIndex < 0) {
       this.#skipped++;
       return undefined;
     }
-    const keyIndex = this.#provider.keys.pick(Date.now());
-    if (keyIndex < 0) {
+    let call: { path: string; body: string };
+    try {
+      const prepared = this.#provider.protocol.prepareChat(request, false);
+      call = prepared.call(this.#provider.config, this.settings.deployment.model);
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
       this.#skipped++;
       return undefined;
     }
     this.#started++;
     const pair = new ShadowPair(requestId, this);
-    void this.#run(keyIndex, body).then((result) => pair.shadowDone(result));
+    void this.#run(keyIndex, call).then((result) => pair.shadowDone(result));
     return pair;
   }
 
@@ -180,26 +190,24 @@ export class ShadowRunner {
     });
   }
 
-  async #run(keyIndex: number, body: string): Promise<ShadowResult> {
+  async #run(keyIndex: number, call: { path: string; body: string }): Promise<ShadowResult> {
     const started = Date.now();
     const scope = new RequestScope(this.settings.timeoutMs, undefined);
     const attempt = new AttemptScope(scope);
     this.#inFlight.add(scope);
     try {
       const provider = this.#provider;
-      const response = await send(provider, keyIndex, 'POST', provider.paths.chat, body, attempt);
-      const answer = (await readJson(response, attempt)) as {
-        choices?: Array<{ message?: { content?: unknown } }>;
-        usage?: Usage;
-      } | null;
-      const content = answer?.choices?.[0]?.message?.content;
-      if (typeof content !== 'string' && !Array.isArray(answer?.choices)) {
-        return failed(started, 'bad_response');
-      }
+      const response = await send(provider, keyIndex, 'POST', call.path, call.body, attempt);
+      const answer = provider.protocol.readChat(
+        await readJson(response, attempt),
+        this.settings.deployment.model,
+        response.statusCode,
+      );
+      const content = answer.choices?.[0]?.message?.content;
       return {
         ok: true,
         latencyMs: Date.now() - started,
-        usage: answer?.usage,
+        usage: answer.usage,
         text: typeof content === 'string' ? content.slice(0, MAX_COMPARED_CHARS) : '',
         error: undefined,
       };

@@ -29,7 +29,7 @@ import type {
 /** An API key: a literal, or the name of an environment variable read once at start-up. */
 export type KeySource = z.input<typeof keySourceSchema>;
 
-/** Wire protocol of a provider. Only OpenAI-compatible APIs are spoken today. */
+/** Wire protocol of a provider: `openai`, `anthropic` (Messages API) or `gemini` (generateContent). */
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /** How a model group orders its deployments. */

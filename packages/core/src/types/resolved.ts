@@ -23,6 +23,7 @@ export interface ResolvedProvider {
   readonly displayUrl: string;
   readonly keys: readonly string[];
   readonly protocol: Protocol;
+  readonly streamUsage: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
