@@ -219,7 +219,11 @@ export class Executor {
    * of its own budget, another key of the provider. Returns the key to send with, or -1 when none
    * has budget (the deployment is then out until the earliest time one has room).
    */
-  async #takeBudget(deployment: DeploymentRuntime, keyIndex: number, request: ExecuteRequest): Promise<number> {
+  async #takeBudget(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    request: ExecuteRequest,
+  ): Promise<number> {
     const gate = this.#runtime.rateGate;
     const clock = this.#runtime.clock;
     const keys = deployment.provider.keys;
