@@ -35,6 +35,7 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
+export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { PrometheusMetrics } from './metrics/prometheus';
 export type { RateDecision, RateLimitStore, RateScope } from './policies/rate-limit';
 export type { CanaryState, CanaryStatus } from './routing/canary';
