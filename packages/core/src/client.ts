@@ -45,7 +45,9 @@ import { withModel } from './protocols/openai';
 import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
 import type { CanaryController } from './routing/canary';
-import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
+import type { Operation } from './telemetry/channels';
+import { createTracing, type TracingOptions } from './telemetry/otel';
+import { Telemetry } from './telemetry/request-trace';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -102,7 +104,7 @@ export class AiClient implements AiCaller {
   readonly #clock: Clock;
   readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
-  readonly #tracing: Tracing | undefined;
+  readonly #telemetry: Telemetry;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
   readonly metrics: PrometheusMetrics | undefined;
   #started = false;
@@ -128,6 +130,7 @@ export class AiClient implements AiCaller {
       this.#events.on('shadowComparison', (c) => this.#recordShadow(c));
     }
     const { probes, metrics, tracing } = this.config;
+    let otel: ReturnType<typeof createTracing>;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
       if (metrics) {
@@ -137,8 +140,8 @@ export class AiClient implements AiCaller {
         });
       }
       if (tracing) {
-        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
-        if (!this.#tracing) {
+        otel = createTracing({ tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!otel) {
           throw new ConfigError([
             { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
           ]);
@@ -149,6 +152,7 @@ export class AiClient implements AiCaller {
       this.metrics?.close();
       throw error;
     }
+    this.#telemetry = new Telemetry(otel);
   }
 
   get closed(): boolean {
@@ -170,8 +174,9 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, false);
     const chat = new Translation(request, false);
     return this.#callJson<ChatCompletion>(
-      options,
+      'chat',
       request,
+      options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
         const { path, body } = chat.call(member);
@@ -197,7 +202,7 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const call = this.#begin(options, request);
+    const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
     const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
@@ -220,6 +225,8 @@ export class AiClient implements AiCaller {
     call.scope.stopDeadline();
     const { member, value, attempt, keyIndex } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
+    const responseModel = value.buffered[0]?.model;
+    if (typeof responseModel === 'string') call.report.responseModel = responseModel;
     return new ChatStream(
       call.requestId,
       call.attempts,
@@ -252,8 +259,9 @@ export class AiClient implements AiCaller {
     const { model: _model, ...rest } = request;
     const base = JSON.stringify(rest);
     return this.#callJson<EmbeddingsResponse>(
-      options,
+      'embeddings',
       request,
+      options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
         const body = withModel(base, member.deployment.model);
@@ -277,14 +285,15 @@ export class AiClient implements AiCaller {
    * `textOf` (a chat), a sampled call is mirrored to the group's shadow and compared on that text.
    */
   async #callJson<T extends object>(
-    options: CallOptions,
+    operation: Operation,
     request: ChatRequest | EmbeddingsRequest,
+    options: CallOptions,
     attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
     admit: Admit,
     textOf?: (body: T) => string | undefined,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options, request);
+    const call = this.#begin(options, operation, false, request);
     const shadow = textOf ? this.#startShadow(call, request as ChatRequest) : undefined;
     try {
       const executed = await this.#executor.execute(
@@ -296,6 +305,8 @@ export class AiClient implements AiCaller {
         admit,
       );
       executed.attempt.dispose();
+      const responseModel = (executed.value as { model?: unknown }).model;
+      if (typeof responseModel === 'string') call.report.responseModel = responseModel;
       const report = this.#succeed(call, executed.member, usageOf(executed.value), executed.keyIndex);
       shadow?.primaryDone(primaryOutcome(report, true, textOf?.(executed.value), undefined));
       return { response: executed.value, report };
@@ -398,7 +409,6 @@ export class AiClient implements AiCaller {
       this.#closing = (async () => {
         await this.#prober?.close();
         this.metrics?.close();
-        this.#tracing?.close();
         await this.#runtime.close();
         this.#events.clear();
       })();
@@ -406,7 +416,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions, request: object): Call {
+  #begin(options: CallOptions, operation: Operation, stream: boolean, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -433,6 +443,7 @@ export class AiClient implements AiCaller {
       report,
       region: options.region ?? this.config.region,
       tokens: new LazyTokenEstimate(request),
+      trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
   }
 
@@ -491,11 +502,16 @@ export class AiClient implements AiCaller {
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    call.trace?.end(report, undefined);
     return report;
   }
 
   #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
     const report = this.#served(call, member, end.usage);
+    if (end.error instanceof AiFailoverError) {
+      end.error.requestId ??= call.requestId;
+      end.error.report ??= report;
+    }
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -504,6 +520,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, end.error);
     return report;
   }
 
@@ -516,6 +533,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    typed.report ??= report;
     shadow?.primaryDone(primaryOutcome(report, false, undefined, typed.code.toLowerCase()));
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
@@ -525,6 +543,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, typed);
     return typed;
   }
 

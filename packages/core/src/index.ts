@@ -39,6 +39,13 @@ export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { PrometheusMetrics } from './metrics/prometheus';
 export type { RateDecision, RateLimitStore, RateScope } from './policies/rate-limit';
 export type { CanaryState, CanaryStatus } from './routing/canary';
+export type {
+  AttemptEndMessage,
+  AttemptStartMessage,
+  Operation,
+  RequestEndMessage,
+  RequestStartMessage,
+} from './telemetry/channels';
 export type * from './types/calls';
 export type * from './types/config';
 export type * from './types/reports';

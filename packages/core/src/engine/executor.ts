@@ -15,6 +15,7 @@ import { countsForBreaker, REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
 import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
+import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import { Plan, type PlanRequest } from './plan';
@@ -44,6 +45,8 @@ export interface ExecuteRequest extends PlanRequest {
   readonly attempts: AttemptReport[];
   /** The call's estimated tokens, for token budgets (computed on first need). */
   readonly tokens: TokenEstimate;
+  /** Observers of the request (spans, diagnostics channels), when someone observes it. */
+  readonly trace: RequestTrace | undefined;
 }
 
 export interface Executed<T> {
@@ -142,18 +145,22 @@ export class Executor {
       }
       const timeoutMs = Math.min(request.timeoutMs ?? provider.config.timeoutMs, remaining);
       const attempt = new AttemptScope(scope);
+      const traced = request.trace?.attempt(member);
       deployment.inFlight++;
       provider.inFlight++;
       let failure: Classification;
       try {
-        const value = await perform(member, keyIndex, attempt, timeoutMs);
+        const value = await (traced
+          ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
+          : perform(member, keyIndex, attempt, timeoutMs));
         const now = clock.now();
         const latencyMs = now - started;
         deployment.breaker.record(ticket, 'success');
         deployment.health.recordSuccess(latencyMs);
         member.canary?.record(true, latencyMs, now);
         this.#runtime.rateGate.learn(deployment, keyIndex, attempt.responseHeaders, now);
-        this.#report(request, member, 'success', 'done', latencyMs, undefined);
+        const report = this.#report(request, member, 'success', 'done', latencyMs, undefined);
+        traced?.end(report);
         return { value, member, group, attempt, latencyMs, keyIndex };
       } catch (error) {
         attempt.dispose();
@@ -171,7 +178,8 @@ export class Executor {
       const latencyMs = now - started;
       if (failure.outcome === 'aborted') {
         deployment.breaker.record(ticket, failure.outcome, now);
-        this.#report(request, member, failure, 'stop', latencyMs, failure.message);
+        const report = this.#report(request, member, failure, 'stop', latencyMs, failure.message);
+        traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
       this.#settleFailed(deployment, keyIndex, request, attempt.responseHeaders, now);
@@ -192,7 +200,8 @@ export class Executor {
         this.#random,
       );
       this.#apply(decision, member, keyIndex, plan, message, now);
-      this.#report(request, member, failure, decision.action, latencyMs, message);
+      const report = this.#report(request, member, failure, decision.action, latencyMs, message);
+      traced?.end(report);
       switch (decision.action) {
         case 'stop':
           throw new UpstreamError({
@@ -312,7 +321,7 @@ export class Executor {
     decision: AttemptDecision,
     latencyMs: number,
     error: string | undefined,
-  ): void {
+  ): AttemptReport {
     const report: AttemptReport = {
       deployment: member.runtime.id,
       provider: member.runtime.provider.config.id,
@@ -332,6 +341,7 @@ export class Executor {
     if (this.#events.has('attempt')) {
       this.#events.emit('attempt', { requestId: request.requestId, model: request.model, attempt: report });
     }
+    return report;
   }
 
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {

@@ -94,7 +94,8 @@ export class ShadowRunner {
 
   /**
    * @param provider the shadow deployment's provider, with connections of its own (as many as
-   *   shadow calls may be in flight): shadows never take a connection from real calls.
+   *   shadow calls may be in flight): shadows never take a connection from real calls (unless the
+   *   app gave the provider a dispatcher of its own, which they then share).
    */
   constructor(
     group: string,
@@ -156,7 +157,8 @@ export class ShadowRunner {
   async close(): Promise<void> {
     this.#closed = true;
     for (const scope of this.#inFlight) scope.abort('closed');
-    await this.#provider.pool.close().catch(() => this.#provider.pool.destroy());
+    const provider = this.#provider;
+    if (provider.ownsDispatcher) await provider.dispatcher.close().catch(() => provider.dispatcher.destroy());
   }
 
   /** @internal Called by a pair once both sides are known. */
