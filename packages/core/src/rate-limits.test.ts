@@ -132,7 +132,8 @@ describe('client-side rate limits', () => {
     const error = await ai.chat(hello).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(100);
     expect(error).toBeInstanceOf(RateLimitedError);
-    expect(error).toMatchObject({ code: 'AI_RATE_LIMITED', httpStatus: 429, attempts: [] });
+    expect(error).toMatchObject({ code: 'AI_RATE_LIMITED', status: 429, attempts: [] });
+    expect(Number((error as RateLimitedError).headers['retry-after'])).toBeGreaterThanOrEqual(60);
     const retryAfterMs = (error as RateLimitedError).retryAfterMs;
     expect(retryAfterMs).toBeGreaterThan(59_000);
     expect(retryAfterMs).toBeLessThanOrEqual(61_000);
