@@ -116,6 +116,8 @@ export class AttemptScope {
   readonly #signal = new LightSignal();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
+  /** Headers of the upstream answer, once it came (whatever its status): read for rate limits. */
+  responseHeaders: Readonly<Record<string, string | string[] | undefined>> | undefined;
   readonly #parent: RequestScope;
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';
