@@ -4,6 +4,7 @@
  */
 import { type Clock, systemClock } from '../clock';
 import { type Classification, timeoutClassification } from '../policies/classify';
+import { parseRawHeaders, type RawHeaders } from '../transport/raw-headers';
 import { type AbortLike, LightSignal } from './signal';
 
 export type AbortCause = 'caller' | 'deadline' | 'closed';
@@ -116,8 +117,8 @@ export class AttemptScope {
   readonly #signal = new LightSignal();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
-  /** Headers of the upstream answer, once it came (whatever its status): read for rate limits. */
-  responseHeaders: Readonly<Record<string, string | string[] | undefined>> | undefined;
+  #headers: Readonly<Record<string, string | string[] | undefined>> | undefined;
+  #rawHeaders: RawHeaders | null | undefined;
   readonly #parent: RequestScope;
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';
@@ -131,6 +132,26 @@ export class AttemptScope {
     this.#parent = parent;
     if (parent.aborted) this.#signal.abort(parent.reason);
     else parent.attach(this.#onParentAbort);
+  }
+
+  /**
+   * Headers of the upstream answer, once it came (whatever its status): read for rate limits and
+   * failures. Raw headers given by a dispatch handler are parsed only when read.
+   */
+  get responseHeaders(): Readonly<Record<string, string | string[] | undefined>> | undefined {
+    if (this.#headers === undefined && this.#rawHeaders) this.#headers = parseRawHeaders(this.#rawHeaders);
+    return this.#headers;
+  }
+
+  set responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>> | undefined) {
+    this.#headers = headers;
+    this.#rawHeaders = undefined;
+  }
+
+  /** The answer's headers as a dispatch handler got them, parsed on first read. */
+  setRawHeaders(raw: RawHeaders | null): void {
+    this.#headers = undefined;
+    this.#rawHeaders = raw;
   }
 
   /** Aborted when the attempt's clock fires, the request is aborted, or `abort()` is called. */

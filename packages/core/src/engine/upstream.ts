@@ -1,6 +1,7 @@
 /** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
 import type { Dispatcher } from 'undici';
 import { badResponse } from '../policies/classify';
+import { type RawHeaders, rawHeader } from '../transport/raw-headers';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
@@ -52,7 +53,7 @@ class CollectBody implements Dispatcher.DispatchHandler {
   readonly #reject: (error: AttemptFailure) => void;
   #abort: ((reason?: Error) => void) | undefined;
   #status = 0;
-  #rawHeaders: Buffer[] | string[] | null = null;
+  #rawHeaders: RawHeaders | null = null;
   #chunks: Buffer[] = [];
   #size = 0;
   #settled = false;
@@ -85,7 +86,8 @@ class CollectBody implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     this.#status = statusCode;
     this.#rawHeaders = rawHeaders;
-    if (this.#ok && Number(headerOf(rawHeaders, 'content-length')) > this.#limit) this.#tooLarge();
+    this.#attempt.setRawHeaders(rawHeaders);
+    if (this.#ok && Number(rawHeader(rawHeaders, 'content-length')) > this.#limit) this.#tooLarge();
     return true;
   }
 
@@ -139,7 +141,7 @@ class CollectBody implements Dispatcher.DispatchHandler {
     this.#settle();
     const text = Buffer.concat(this.#chunks, this.#size).subarray(0, MAX_ERROR_BODY).toString('utf8');
     this.#chunks = [];
-    const headers = headersOf(this.#rawHeaders);
+    const headers = this.#attempt.responseHeaders ?? {};
     this.#reject(new AttemptFailure(this.#provider.protocol.classify(this.#status, headers, text)));
   }
 
@@ -153,31 +155,6 @@ class CollectBody implements Dispatcher.DispatchHandler {
     );
     this.#abort?.(new Error('response body too large'));
   }
-}
-
-/** One header of raw `[name, value, ...]` pairs (the first, case-insensitive), as text. */
-function headerOf(raw: Buffer[] | string[] | null, name: string): string | undefined {
-  if (!raw) return undefined;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const key = raw[i]!;
-    if (key.length === name.length && key.toString().toLowerCase() === name) return raw[i + 1]!.toString();
-  }
-  return undefined;
-}
-
-/** Raw `[name, value, ...]` pairs as an object of lower-case names (repeated names: an array). */
-function headersOf(raw: Buffer[] | string[] | null): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  if (!raw) return headers;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const key = raw[i]!.toString().toLowerCase();
-    const value = raw[i + 1]!.toString('latin1');
-    const seen = headers[key];
-    if (seen === undefined) headers[key] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else headers[key] = [seen, value];
-  }
-  return headers;
 }
 
 /** Sends a request and resolves with a 2xx response; any other status becomes an AttemptFailure. */
