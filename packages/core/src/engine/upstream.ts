@@ -1,7 +1,7 @@
 /** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
 import type { Dispatcher } from 'undici';
 import { badResponse } from '../policies/classify';
-import { type RawHeaders, rawHeader } from '../transport/raw-headers';
+import { rawHeader } from '../transport/raw-headers';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
@@ -53,7 +53,6 @@ class CollectBody implements Dispatcher.DispatchHandler {
   readonly #reject: (error: AttemptFailure) => void;
   #abort: ((reason?: Error) => void) | undefined;
   #status = 0;
-  #rawHeaders: RawHeaders | null = null;
   #chunks: Buffer[] = [];
   #size = 0;
   #settled = false;
@@ -85,7 +84,6 @@ class CollectBody implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     this.#status = statusCode;
-    this.#rawHeaders = rawHeaders;
     this.#attempt.setRawHeaders(rawHeaders);
     if (this.#ok && Number(rawHeader(rawHeaders, 'content-length')) > this.#limit) this.#tooLarge();
     return true;
