@@ -21,12 +21,17 @@ import { AiClient } from '@ai-failover/core';
 import { Pool } from 'undici';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 5));
+/**
+ * Rounds of the in-process and route runs. Many short rounds, each a baseline and its subjects
+ * side by side, give ratios that hold on a busy machine: the median of the per-round ratios.
+ */
+const LOCAL_ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 3 : 25));
+const ROUTE_ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 7));
 /** In-process calls per scenario and round, and calls in flight. */
-const CALLS = Number(process.env.BENCH_CALLS ?? (QUICK ? 400 : 3000));
+const CALLS = Number(process.env.BENCH_CALLS ?? (QUICK ? 300 : 600));
 const IN_FLIGHT = 16;
 /** Requests per target, mode and round over HTTP, and the load's connections. */
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (QUICK ? 300 : 3000));
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (QUICK ? 300 : 1500));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 /** Calls of the heap figure. */
 const HEAP_CALLS = Number(process.env.BENCH_HEAP_CALLS ?? (QUICK ? 20_000 : 1_000_000));
@@ -37,7 +42,12 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'inprocess,routes,heap').split('
 
 const here = (path) => new URL(path, import.meta.url);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const spread = (values) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))];
+/** The middle half of the per-round ratios (all of them when there are fewer than four). */
+const spread = (values) =>
+  values.length < 4
+    ? `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`
+    : `${quantile(values, 0.25).toFixed(2)}-${quantile(values, 0.75).toFixed(2)}`;
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -198,12 +208,12 @@ const skipped = [];
 if (ONLY.has('inprocess')) {
   for (const fn of Object.values(scenarios)) await inProcess(fn, Math.min(CALLS, 1000));
   const local = Object.fromEntries(Object.keys(scenarios).map((k) => [k, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < LOCAL_ROUNDS; round++) {
     for (const [name, fn] of Object.entries(scenarios)) local[name].push(await inProcess(fn, CALLS));
   }
 
   console.log(
-    `\n1. In-process: ${ROUNDS} rounds x ${CALLS} calls per scenario, ${IN_FLIGHT} in flight; CPU is this process's`,
+    `\n1. In-process: ${LOCAL_ROUNDS} rounds x ${CALLS} calls per scenario, ${IN_FLIGHT} in flight; CPU is this process's`,
   );
   console.log(
     `${'scenario'.padEnd(34)}${'calls/s'.padStart(9)}${'CPU us/call'.padStart(13)}${'range calls/s'.padStart(16)}`,
@@ -222,10 +232,12 @@ if (ONLY.has('inprocess')) {
     const ratios = local[subject].map((r, i) => r.rps / local[baseline][i].rps);
     const added = local[subject].map((r, i) => r.cpu - local[baseline][i].cpu);
     const ratio = median(ratios);
+    const cpu = (name) => median(local[name].map((r) => r.cpu));
     summary.push({
       row: `${subject} vs ${baseline}`,
-      figure: `${median(local[subject].map((r) => r.rps)).toFixed(0)} vs ${median(local[baseline].map((r) => r.rps)).toFixed(0)} calls/s; +${median(added).toFixed(1)} us CPU/call`,
+      figure: `${median(local[subject].map((r) => r.rps)).toFixed(0)} vs ${median(local[baseline].map((r) => r.rps)).toFixed(0)} calls/s; CPU ${cpu(subject).toFixed(1)} vs ${cpu(baseline).toFixed(1)} us/call (+${median(added).toFixed(1)})`,
       ratio: `${ratio.toFixed(2)}x (${spread(ratios)})`,
+      byCpu: `${(cpu(baseline) / cpu(subject)).toFixed(2)}x`,
       target: target.text,
       met: target.met(ratio, median(added)),
     });
@@ -338,7 +350,7 @@ if (ONLY.has('routes')) {
   }
 
   const http = Object.fromEntries(live.flatMap((t) => t.modes.map((m) => [`${t.id}/${m}`, []])));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < ROUTE_ROUNDS; round++) {
     // Rotate the order each round, so that no target always runs first or last.
     const order = live.map((_, i) => live[(i + round) % live.length]);
     for (const mode of Object.keys(modes)) {
@@ -364,7 +376,7 @@ if (ONLY.has('routes')) {
   }
 
   console.log(
-    `\n2. Routes: POST /v1/chat/completions, ${ROUNDS} rounds x ${REQUESTS} requests per target and mode over ${CONNECTIONS} connections from a load process (ttfb: ${TTFB_REQUESTS} streams one at a time); server CPU is the server process's`,
+    `\n2. Routes: POST /v1/chat/completions, ${ROUTE_ROUNDS} rounds x ${REQUESTS} requests per target and mode over ${CONNECTIONS} connections from a load process (ttfb: ${TTFB_REQUESTS} streams one at a time); server CPU is the server process's`,
   );
   console.log(
     `${'server'.padEnd(30)}${'mode'.padEnd(7)}${'req/s'.padStart(7)}${'range'.padStart(13)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'TTFB p50'.padStart(10)}${'CPU us/req'.padStart(12)}`,
@@ -491,21 +503,22 @@ if (ONLY.has('heap') && global.gc) {
 
 machine.loadAfter = os.loadavg()[0];
 console.log(
-  `\nSummary (median of ${ROUNDS} rounds; in brackets the range of the per-round ratios). Load average ${machine.loadBefore.toFixed(2)} at start, ${machine.loadAfter.toFixed(2)} at end.`,
+  `\nSummary: each ratio is the median of the per-round ratios (in brackets the middle half of them); "by CPU" is the baseline's CPU per call over the subject's, the ratio a CPU-bound run would show.\nLoad average ${machine.loadBefore.toFixed(2)} at start, ${machine.loadAfter.toFixed(2)} at end (other work on the machine makes throughput noisy; CPU per call much less so).`,
 );
 const w = [
   Math.max(...summary.map((s) => s.row.length)),
   Math.max(...summary.map((s) => s.figure.length)),
   26,
+  8,
   26,
 ];
 console.log(
-  `${'row'.padEnd(w[0])}  ${'figures'.padEnd(w[1])}  ${'ratio'.padEnd(w[2])}  ${'target'.padEnd(w[3])}  met`,
+  `${'row'.padEnd(w[0])}  ${'figures'.padEnd(w[1])}  ${'ratio'.padEnd(w[2])}  ${'by CPU'.padEnd(w[3])}  ${'target'.padEnd(w[4])}  met`,
 );
 for (const s of summary) {
   const met = s.met === undefined ? '' : s.met ? 'yes' : 'NO';
   console.log(
-    `${s.row.padEnd(w[0])}  ${s.figure.padEnd(w[1])}  ${s.ratio.padEnd(w[2])}  ${s.target.padEnd(w[3])}  ${met}`,
+    `${s.row.padEnd(w[0])}  ${s.figure.padEnd(w[1])}  ${s.ratio.padEnd(w[2])}  ${(s.byCpu ?? '').padEnd(w[3])}  ${s.target.padEnd(w[4])}  ${met}`,
   );
 }
 if (skipped.length > 0) {
