@@ -85,9 +85,11 @@ export class Executor {
     const { scope } = request;
     const clock = this.#runtime.clock;
     const plan = new Plan(this.#runtime, request, this.#random);
+    /** When the last wait for a deferred deployment ended, by its own reckoning (see `#wait`). */
+    let waitedUntil = 0;
     for (;;) {
       this.#throwIfAborted(request);
-      const now = clock.now();
+      const now = Math.max(clock.now(), waitedUntil);
       const candidate = plan.next(now);
       if (!candidate) {
         const due = plan.earliestDeferred(now);
@@ -101,37 +103,44 @@ export class Executor {
           throw this.#exhausted(request, plan);
         }
         await this.#wait(due.at - now, request);
-        plan.retryDeferred(clock.now());
+        waitedUntil = due.at;
+        plan.retryDeferred(Math.max(clock.now(), waitedUntil));
         continue;
       }
       admit?.(candidate);
-      const result = await this.#tryDeployment(candidate, request, plan, perform);
+      const result = await this.#tryDeployment(candidate, request, plan, perform, now);
       if (result) return result;
     }
   }
 
-  /** Attempts on one deployment, with retries; undefined means move on. */
+  /**
+   * Attempts on one deployment, with retries; undefined means move on. `chosenAt` is the time the
+   * plan found it usable at.
+   */
   async #tryDeployment<T>(
     member: GroupMember,
     request: ExecuteRequest,
     plan: Plan,
     perform: Perform<T>,
+    chosenAt: number,
   ): Promise<Executed<T> | undefined> {
     const { group } = member;
     const deployment = member.runtime;
     const provider = deployment.provider;
     const { scope } = request;
     const clock = this.#runtime.clock;
+    /** Cooldowns that had ended by then have ended now, whatever the clock reads (see `#wait`). */
+    let waitedUntil = chosenAt;
     for (let retry = 0; ; ) {
       const started = clock.now();
+      const due = Math.max(started, waitedUntil);
       const remaining = scope.remaining(started);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
-      let keyIndex = provider.keys.pick(started);
-      if (keyIndex >= 0 && deployment.usable(started) && this.#runtime.rateGate.limits(deployment)) {
+      let keyIndex = provider.keys.pick(due);
+      if (keyIndex >= 0 && deployment.usable(due) && this.#runtime.rateGate.limits(deployment)) {
         keyIndex = await this.#takeBudget(deployment, keyIndex, request);
       }
-      const ticket =
-        keyIndex < 0 || !deployment.usable(started) ? REFUSED : deployment.breaker.begin(started);
+      const ticket = keyIndex < 0 || !deployment.usable(due) ? REFUSED : deployment.breaker.begin(started);
       if (ticket === REFUSED) {
         // Unusable since the decision to retry it (its breaker opened, its keys cooled down): the
         // retry becomes a failover.
@@ -214,7 +223,11 @@ export class Executor {
           });
         case 'retry':
           retry++;
-          if (decision.waitMs > 0) await this.#wait(decision.waitMs, request);
+          if (decision.waitMs > 0) {
+            // The key's cooldown was set from the same reading, `now`: it ends as the wait does.
+            await this.#wait(decision.waitMs, request);
+            waitedUntil = now + decision.waitMs;
+          }
           continue;
         case 'failover':
           this.#announceFailover(request, deployment.id, failure.outcome, failure.status);
@@ -344,6 +357,15 @@ export class Executor {
     return report;
   }
 
+  /**
+   * Waits `ms` on a real timer. A timer can fire a millisecond or so before the clock reads its end
+   * (Node keeps timer times in whole milliseconds of a coarser clock), and an injected clock need
+   * not move with timers at all. So the caller takes what the wait was for (a cooldown, a deferred
+   * deployment's return, both set from the clock reading the wait started from) as due once it
+   * ends, reading the time as at least that reading plus `ms`: a retry decided because its wait
+   * covers the cooldown is not turned into a failover by the clock lagging the timer. Durations
+   * and the breaker still read the clock itself.
+   */
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {
     try {
       await sleep(ms, request.scope);
