@@ -6,6 +6,7 @@
 //   pnpm bench                 the full run (1M calls for the heap figure)
 //   BENCH_QUICK=1 pnpm bench   small counts, a smoke check of every row
 //   BENCH_ONLY=inprocess,routes,heap   some sections only
+//   BENCH_TARGETS=proxy,node,express-fast   some servers only (ids in the targets list below)
 //
 // 1. In-process: a direct undici call vs `ai.chat()`, a direct streamed call vs `chatStream()`, the
 //    failover path with the primary's breaker open vs the healthy path.
@@ -312,7 +313,9 @@ if (ONLY.has('routes')) {
   };
   /** Only the proxy and the fast paths are measured one at a time. */
   const TTFB_TARGETS = new Set(['proxy', 'node', 'express-fast', 'koa-fast', 'nest-fast']);
+  const only = process.env.BENCH_TARGETS?.split(',');
   for (const target of targets) {
+    if (only && !only.includes(target.id)) continue;
     const args = target.id === 'portkey' ? target.args : [...target.args, upstreamUrl];
     const started = await start(target.script, args);
     if (!started.child) {
@@ -425,6 +428,7 @@ if (ONLY.has('routes')) {
       row: `${nameOf(subject)} vs ${nameOf(baseline)}, ${mode}`,
       figure: `${median(s.map((r) => r.rps)).toFixed(0)} vs ${median(b.map((r) => r.rps)).toFixed(0)} req/s; CPU ${median(s.map((r) => r.cpu)).toFixed(0)} vs ${median(b.map((r) => r.cpu)).toFixed(0)} us/req`,
       ratio: `${ratio.toFixed(2)}x (${spread(ratios)})`,
+      byCpu: `${(median(b.map((r) => r.cpu)) / median(s.map((r) => r.cpu))).toFixed(2)}x`,
       target: min ? `>= ${min.toFixed(2)}x` : '(comparison)',
       met: min ? ratio >= min : undefined,
     });
