@@ -1,7 +1,7 @@
 /** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
 import type { Dispatcher } from 'undici';
 import { badResponse } from '../policies/classify';
-import { rawHeader } from '../transport/raw-headers';
+import { hasRateLimitHeaders, rawHeader } from '../transport/raw-headers';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
@@ -84,7 +84,9 @@ class CollectBody implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     this.#status = statusCode;
-    this.#attempt.setRawHeaders(rawHeaders);
+    // A 2xx answer's headers are read only for its rate-limit headers: without any, none are kept.
+    const ok = statusCode >= 200 && statusCode < 300;
+    this.#attempt.setRawHeaders(ok && !hasRateLimitHeaders(rawHeaders) ? null : rawHeaders);
     if (this.#ok && Number(rawHeader(rawHeaders, 'content-length')) > this.#limit) this.#tooLarge();
     return true;
   }

@@ -28,3 +28,18 @@ export function parseRawHeaders(raw: RawHeaders | null | undefined): ParsedHeade
   }
   return headers;
 }
+
+const PREFIX = 'x-ratelimit-';
+
+/** Whether any header name starts with `x-ratelimit-` (any case), without parsing the headers. */
+export function hasRateLimitHeaders(raw: RawHeaders | null | undefined): boolean {
+  if (!raw) return false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length <= PREFIX.length) continue;
+    const first = typeof key === 'string' ? key.charCodeAt(0) : key[0];
+    if (first !== 0x78 && first !== 0x58) continue; // x or X
+    if (key.toString().slice(0, PREFIX.length).toLowerCase() === PREFIX) return true;
+  }
+  return false;
+}
