@@ -3,9 +3,10 @@
  * health) and turns each call into a failover plan run by the executor.
  */
 import { type Clock, systemClock } from './clock';
-import { resolveConfig } from './config';
+import { DEFAULTS, resolveConfig } from './config';
+import { resolveHedge } from './config/settings';
 import { costOf, UsageLedger, type UsageReport } from './cost';
-import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
+import { type Executed, type ExecuteRequest, Executor, type Loser } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { type GroupMember, Runtime } from './engine/runtime';
 import { RequestScope } from './engine/scope';
@@ -49,6 +50,13 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 
 /** One call in progress: the executor's request plus the report being built. */
 type Call = ExecuteRequest & { report: RequestReport };
+
+/** What a hedge that lost spent: its own usage when it answered anyway, else the prompt it was sent. */
+interface Spent {
+  readonly member: GroupMember;
+  readonly usage: Usage | undefined;
+}
+const NOTHING_SPENT: readonly Spent[] = Object.freeze([]);
 let sequence = 0;
 const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
 
@@ -99,7 +107,14 @@ export class AiClient implements AiCaller {
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
     this.#runtime = new Runtime(this.config, this.#events, this.#clock, random);
-    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
+    this.#executor = new Executor(
+      this.#runtime,
+      this.config.policy,
+      this.#events,
+      this.#redact,
+      random,
+      DEFAULTS.hedgeMinSamples,
+    );
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
     try {
@@ -160,15 +175,18 @@ export class AiClient implements AiCaller {
     const clocks = this.config.policy.stream;
     let executed: Executed<OpenedStream>;
     try {
-      executed = await this.#executor.execute(call, (member, keyIndex, attempt, timeoutMs) =>
-        openStream(
-          member.runtime.provider,
-          keyIndex,
-          withModel(base, member.deployment.model),
-          attempt,
-          clocks,
-          timeoutMs,
-        ),
+      executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) =>
+          openStream(
+            member.runtime.provider,
+            keyIndex,
+            withModel(base, member.deployment.model),
+            attempt,
+            clocks,
+            timeoutMs,
+          ),
+        (opened) => opened.reader.destroy(),
       );
     } catch (error) {
       call.scope.dispose();
@@ -176,6 +194,7 @@ export class AiClient implements AiCaller {
     }
     call.scope.stopDeadline();
     const { member, value, attempt } = executed;
+    const spent = spentBy(executed.losers, () => undefined);
     call.report.timeToFirstTokenMs = call.scope.elapsed();
     return new ChatStream(
       call.requestId,
@@ -192,7 +211,7 @@ export class AiClient implements AiCaller {
           }
           return this.#failStream(call, member, end);
         }
-        return this.#succeed(call, member, end.usage);
+        return this.#succeed(call, member, end.usage, spent);
       },
     );
   }
@@ -234,7 +253,8 @@ export class AiClient implements AiCaller {
         return answer;
       });
       executed.attempt.dispose();
-      const report = this.#succeed(call, executed.member, usageOf(executed.value));
+      const spent = spentBy(executed.losers, usageOf);
+      const report = this.#succeed(call, executed.member, usageOf(executed.value), spent);
       return { response: executed.value, report };
     } catch (error) {
       throw this.#fail(call, error);
@@ -327,9 +347,16 @@ export class AiClient implements AiCaller {
     const requestId = idPrefix + (++sequence).toString(36);
     const report: RequestReport = { requestId, model, attempts, failovers: 0, latencyMs: 0 };
     if (options.metadata) report.metadata = options.metadata;
+    const hedge =
+      options.hedge === undefined
+        ? group?.hedge
+        : options.hedge === false
+          ? undefined
+          : resolveHedge(options.hedge);
     return {
       requestId,
       model,
+      hedge,
       fallbacks: options.fallbacks ?? group?.fallbacks ?? [],
       affinityKey: options.affinityKey,
       retries: options.retries ?? this.config.policy.retries,
@@ -348,15 +375,29 @@ export class AiClient implements AiCaller {
     report.servedBy = member.group;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
+    const hedges = countHedges(report);
+    if (hedges > 0) report.hedges = hedges;
     if (usage) report.usage = usage;
     return report;
   }
 
-  #succeed(call: Call, member: GroupMember, usage: Usage | undefined): RequestReport {
+  /** Fills the report of a served call; its cost counts what hedges that lost spent too. */
+  #succeed(
+    call: Call,
+    member: GroupMember,
+    usage: Usage | undefined,
+    spent: readonly Spent[],
+  ): RequestReport {
     const report = this.#served(call, member, usage);
-    const cost = costOf(usage, member.deployment.price);
-    if (cost !== undefined) report.costUsd = cost;
+    let cost = costOf(usage, member.deployment.price);
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
+    for (const loser of spent) {
+      const used = loser.usage ?? promptOnly(usage);
+      const lost = costOf(used, loser.member.deployment.price);
+      if (lost !== undefined) cost = (cost ?? 0) + lost;
+      this.#ledger.spend(loser.member.group, loser.member.runtime.id, used, lost);
+    }
+    if (cost !== undefined) report.costUsd = cost;
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
     return report;
   }
@@ -378,6 +419,8 @@ export class AiClient implements AiCaller {
     const report = call.report;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
+    const hedges = countHedges(report);
+    if (hedges > 0) report.hedges = hedges;
     const typed =
       error instanceof AiFailoverError
         ? error
@@ -416,6 +459,28 @@ function countFailovers(report: RequestReport): number {
   let n = 0;
   for (const a of report.attempts) if (a.decision === 'failover') n++;
   return n;
+}
+
+function countHedges(report: RequestReport): number {
+  let n = 0;
+  for (const a of report.attempts) if (a.hedged) n++;
+  return n;
+}
+
+/** The hedges that lost, with their own usage when they answered anyway. */
+function spentBy<T>(losers: readonly Loser<T>[], usageOf: (value: T) => Usage | undefined): readonly Spent[] {
+  if (losers.length === 0) return NOTHING_SPENT;
+  return losers.map((loser) => ({
+    member: loser.member,
+    usage: loser.value === undefined ? undefined : usageOf(loser.value),
+  }));
+}
+
+/** A cancelled attempt was sent the same prompt: at least that is billed. */
+function promptOnly(usage: Usage | undefined): Usage | undefined {
+  return (
+    usage && { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.prompt_tokens }
+  );
 }
 
 /** Serializes the request once without its `model`; each attempt prefixes its deployment's model. */

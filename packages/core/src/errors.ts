@@ -129,13 +129,19 @@ function upstreamHttpStatus(status: number | undefined): number {
 export class AllAttemptsFailedError extends AiFailoverError {
   readonly model: string;
   readonly attempts: readonly AttemptReport[];
-  constructor(model: string, attempts: readonly AttemptReport[], detail?: string) {
+  /**
+   * When the first deployment set aside (cooling down, breaker open) is due back, in ms from when
+   * the error was thrown; what an HTTP answer's `Retry-After` says. Undefined when none is.
+   */
+  readonly retryAfterMs: number | undefined;
+  constructor(model: string, attempts: readonly AttemptReport[], detail?: string, retryAfterMs?: number) {
     const summary = attempts.length
       ? attempts.map((a) => `${a.deployment}: ${a.outcome}${a.status ? ` ${a.status}` : ''}`).join('; ')
       : detail || 'no deployment was usable';
     super('AI_ALL_ATTEMPTS_FAILED', `All attempts for "${model}" failed (${summary})`, 503);
     this.model = model;
     this.attempts = attempts;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -53,7 +53,22 @@ export type RoutingStrategyName =
   | 'round-robin'
   | 'least-busy'
   | 'lowest-latency'
-  | 'consistent-hash';
+  | 'consistent-hash'
+  | 'health';
+
+/**
+ * Hedged requests: when the first attempt has not answered (a stream: its first token) within a
+ * delay, the next candidate is started in parallel; the first good answer wins and the other
+ * attempt is aborted.
+ */
+export interface HedgeConfig {
+  /** Fixed delay before a hedge starts. With `percentile`: the delay while too few latencies are known. */
+  afterMs?: number;
+  /** Adaptive delay: this percentile (e.g. 95) of the deployment's recent latencies. */
+  percentile?: number;
+  /** Most hedges one call may start (default 1). */
+  maxHedges?: number;
+}
 
 export interface ModelGroupConfig {
   deployments: DeploymentConfig[];
@@ -63,6 +78,8 @@ export interface ModelGroupConfig {
   fallbacks?: string[];
   /** Group to move to when a provider says the prompt is longer than the model's context. */
   contextFallback?: string;
+  /** Hedged requests for this group (off by default: a hedge may pay for two answers). */
+  hedge?: HedgeConfig;
 }
 
 export interface BackoffConfig {
@@ -111,6 +128,11 @@ export interface PolicyConfig {
   deadlineMs?: number;
   /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs?: number;
+  /**
+   * When no deployment can take a call now, wait for the first one due back only if it is due
+   * within this (and the deadline); otherwise fail at once with a 503 and `Retry-After` (default 3 000 ms).
+   */
+  maxWaitMs?: number;
   breaker?: BreakerConfig;
   stream?: StreamTimeoutsConfig;
 }
@@ -214,6 +236,13 @@ export interface ResolvedModelGroup {
   readonly deployments: readonly ResolvedDeployment[];
   readonly fallbacks: readonly string[];
   readonly contextFallback: string | undefined;
+  readonly hedge: ResolvedHedge | undefined;
+}
+
+export interface ResolvedHedge {
+  readonly afterMs: number | undefined;
+  readonly percentile: number | undefined;
+  readonly maxHedges: number;
 }
 
 export interface ResolvedPolicy {
@@ -224,6 +253,7 @@ export interface ResolvedPolicy {
   readonly rateLimitCooldownMs: number;
   readonly deadlineMs: number;
   readonly minAttemptMs: number;
+  readonly maxWaitMs: number;
   readonly breaker: Readonly<Required<BreakerConfig>>;
   readonly stream: Readonly<Required<StreamTimeoutsConfig>>;
 }
@@ -359,6 +389,8 @@ export interface CallOptions {
   retries?: number;
   /** Per-attempt timeout (default: the provider's). */
   timeoutMs?: number;
+  /** Hedged requests for this call, replacing the group's; `false` turns them off. */
+  hedge?: HedgeConfig | false;
   /** Free-form labels copied to the report and events (never sent upstream). */
   metadata?: Record<string, string>;
 }
@@ -384,7 +416,7 @@ export type AttemptOutcome =
   | 'aborted';
 
 /** What the engine did next. */
-export type AttemptDecision = 'done' | 'retry' | 'failover' | 'stop';
+export type AttemptDecision = 'done' | 'retry' | 'failover' | 'stop' | 'cancelled';
 
 export interface AttemptReport {
   deployment: string;
@@ -399,6 +431,8 @@ export interface AttemptReport {
   error?: string;
   /** Wait asked for by the provider (Retry-After), if any. */
   retryAfterMs?: number;
+  /** Started as a hedge, in parallel with an attempt that had not answered yet. */
+  hedged?: boolean;
 }
 
 export interface RequestReport {
@@ -413,6 +447,8 @@ export interface RequestReport {
   attempts: AttemptReport[];
   /** Attempts that moved on to another deployment. */
   failovers: number;
+  /** Hedges started (attempts with `hedged: true`); absent when none. */
+  hedges?: number;
   usage?: Usage;
   costUsd?: number;
   latencyMs: number;

@@ -1,4 +1,5 @@
 /** Cheap checks of a caller's request and options, so a bad call fails with an error that names the field. */
+import { hedgeSchema } from './config/schema';
 import { InvalidRequestError } from './errors';
 import type { CallOptions, ChatRequest, EmbeddingsRequest } from './types';
 
@@ -37,7 +38,7 @@ export function validateEmbeddingsRequest(request: unknown): asserts request is 
 }
 
 export function validateOptions(options: CallOptions): void {
-  const { deadlineMs, timeoutMs, retries, model, affinityKey, fallbacks, signal } = options;
+  const { deadlineMs, timeoutMs, retries, model, affinityKey, fallbacks, signal, hedge } = options;
   if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
     throw new InvalidRequestError(
       `must be a positive number of milliseconds, got ${deadlineMs}`,
@@ -64,5 +65,12 @@ export function validateOptions(options: CallOptions): void {
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidRequestError('must be an AbortSignal', 'options.signal');
+  }
+  if (hedge !== undefined && hedge !== false) {
+    const parsed = hedgeSchema.safeParse(hedge);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidRequestError(issue.message, ['options.hedge', ...issue.path].join('.'));
+    }
   }
 }

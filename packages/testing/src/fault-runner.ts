@@ -4,6 +4,7 @@ import type {
   Fault,
   MalformedJsonFault,
   OkFault,
+  ReasoningFault,
   ResetMidStreamFault,
   StallFault,
   TruncatedFault,
@@ -99,6 +100,42 @@ async function sendStall(ctx: RunContext, fault: StallFault): Promise<void> {
     exchange.end();
 }
 
+/** The reasoning deltas: `step 1 `, `step 2 `, ... one per `everyMs` of `thinkMs`. */
+function thoughts(fault: ReasoningFault): string[] {
+  const count = Math.max(1, Math.round(fault.thinkMs / (fault.everyMs ?? 100)));
+  return Array.from({ length: count }, (_, i) => `step ${i + 1} `);
+}
+
+async function sendReasoning(ctx: RunContext, fault: ReasoningFault): Promise<void> {
+  const { exchange } = ctx;
+  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const field = fault.field ?? 'reasoning_content';
+  const steps = thoughts(fault);
+  if (reply.kind === 'json') {
+    if (!(await exchange.sleep(fault.thinkMs))) return;
+    if (reply.status !== 200) {
+      exchange.send(reply.status, JSON_HEADERS, reply.body);
+      return;
+    }
+    const body = JSON.parse(reply.body) as { choices: Array<{ message: Record<string, unknown> }> };
+    body.choices[0]!.message[field] = steps.join('');
+    exchange.send(200, JSON_HEADERS, JSON.stringify(body));
+    return;
+  }
+  exchange.writeHead(200, SSE_HEADERS);
+  exchange.flushHeaders();
+  const [role, ...answer] = reply.events;
+  const chunk = JSON.parse(role!.slice('data: '.length, -2)) as { choices: Array<{ delta: unknown }> };
+  const thinking = steps.map((step) => {
+    chunk.choices[0]!.delta = { [field]: step };
+    return sseEvent(JSON.stringify(chunk));
+  });
+  if (!exchange.write(role!)) return;
+  if (!(await writeEvents(exchange, thinking, fault.everyMs ?? 100))) return;
+  if (!(await exchange.sleep(fault.everyMs ?? 100))) return;
+  if (await writeEvents(exchange, answer, fault.chunkDelayMs ?? ctx.chunkDelayMs)) exchange.end();
+}
+
 function sendMalformed(ctx: RunContext, _fault: MalformedJsonFault): void {
   const { exchange } = ctx;
   const reply = healthyReply(exchange.record, ctx.settings);
@@ -140,6 +177,8 @@ export async function runFault(ctx: RunContext, fault: Fault): Promise<void> {
       return sendResetMidStream(ctx, fault);
     case 'stall':
       return sendStall(ctx, fault);
+    case 'reasoning':
+      return sendReasoning(ctx, fault);
     case 'malformedJson':
       return sendMalformed(ctx, fault);
     case 'truncated':

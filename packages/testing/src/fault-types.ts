@@ -97,6 +97,21 @@ export interface StallFault extends FaultCommon, ReplyShape {
   ms?: number;
 }
 
+/**
+ * A reasoning model: it thinks (reasoning deltas every `everyMs` for `thinkMs`) before it answers.
+ * A stream sends the role chunk, the reasoning deltas as they come, then the answer; a non-stream
+ * reply waits `thinkMs` and carries the reasoning in its message.
+ */
+export interface ReasoningFault extends FaultCommon, ReplyShape {
+  type: 'reasoning';
+  /** How long it thinks. */
+  thinkMs: number;
+  /** Time between two reasoning deltas (default 100). */
+  everyMs?: number;
+  /** The delta field the reasoning goes in (default `reasoning_content`, as DeepSeek sends it). */
+  field?: 'reasoning_content' | 'reasoning';
+}
+
 /** A 200 whose body (or one stream event) is not valid JSON. */
 export interface MalformedJsonFault extends FaultCommon {
   type: 'malformedJson';
@@ -119,6 +134,7 @@ export type Fault =
   | ResetFault
   | ResetMidStreamFault
   | StallFault
+  | ReasoningFault
   | MalformedJsonFault
   | TruncatedFault;
 

@@ -8,6 +8,7 @@ export type {
   MalformedJsonFault,
   OkFault,
   RateLimitedFault,
+  ReasoningFault,
   ReplyShape,
   ResetFault,
   ResetMidStreamFault,

@@ -9,7 +9,14 @@ import type {
 import { DEFAULTS } from './defaults';
 import { deepFreeze } from './freeze';
 import type { ParsedConfig, ParsedModelGroup, ParsedProvider } from './schema';
-import { resolveHealth, resolveMetrics, resolvePolicy, resolveProbes, resolveTracing } from './settings';
+import {
+  resolveHealth,
+  resolveHedge,
+  resolveMetrics,
+  resolvePolicy,
+  resolveProbes,
+  resolveTracing,
+} from './settings';
 import { splitBaseUrl } from './url';
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -74,6 +81,7 @@ function buildGroup(name: string, group: ParsedModelGroup, degradedLatencyMs: nu
     })),
     fallbacks: [...(group.fallbacks ?? [])],
     contextFallback: group.contextFallback,
+    hedge: resolveHedge(group.hedge),
   };
 }
 

@@ -18,6 +18,10 @@ export interface ConfigDefaults {
   /** Default `weight` of a deployment; its `priority` defaults to its index in the group. */
   readonly deploymentWeight: number;
   readonly strategy: RoutingStrategyName;
+  /** Most hedges per call when a hedge setting names none. */
+  readonly hedgeMaxHedges: number;
+  /** Latencies a deployment needs before a `percentile` hedge delay is read from them. */
+  readonly hedgeMinSamples: number;
 }
 
 /** The defaults documented on the config types (deeply frozen). */
@@ -30,6 +34,7 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
     rateLimitCooldownMs: 5_000,
     deadlineMs: 60_000,
     minAttemptMs: 100,
+    maxWaitMs: 3_000,
     breaker: Object.freeze({
       errorThresholdPercentage: 50,
       volumeThreshold: 5,
@@ -52,4 +57,6 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
   provider: Object.freeze({ protocol: 'openai', timeoutMs: 30_000, maxConcurrent: 64 }),
   deploymentWeight: 1,
   strategy: 'priority',
+  hedgeMaxHedges: 1,
+  hedgeMinSamples: 20,
 });

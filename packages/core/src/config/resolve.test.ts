@@ -311,7 +311,7 @@ describe('resolveConfig: invalid configs', () => {
       'unknown strategy',
       withValue(['models', 'smart', 'strategy'], 'fastest'),
       'models.smart.strategy',
-      /must be one of "priority", .*"consistent-hash", got "fastest"/,
+      /must be one of "priority", .*"consistent-hash", "health", got "fastest"/,
     ],
     [
       'fallback to itself',
@@ -545,6 +545,7 @@ describe('resolveConfig: resolved values', () => {
       rateLimitCooldownMs: 5000,
       deadlineMs: 60000,
       minAttemptMs: 100,
+      maxWaitMs: 3000,
       breaker: {
         errorThresholdPercentage: 50,
         volumeThreshold: 5,

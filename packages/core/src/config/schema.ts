@@ -30,6 +30,7 @@ export const ROUTING_STRATEGIES = [
   'least-busy',
   'lowest-latency',
   'consistent-hash',
+  'health',
 ] as const satisfies readonly RoutingStrategyName[];
 
 /** Longest per-attempt timeout a provider may set (10 minutes). */
@@ -131,6 +132,15 @@ export const deploymentSchema = strictObject(
   'a deployment object',
 );
 
+/** Hedged requests: a fixed delay, a latency percentile, or both (the delay until enough latencies are known). */
+export const hedgeSchema = strictObject({
+  afterMs: nonNegativeInt().optional(),
+  percentile: numberField('a number greater than 0 and below 100', (n) => n > 0 && n < 100).optional(),
+  maxHedges: intBetween(1, 5).optional(),
+}).refine((hedge) => hedge.afterMs !== undefined || hedge.percentile !== undefined, {
+  error: 'must set afterMs or percentile',
+});
+
 /** One model group. */
 export const modelGroupSchema = strictObject(
   {
@@ -143,6 +153,7 @@ export const modelGroupSchema = strictObject(
       'an array of model group names',
     ).optional(),
     contextFallback: nonEmptyString('the name of a model group').optional(),
+    hedge: hedgeSchema.optional(),
   },
   'a model group object',
 );
@@ -203,6 +214,7 @@ export const policySchema = strictObject({
   rateLimitCooldownMs: nonNegativeInt().optional(),
   deadlineMs: nonNegativeInt().optional(),
   minAttemptMs: nonNegativeInt().optional(),
+  maxWaitMs: nonNegativeInt().optional(),
   breaker: breakerSchema.optional(),
   stream: streamTimeoutsSchema.optional(),
 });

@@ -1,7 +1,12 @@
 /**
  * Runs a request's plan: tries its candidates in order under one deadline, and after each failed
  * attempt applies what `policies/decide.ts` decided (wait, cool a key down, retry, fail over or
- * stop). The attempt itself (JSON call or stream) is passed in.
+ * stop). With hedging on, a candidate that has not answered within the hedge delay is raced by the
+ * next one; the first good answer wins and the others are cancelled. The attempt itself (JSON call
+ * or stream) is passed in.
+ *
+ * Time: while another candidate could still take the call, one attempt may use at most half of
+ * the time left (and never more than its timeout), so a hung deployment leaves room to fail over.
  */
 import { AbortError, AllAttemptsFailedError, DeadlineExceededError, UpstreamError } from '../errors';
 import type { Events } from '../events';
@@ -9,11 +14,11 @@ import { REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
 import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
-import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
+import type { AttemptDecision, AttemptReport, ResolvedHedge, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import { Plan, type PlanRequest } from './plan';
 import type { GroupMember, Runtime } from './runtime';
-import { AttemptScope, type RequestScope, sleep } from './scope';
+import { AttemptScope, type RequestScope, sleep, type Wakeable } from './scope';
 
 /** Runs one attempt on a deployment. It must arm the attempt's clock itself. */
 export type Perform<T> = (
@@ -27,8 +32,17 @@ export interface ExecuteRequest extends PlanRequest {
   readonly requestId: string;
   readonly retries: number;
   readonly timeoutMs: number | undefined;
+  /** Hedging for this call, if any. */
+  readonly hedge: ResolvedHedge | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+}
+
+/** An attempt that lost a hedge race and was cancelled. */
+export interface Loser<T> {
+  readonly member: GroupMember;
+  /** Its answer, when one came before it could be stopped (already released). */
+  readonly value: T | undefined;
 }
 
 export interface Executed<T> {
@@ -38,6 +52,54 @@ export interface Executed<T> {
   /** The attempt that succeeded; the caller disposes it (a stream keeps it open until it ends). */
   readonly attempt: AttemptScope;
   readonly latencyMs: number;
+  /** Its entry in the request's attempts. */
+  readonly report: AttemptReport;
+  /** Attempts cancelled because this one answered first. */
+  readonly losers: readonly Loser<T>[];
+}
+
+const NO_LOSERS: readonly Loser<never>[] = Object.freeze([]);
+const CANCELLED = { outcome: 'aborted', status: undefined, retryAfterMs: undefined } as const;
+const noDiscard = (): void => {};
+
+/** One deployment being tried, with its retries. Several run at once only while a hedge races. */
+class Lane implements Wakeable {
+  readonly hedged: boolean;
+  cancelled = false;
+  /** The attempt in flight, if any. */
+  attempt: AttemptScope | undefined;
+  /** The report of its last attempt. */
+  last: AttemptReport | undefined;
+  wake: (() => void) | undefined;
+  constructor(hedged: boolean) {
+    this.hedged = hedged;
+  }
+  cancel(): void {
+    this.cancelled = true;
+    this.attempt?.cancel();
+    this.wake?.();
+  }
+}
+
+interface Runner<T> {
+  readonly member: GroupMember;
+  readonly lane: Lane;
+  readonly settled: Promise<Settled<T>>;
+}
+
+/** How a runner ended: served, failed the request, or (neither) moved on. */
+interface Settled<T> {
+  readonly runner: Runner<T>;
+  readonly executed?: Executed<T>;
+  readonly error?: unknown;
+}
+
+/** One call of `execute()`. */
+interface Run<T> {
+  readonly request: ExecuteRequest;
+  readonly plan: Plan;
+  readonly perform: Perform<T>;
+  readonly runners: Runner<T>[];
 }
 
 export class Executor {
@@ -46,6 +108,7 @@ export class Executor {
   readonly #events: Events;
   readonly #redact: Redactor;
   readonly #random: () => number;
+  readonly #hedgeMinSamples: number;
 
   constructor(
     runtime: Runtime,
@@ -53,49 +116,158 @@ export class Executor {
     events: Events,
     redact: Redactor,
     random: () => number = Math.random,
+    hedgeMinSamples = 20,
   ) {
     this.#runtime = runtime;
     this.#policy = policy;
     this.#events = events;
     this.#redact = redact;
     this.#random = random;
+    this.#hedgeMinSamples = hedgeMinSamples;
   }
 
-  async execute<T>(request: ExecuteRequest, perform: Perform<T>): Promise<Executed<T>> {
-    const { scope } = request;
+  /**
+   * Runs the plan until an attempt succeeds. `discard` releases the answer of an attempt that
+   * succeeded after another had already won (a stream's open connection).
+   */
+  async execute<T>(
+    request: ExecuteRequest,
+    perform: Perform<T>,
+    discard: (value: T) => void = noDiscard,
+  ): Promise<Executed<T>> {
+    const run: Run<T> = { request, plan: new Plan(this.#runtime, request), perform, runners: [] };
+    const { runners } = run;
     const clock = this.#runtime.clock;
-    const plan = new Plan(this.#runtime, request);
+    const hedge = request.hedge;
+    let hedgesLeft = hedge?.maxHedges ?? 0;
+    /** `performance.now()` at which the next hedge starts. */
+    let hedgeAt = Number.POSITIVE_INFINITY;
     for (;;) {
-      this.#throwIfAborted(request);
-      const now = clock.now();
-      const candidate = plan.next(now);
-      if (!candidate) {
-        const due = plan.earliestDeferred(now);
-        if (!due || due.at - now > scope.remaining(now) - this.#policy.minAttemptMs) {
-          throw this.#exhausted(request, plan);
+      if (runners.length === 0) {
+        this.#throwIfAborted(request);
+        const now = clock.now();
+        const candidate = run.plan.next(now);
+        if (!candidate) {
+          await this.#waitForDeferred(run, now);
+          continue;
         }
-        await this.#wait(due.at - now, request);
-        plan.retryDeferred(clock.now());
+        runners.push(this.#start(run, candidate, false));
+        hedgeAt = hedgesLeft > 0 ? this.#hedgeAt(hedge!, candidate) : Number.POSITIVE_INFINITY;
+      }
+      const settled = await this.#nextSettled(runners, hedgeAt);
+      if (settled === undefined) {
+        // The hedge delay passed without an answer: race the next candidate, if one is usable.
+        hedgeAt = Number.POSITIVE_INFINITY;
+        const now = clock.now();
+        const candidate =
+          request.scope.remaining(now) >= this.#policy.minAttemptMs ? run.plan.next(now) : undefined;
+        if (candidate) {
+          hedgesLeft--;
+          runners.push(this.#start(run, candidate, true));
+          this.#announceHedge(request, candidate);
+          if (hedgesLeft > 0) hedgeAt = this.#hedgeAt(hedge!, candidate);
+        }
         continue;
       }
-      const result = await this.#tryDeployment(candidate, request, plan, perform);
-      if (result) return result;
+      runners.splice(runners.indexOf(settled.runner), 1);
+      if (settled.executed) {
+        if (runners.length === 0) return settled.executed;
+        return { ...settled.executed, losers: await this.#cancel(runners, discard) };
+      }
+      if (settled.error !== undefined) {
+        if (runners.length > 0) await this.#cancel(runners, discard);
+        throw settled.error;
+      }
+      // Moved on: another runner may still be in flight; otherwise the next candidate starts.
     }
   }
 
+  #start<T>(run: Run<T>, member: GroupMember, hedged: boolean): Runner<T> {
+    const lane = new Lane(hedged);
+    const runner: { member: GroupMember; lane: Lane; settled?: Promise<Settled<T>> } = { member, lane };
+    runner.settled = this.#tryDeployment(member, run, lane).then(
+      (executed) => ({ runner: runner as Runner<T>, executed }),
+      (error: unknown) => ({ runner: runner as Runner<T>, error: error ?? new Error('attempt failed') }),
+    );
+    return runner as Runner<T>;
+  }
+
+  /** The first runner to settle, or undefined when `hedgeAt` comes first. */
+  async #nextSettled<T>(runners: readonly Runner<T>[], hedgeAt: number): Promise<Settled<T> | undefined> {
+    if (runners.length === 1 && hedgeAt === Number.POSITIVE_INFINITY) return runners[0]!.settled;
+    let timer: NodeJS.Timeout | undefined;
+    const races: Promise<Settled<T> | undefined>[] = runners.map((r) => r.settled);
+    if (hedgeAt !== Number.POSITIVE_INFINITY) {
+      races.push(
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, hedgeAt - performance.now()), undefined);
+        }),
+      );
+    }
+    try {
+      return await Promise.race(races);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** When to hedge an attempt on `member` that starts now: after its latency percentile, or `afterMs`. */
+  #hedgeAt(hedge: ResolvedHedge, member: GroupMember): number {
+    let delay: number | undefined;
+    if (hedge.percentile !== undefined) {
+      delay = member.runtime.health.latencyPercentile(hedge.percentile, this.#hedgeMinSamples);
+    }
+    delay ??= hedge.afterMs;
+    return delay === undefined ? Number.POSITIVE_INFINITY : performance.now() + delay;
+  }
+
+  /** Cancels the runners still in flight, waits for them to stop, and says what they were doing. */
+  async #cancel<T>(runners: Runner<T>[], discard: (value: T) => void): Promise<Loser<T>[]> {
+    for (const runner of runners) runner.lane.cancel();
+    const losers: Loser<T>[] = [];
+    for (const runner of runners) {
+      const settled = await runner.settled;
+      const executed = settled.executed;
+      if (executed) {
+        // It answered too, before it could be stopped: release the answer, count what it cost.
+        executed.report.decision = 'cancelled';
+        executed.attempt.dispose();
+        discard(executed.value);
+        losers.push({ member: runner.member, value: executed.value });
+      } else if (runner.lane.last?.decision === 'cancelled') {
+        losers.push({ member: runner.member, value: undefined });
+      }
+    }
+    runners.length = 0;
+    return losers;
+  }
+
+  /**
+   * No candidate can take the call now: waits for the first one due back when it is due within
+   * `policy.maxWaitMs` and the deadline; otherwise fails at once, saying when it is due.
+   */
+  async #waitForDeferred<T>(run: Run<T>, now: number): Promise<void> {
+    const { request, plan } = run;
+    // Out of time rather than out of candidates.
+    if (request.scope.remaining(now) < this.#policy.minAttemptMs) throw this.#deadline(request);
+    const due = plan.earliestDeferred(now);
+    const waitMs = due ? due.at - now : Number.POSITIVE_INFINITY;
+    const limit = Math.min(this.#policy.maxWaitMs, request.scope.remaining(now) - this.#policy.minAttemptMs);
+    if (!(waitMs <= limit)) throw this.#exhausted(request, plan, due ? waitMs : undefined);
+    if (waitMs > 0) await this.#wait(waitMs, request);
+    plan.retryDeferred(this.#runtime.clock.now());
+  }
+
   /** Attempts on one deployment, with retries; undefined means move on. */
-  async #tryDeployment<T>(
-    member: GroupMember,
-    request: ExecuteRequest,
-    plan: Plan,
-    perform: Perform<T>,
-  ): Promise<Executed<T> | undefined> {
+  async #tryDeployment<T>(member: GroupMember, run: Run<T>, lane: Lane): Promise<Executed<T> | undefined> {
     const { group } = member;
     const deployment = member.runtime;
     const provider = deployment.provider;
+    const { request, plan } = run;
     const { scope } = request;
     const clock = this.#runtime.clock;
-    for (let retry = 0; ; ) {
+    for (let retry = plan.spent(deployment.id); ; ) {
+      if (lane.cancelled) return undefined;
       const started = clock.now();
       const remaining = scope.remaining(started);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
@@ -113,26 +285,35 @@ export class Executor {
         plan.defer(member);
         return undefined;
       }
-      const timeoutMs = Math.min(request.timeoutMs ?? provider.config.timeoutMs, remaining);
+      const alternative = run.runners.length > 1 || plan.hasUsableOther(deployment.id, started);
+      const limit = request.timeoutMs ?? provider.config.timeoutMs;
+      const timeoutMs = Math.min(limit, alternative ? remaining / 2 : remaining);
       const attempt = new AttemptScope(scope);
+      lane.attempt = attempt;
       deployment.inFlight++;
       provider.inFlight++;
       let failure: Classification;
       try {
-        const value = await perform(member, keyIndex, attempt, timeoutMs);
-        const latencyMs = clock.now() - started;
-        deployment.breaker.record(ticket, 'success');
-        deployment.health.recordSuccess(latencyMs);
-        this.#report(request, member, 'success', 'done', latencyMs, undefined);
-        return { value, member, group, attempt, latencyMs };
+        const value = await run.perform(member, keyIndex, attempt, timeoutMs);
+        const now = clock.now();
+        const latencyMs = now - started;
+        deployment.recordSuccess(ticket, latencyMs, now);
+        const report = this.#report(request, member, lane, 'success', 'done', latencyMs, undefined);
+        return { value, member, group, attempt, latencyMs, report, losers: NO_LOSERS };
       } catch (error) {
         attempt.dispose();
+        if (attempt.cancelled) {
+          deployment.breaker.record(ticket, 'aborted');
+          this.#report(request, member, lane, CANCELLED, 'cancelled', clock.now() - started, undefined);
+          return undefined;
+        }
         if (!(error instanceof AttemptFailure)) {
           deployment.breaker.record(ticket, 'aborted');
           throw error;
         }
         failure = error.classification;
       } finally {
+        lane.attempt = undefined;
         deployment.inFlight--;
         provider.inFlight--;
       }
@@ -141,12 +322,11 @@ export class Executor {
       const latencyMs = now - started;
       if (failure.outcome === 'aborted') {
         deployment.breaker.record(ticket, failure.outcome, now);
-        this.#report(request, member, failure, 'stop', latencyMs, failure.message);
+        this.#report(request, member, lane, failure, 'stop', latencyMs, failure.message);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
       const message = this.#redact(failure.message);
-      deployment.health.recordFailure(failure.outcome, latencyMs, message);
-      deployment.breaker.record(ticket, failure.outcome, now);
+      deployment.recordFailure(ticket, failure.outcome, latencyMs, message, now);
       const decision = decide(
         {
           failure,
@@ -155,12 +335,13 @@ export class Executor {
           budgetMs: scope.remaining(now) - this.#policy.minAttemptMs,
           otherKeyUsable: provider.keys.usableOtherThan(keyIndex, now),
           contextFallback: plan.hasContextFallback(group),
+          alternative: run.runners.length > 1 || plan.hasUsableOther(deployment.id, now),
         },
         this.#policy,
         this.#random,
       );
-      this.#apply(decision, member, keyIndex, plan, message, now);
-      this.#report(request, member, failure, decision.action, latencyMs, message);
+      this.#apply(decision, member, keyIndex, retry, plan, message, now);
+      this.#report(request, member, lane, failure, decision.action, latencyMs, message);
       switch (decision.action) {
         case 'stop':
           throw new UpstreamError({
@@ -173,7 +354,7 @@ export class Executor {
           });
         case 'retry':
           retry++;
-          if (decision.waitMs > 0) await this.#wait(decision.waitMs, request);
+          if (decision.waitMs > 0) await this.#wait(decision.waitMs, request, lane);
           continue;
         case 'failover':
           this.#announceFailover(request, deployment.id, failure.outcome, failure.status);
@@ -187,6 +368,7 @@ export class Executor {
     decision: Decision,
     member: GroupMember,
     keyIndex: number,
+    retry: number,
     plan: Plan,
     message: string,
     now: number,
@@ -199,6 +381,9 @@ export class Executor {
     switch (decision.plan) {
       case 'defer':
         plan.defer(member);
+        break;
+      case 'last':
+        plan.putLast(member, retry + 1);
         break;
       case 'drop':
         plan.drop(member.runtime.id);
@@ -227,14 +412,25 @@ export class Executor {
     });
   }
 
+  #announceHedge(request: ExecuteRequest, member: GroupMember): void {
+    if (!this.#events.has('hedge')) return;
+    this.#events.emit('hedge', {
+      requestId: request.requestId,
+      model: request.model,
+      deployment: member.runtime.id,
+      afterMs: Math.round(request.scope.elapsed()),
+    });
+  }
+
   #report(
     request: ExecuteRequest,
     member: GroupMember,
-    c: Classification | 'success',
+    lane: Lane,
+    c: Pick<Classification, 'outcome' | 'status' | 'retryAfterMs'> | 'success',
     decision: AttemptDecision,
     latencyMs: number,
     error: string | undefined,
-  ): void {
+  ): AttemptReport {
     const report: AttemptReport = {
       deployment: member.runtime.id,
       provider: member.runtime.provider.config.id,
@@ -248,15 +444,18 @@ export class Executor {
       if (c.retryAfterMs !== undefined) report.retryAfterMs = c.retryAfterMs;
       if (error !== undefined) report.error = error;
     }
+    if (lane.hedged) report.hedged = true;
+    lane.last = report;
     request.attempts.push(report);
     if (this.#events.has('attempt')) {
       this.#events.emit('attempt', { requestId: request.requestId, model: request.model, attempt: report });
     }
+    return report;
   }
 
-  async #wait(ms: number, request: ExecuteRequest): Promise<void> {
+  async #wait(ms: number, request: ExecuteRequest, lane?: Lane): Promise<void> {
     try {
-      await sleep(ms, request.scope);
+      await sleep(ms, request.scope, lane);
     } catch {
       throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
     }
@@ -274,14 +473,15 @@ export class Executor {
     return new DeadlineExceededError(request.scope.deadlineMs, request.scope.elapsed(), request.attempts);
   }
 
-  #exhausted(request: ExecuteRequest, plan: Plan): Error {
+  #exhausted(request: ExecuteRequest, plan: Plan, retryAfterMs: number | undefined): Error {
     if (plan.deferredCount > 0 && request.attempts.length === 0) {
       return new AllAttemptsFailedError(
         request.model,
         request.attempts,
-        'every deployment is cooling down or its breaker is open, and none is due back within the deadline',
+        'every deployment is cooling down or its breaker is open, and none is due back in time',
+        retryAfterMs,
       );
     }
-    return new AllAttemptsFailedError(request.model, request.attempts);
+    return new AllAttemptsFailedError(request.model, request.attempts, undefined, retryAfterMs);
   }
 }

@@ -1,11 +1,12 @@
 /**
  * The candidates of one request, in order: each group's deployments as its strategy orders them,
+ * then by health (healthy, then degraded, then unhealthy: see `DeploymentRuntime.routingTier`),
  * group after group (the group asked for, then its fallbacks). Deployments that cannot take a call
  * now are set aside ("deferred") with the time they are due back; dropped ones (they failed in a
  * way a retry in this request would not mend) are not tried again.
  */
 import { UnknownModelError } from '../errors';
-import type { RoutingContext } from '../routing';
+import { type RoutingContext, stableSort } from '../routing';
 import type { GroupMember, Runtime } from './runtime';
 
 /** What a plan needs to know of its request. */
@@ -24,6 +25,8 @@ export class Plan {
   /** Deployments dropped in this request (made on the first drop: most requests have none). */
   #dropped: Set<string> | undefined;
   #deferred: GroupMember[] = [];
+  /** Retries spent on deployments that were deferred (made on the first such deferral). */
+  #spent: Map<string, number> | undefined;
   #contextSwitched = false;
 
   /** @throws UnknownModelError when the group or one of its fallbacks is not configured. */
@@ -55,14 +58,46 @@ export class Plan {
       }
       if (++this.#groupIndex >= this.#groups.length) return undefined;
       const group = this.#runtime.groups.get(this.#groups[this.#groupIndex]!)!;
-      this.#queue = group.strategy.order(group.members, this.#request);
+      this.#queue = byTier(group.strategy.order(group.members, this.#request), now);
       this.#position = 0;
     }
+  }
+
+  /**
+   * Whether a candidate other than `id` that has not failed in this request could take an attempt
+   * now (one put last after a timeout does not count: it already had its turn).
+   */
+  hasUsableOther(id: string, now: number): boolean {
+    for (let i = this.#position; i < this.#queue.length; i++) {
+      if (this.#fresh(this.#queue[i]!, id, now)) return true;
+    }
+    for (const member of this.#deferred) if (this.#fresh(member, id, now)) return true;
+    for (let g = this.#groupIndex + 1; g < this.#groups.length; g++) {
+      for (const member of this.#runtime.groups.get(this.#groups[g]!)!.members) {
+        if (this.#fresh(member, id, now)) return true;
+      }
+    }
+    return false;
   }
 
   /** Sets a candidate aside until it is usable again (a cooldown, an open breaker). */
   defer(member: GroupMember): void {
     if (!this.#isDeferred(member.runtime.id)) this.#deferred.push(member);
+  }
+
+  /**
+   * Sets a candidate aside until every other one has had its turn (it spent its time on a timeout):
+   * it comes back, with `spent` retries counted, only when nothing else is left.
+   */
+  putLast(member: GroupMember, spent: number): void {
+    this.#spent ??= new Map();
+    this.#spent.set(member.runtime.id, spent);
+    this.defer(member);
+  }
+
+  /** Retries already spent on a deployment put last in this request. */
+  spent(id: string): number {
+    return this.#spent?.get(id) ?? 0;
   }
 
   /** Takes a deployment out of this request. */
@@ -109,6 +144,13 @@ export class Plan {
     return true;
   }
 
+  #fresh(member: GroupMember, exclude: string, now: number): boolean {
+    const id = member.runtime.id;
+    return (
+      id !== exclude && !this.#isDropped(id) && this.#spent?.has(id) !== true && member.runtime.usable(now)
+    );
+  }
+
   #isDropped(id: string): boolean {
     return this.#dropped?.has(id) === true;
   }
@@ -117,4 +159,12 @@ export class Plan {
     for (const member of this.#deferred) if (member.runtime.id === id) return true;
     return false;
   }
+}
+
+/** Sorts a strategy's order by routing tier, stably: the strategy decides within a tier. */
+function byTier(members: GroupMember[], now: number): GroupMember[] {
+  let worst = 0;
+  for (const member of members) worst = Math.max(worst, member.runtime.routingTier(now));
+  if (worst === 0) return members;
+  return stableSort(members, (a, b) => a.runtime.routingTier(now) - b.runtime.routingTier(now));
 }

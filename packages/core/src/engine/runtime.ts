@@ -6,12 +6,13 @@ import type { Pool } from 'undici';
 import { type Clock, systemClock } from '../clock';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
-import { DeploymentBreaker } from '../policies/breaker';
+import { countsForBreaker, DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
 import { openAiHeaders, openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
 import { createPool } from '../transport/pool';
 import type {
+  AttemptOutcome,
   HealthStatus,
   ResolvedConfig,
   ResolvedDeployment,
@@ -54,18 +55,82 @@ export class DeploymentRuntime {
   inFlight = 0;
   /** A deployment-wide cooldown (epoch ms), e.g. after a long Retry-After on a keyless provider. */
   cooldownUntil = 0;
+  /** The last active probe found it failing, and nothing has succeeded since. */
+  probeDown = false;
+  /** How long a deployment found failing is kept back before a live call checks it again. */
+  readonly #recheckMs: number;
 
   constructor(
     config: ResolvedDeployment,
     provider: ProviderRuntime,
     health: PassiveHealth,
     breaker: DeploymentBreaker,
+    recheckMs: number,
   ) {
     this.config = config;
     this.id = config.id;
     this.provider = provider;
     this.health = health;
     this.breaker = breaker;
+    this.#recheckMs = recheckMs;
+  }
+
+  /** A live attempt that `breaker.begin()` let through succeeded. */
+  recordSuccess(ticket: number, latencyMs: number, now: number): void {
+    this.health.recordSuccess(latencyMs);
+    this.breaker.record(ticket, 'success', now);
+    this.probeDown = false;
+  }
+
+  /** A live attempt failed (`message` free of secrets). */
+  recordFailure(
+    ticket: number,
+    outcome: AttemptOutcome,
+    latencyMs: number,
+    message: string | undefined,
+    now: number,
+  ): void {
+    this.health.recordFailure(outcome, latencyMs, message);
+    this.breaker.record(ticket, outcome, now);
+  }
+
+  /**
+   * An active probe's verdict (its health sample is recorded by the prober): a success closes the
+   * breaker and clears a probe's down mark; a failure the deployment is to blame for marks it down,
+   * so routing tries it last until something succeeds.
+   */
+  recordProbe(failure: AttemptOutcome | undefined): void {
+    if (failure === undefined) {
+      this.breaker.recordProbe(true);
+      this.probeDown = false;
+    } else if (countsForBreaker(failure)) {
+      this.breaker.recordProbe(false);
+      this.probeDown = true;
+    }
+  }
+
+  /** Read by the health strategy: 0..1, see `PassiveHealth.score`. */
+  get healthScore(): number {
+    return this.health.score;
+  }
+
+  /**
+   * Where routing puts it within its group: 0 healthy, 1 degraded, 2 unhealthy.
+   * - Unhealthy: a failed active probe (until something succeeds), a provider refusing every key,
+   *   or `health.unhealthyAfter` failures in a row.
+   * - Degraded: slow (latency EWMA above `degradedLatencyMs`).
+   * A verdict of live traffic holds for `breaker.resetTimeoutMs` after its last sample; then the
+   * deployment ranks as healthy again, so that one live call checks it. A deployment that fails
+   * now and then is not put behind (its success rate recovers over a whole window, far too slowly
+   * for a gate): the `health` strategy draws it less often instead.
+   */
+  routingTier(now: number): 0 | 1 | 2 {
+    if (this.probeDown || this.provider.authFailedUntil > now) return 2;
+    const health = this.health;
+    const unhealthy = health.status === 'unhealthy';
+    if (!unhealthy && !((health.latencyEwmaMs ?? 0) > this.config.degradedLatencyMs)) return 0;
+    if (now - health.lastCheckedAt >= this.#recheckMs) return 0;
+    return unhealthy ? 2 : 1;
   }
 
   /** Read by the routing strategies. */
@@ -91,10 +156,10 @@ export class DeploymentRuntime {
     return at;
   }
 
-  /** Health status with breaker and key state folded in. */
+  /** Health status with breaker, key and probe state folded in. */
   status(now: number): HealthStatus {
     if (this.breaker.state === 'open') return 'unhealthy';
-    if (this.provider.authFailedUntil > now) return 'unhealthy';
+    if (this.provider.authFailedUntil > now || this.probeDown) return 'unhealthy';
     const passive = this.health.status;
     if (passive === 'healthy' && this.breaker.state === 'half-open') return 'degraded';
     return passive;
@@ -116,6 +181,7 @@ export interface GroupMember {
   readonly runtime: DeploymentRuntime;
   readonly inFlight: number;
   readonly latencyEwmaMs: number | undefined;
+  readonly healthScore: number;
 }
 
 function member(group: string, deployment: ResolvedDeployment, runtime: DeploymentRuntime): GroupMember {
@@ -128,6 +194,9 @@ function member(group: string, deployment: ResolvedDeployment, runtime: Deployme
     },
     get latencyEwmaMs() {
       return runtime.health.latencyEwmaMs;
+    },
+    get healthScore() {
+      return runtime.health.score;
     },
   };
 }
@@ -178,7 +247,10 @@ export class Runtime {
       health.onStatusChange((status, previous) =>
         events.emit('healthChange', { deployment: id, status, previous }),
       );
-      this.deployments.set(id, new DeploymentRuntime(deployment, provider, health, breaker));
+      this.deployments.set(
+        id,
+        new DeploymentRuntime(deployment, provider, health, breaker, config.policy.breaker.resetTimeoutMs),
+      );
     }
     for (const group of config.models.values()) {
       this.groups.set(group.name, {

@@ -182,7 +182,7 @@ export class ActiveProber {
     for (const deployment of target.deployments) {
       if (completion) deployment.health.recordSuccess(latencyMs);
       else deployment.health.recordProbeSuccess();
-      deployment.breaker.recordProbe(true);
+      deployment.recordProbe(undefined);
     }
   }
 
@@ -191,6 +191,7 @@ export class ActiveProber {
     const message = this.#redact(describe(failure));
     for (const deployment of target.deployments) {
       deployment.health.recordFailure(failure.outcome, latencyMs, message);
+      deployment.recordProbe(failure.outcome);
     }
   }
 }

@@ -116,7 +116,10 @@ export function problemFor(error: unknown, scrub: Scrubber): Problem {
     if (error.providerCode && /^[a-z0-9_.-]{1,64}$/i.test(error.providerCode)) code = error.providerCode;
   }
   if (error instanceof AllAttemptsFailedError) {
-    const retryAfter = retryAfterSeconds(error.attempts);
+    const retryAfter =
+      error.retryAfterMs !== undefined
+        ? Math.max(1, Math.ceil(error.retryAfterMs / 1000))
+        : retryAfterSeconds(error.attempts);
     if (retryAfter !== undefined) headers = { 'retry-after': String(retryAfter) };
   }
   const problem: Problem = {
