@@ -6,13 +6,20 @@ import { type Clock, systemClock } from './clock';
 import { DEFAULTS, resolveConfig } from './config';
 import { resolveHedge } from './config/settings';
 import { costOf, UsageLedger, type UsageReport } from './cost';
-import { type Executed, type ExecuteRequest, Executor, type Loser } from './engine/executor';
+import { type Admit, type Executed, type ExecuteRequest, Executor, type Loser } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { type GroupMember, Runtime } from './engine/runtime';
-import { RequestScope } from './engine/scope';
+import { type AttemptScope, RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
-import { AbortError, AiFailoverError, ClientClosedError, ConfigError, InternalError } from './errors';
+import {
+  AbortError,
+  AiFailoverError,
+  ClientClosedError,
+  ConfigError,
+  InternalError,
+  UnsupportedFeatureError,
+} from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
 import { ActiveProber } from './health/probes';
 import {
@@ -28,6 +35,8 @@ import {
   type PrometheusMetricsOptions,
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
+import { withModel } from './protocols/openai';
+import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
 import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
 import type {
@@ -39,6 +48,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
   EmbeddingsResult,
+  Protocol,
   RequestReport,
   ResolvedConfig,
   StateChange,
@@ -157,7 +167,22 @@ export class AiClient implements AiCaller {
   /** One chat completion, failing over as needed. */
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
-    return this.#callJson<ChatCompletion>(request, options, 'chat', 'choices', (body) => body.usage);
+    const chat = new Translation(request, false);
+    return this.#callJson<ChatCompletion>(
+      options,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const { path, body } = chat.call(member);
+        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
+        return provider.protocol.readChat(
+          await readJson(response, attempt),
+          member.deployment.model,
+          response.statusCode,
+        );
+      },
+      (body) => body.usage,
+      chat.admit,
+    );
   }
 
   /**
@@ -171,22 +196,18 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, true);
     const call = this.#begin(options);
     const wantsUsage = request.stream_options?.include_usage === true;
-    const base = serialize(request, true);
+    const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
     let executed: Executed<OpenedStream>;
     try {
       executed = await this.#executor.execute(
         call,
-        (member, keyIndex, attempt, timeoutMs) =>
-          openStream(
-            member.runtime.provider,
-            keyIndex,
-            withModel(base, member.deployment.model),
-            attempt,
-            clocks,
-            timeoutMs,
-          ),
-        (opened) => opened.reader.destroy(),
+        (member, keyIndex, attempt, timeoutMs) => {
+          const provider = member.runtime.provider;
+          const decoder = provider.protocol.streamDecoder(member.deployment.model);
+          return openStream(provider, keyIndex, chat.call(member), decoder, attempt, clocks, timeoutMs);
+        },
+        { admit: chat.admit, discard: (opened) => opened.reader.destroy() },
       );
     } catch (error) {
       call.scope.dispose();
@@ -219,39 +240,45 @@ export class AiClient implements AiCaller {
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
-    return this.#callJson<EmbeddingsResponse>(request, options, 'embeddings', 'data', ({ usage }) =>
-      usage
-        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
-        : undefined,
+    const { model: _model, ...rest } = request;
+    const base = JSON.stringify(rest);
+    return this.#callJson<EmbeddingsResponse>(
+      options,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const body = withModel(base, member.deployment.model);
+        const response = await send(provider, keyIndex, 'POST', provider.paths.embeddings, body, attempt);
+        const answer = (await readJson(response, attempt)) as EmbeddingsResponse | null;
+        if (!answer || typeof answer !== 'object' || !Array.isArray(answer.data)) {
+          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+        }
+        return answer;
+      },
+      ({ usage }) =>
+        usage
+          ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
+          : undefined,
+      admitEmbeddings,
     );
   }
 
-  /** A non-streaming call: one JSON request per attempt, the answer must carry an array in `field`. */
+  /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
   async #callJson<T extends object>(
-    request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
-    endpoint: 'chat' | 'embeddings',
-    field: 'choices' | 'data',
+    attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
+    admit: Admit,
   ): Promise<{ response: T; report: RequestReport }> {
     const call = this.#begin(options);
-    const base = serialize(request, false);
     try {
-      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
-        attempt.arm(timeoutMs, 'timeout');
-        const provider = member.runtime.provider;
-        const body = withModel(base, member.deployment.model);
-        const response = await send(provider, keyIndex, 'POST', provider.paths[endpoint], body, attempt);
-        const answer = (await readJson(response, attempt)) as T | null;
-        if (
-          !answer ||
-          typeof answer !== 'object' ||
-          !Array.isArray((answer as Record<string, unknown>)[field])
-        ) {
-          throw new AttemptFailure(badResponse(`response has no \`${field}\` array`, response.statusCode));
-        }
-        return answer;
-      });
+      const executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          attempt.arm(timeoutMs, 'timeout');
+          return attemptOnce(member, keyIndex, attempt);
+        },
+        { admit },
+      );
       executed.attempt.dispose();
       const spent = spentBy(executed.losers, usageOf);
       const report = this.#succeed(call, executed.member, usageOf(executed.value), spent);
@@ -483,18 +510,63 @@ function promptOnly(usage: Usage | undefined): Usage | undefined {
   );
 }
 
-/** Serializes the request once without its `model`; each attempt prefixes its deployment's model. */
-function serialize(request: ChatRequest | EmbeddingsRequest, streaming: boolean): string {
-  const { model: _model, ...rest } = request;
-  if (streaming) {
-    rest.stream = true;
-    rest.stream_options = { ...(request.stream_options as object | undefined), include_usage: true };
+/**
+ * A chat request translated lazily, once per protocol the plan reaches: a request that only ever
+ * meets OpenAI-compatible deployments is serialized once, as before any translation existed.
+ */
+class Translation {
+  readonly #request: ChatRequest;
+  readonly #streaming: boolean;
+  readonly #prepared: Partial<Record<Protocol, PreparedChat | Unsupported>> = {};
+
+  constructor(request: ChatRequest, streaming: boolean) {
+    this.#request = request;
+    this.#streaming = streaming;
   }
-  return JSON.stringify(rest);
+
+  /** Throws `UnsupportedFeatureError` when the member's protocol cannot express the request. */
+  readonly admit = (member: GroupMember): void => {
+    const prepared = this.#of(member);
+    if (prepared instanceof Unsupported) {
+      throw new UnsupportedFeatureError(
+        prepared.field,
+        prepared.message,
+        member.runtime.provider.protocol.name,
+        member.runtime.id,
+      );
+    }
+  };
+
+  /** The attempt's path and body (the member was admitted). */
+  call(member: GroupMember): { path: string; body: string } {
+    return (this.#of(member) as PreparedChat).call(member.runtime.provider.config, member.deployment.model);
+  }
+
+  #of(member: GroupMember): PreparedChat | Unsupported {
+    const protocol = member.runtime.provider.protocol;
+    let prepared = this.#prepared[protocol.name];
+    if (prepared === undefined) {
+      try {
+        prepared = protocol.prepareChat(this.#request, this.#streaming);
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        prepared = error;
+      }
+      this.#prepared[protocol.name] = prepared;
+    }
+    return prepared;
+  }
 }
 
-function withModel(base: string, model: string): string {
-  return base.length > 2
-    ? `{"model":${JSON.stringify(model)},${base.slice(1)}`
-    : `{"model":${JSON.stringify(model)}}`;
+/** Embeddings go only to protocols that serve them. */
+function admitEmbeddings(member: GroupMember): void {
+  const protocol = member.runtime.provider.protocol;
+  if (!protocol.embeddings) {
+    throw new UnsupportedFeatureError(
+      'input',
+      'embeddings cannot be requested',
+      protocol.name,
+      member.runtime.id,
+    );
+  }
 }

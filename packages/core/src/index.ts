@@ -1,11 +1,26 @@
+/**
+ * `@ai-failover/core`: the client, its configuration, its errors and events, and the types an app
+ * sees. What only framework adapters need (the HTTP layer, the dashboard handler) is in
+ * `@ai-failover/core/http`.
+ */
 export { type AiCaller, AiClient, type AiClientOptions, createAiClient } from './client';
 export type { Clock } from './clock';
-export { DEFAULTS, resolveConfig } from './config';
-export { costOf, type UsageReport, type UsageTotals } from './cost';
-export * from './dashboard';
+export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
+export type { UsageReport, UsageTotals } from './cost';
 export { ChatStream } from './engine/stream';
 export * from './errors';
-export type * from './events';
+export type {
+  AiFailoverEvents,
+  AttemptEvent,
+  BreakerEvent,
+  Disposer,
+  EventName,
+  FailoverEvent,
+  HealthChangeEvent,
+  Listener,
+  RequestErrorEvent,
+  SuccessEvent,
+} from './events';
 export type {
   DeploymentHealth,
   HealthReport,
@@ -14,6 +29,8 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
-export * from './http';
 export type { PrometheusMetrics } from './metrics/prometheus';
-export type * from './types';
+export type * from './types/calls';
+export type * from './types/config';
+export type * from './types/reports';
+export type * from './types/wire';

@@ -4,14 +4,14 @@ import type {
   Fault,
   MalformedJsonFault,
   OkFault,
-  ReasoningFault,
+  ReplyShape,
   ResetMidStreamFault,
   StallFault,
   TruncatedFault,
 } from './fault-types';
 import { type Latency, sampleLatency } from './latency';
-import { healthyReply, type Reply, type ReplySettings } from './reply';
-import { JSON_HEADERS, SSE_DONE, SSE_HEADERS, sseEvent } from './sse';
+import { healthyReply, type Reply, type ReplyOverrides, type ReplySettings } from './reply';
+import { halveEvent, JSON_HEADERS, SSE_DONE, SSE_HEADERS } from './sse';
 
 /** What running a fault needs besides the fault itself. */
 export interface RunContext {
@@ -19,6 +19,11 @@ export interface RunContext {
   settings: ReplySettings;
   chunkDelayMs: number;
   latencyMs: Latency | undefined;
+}
+
+/** The healthy reply a fault starts from. */
+function shape(fault: ReplyShape): ReplyOverrides {
+  return { content: fault.content, toolCalls: fault.toolCalls, reasoning: fault.reasoning };
 }
 
 function half(text: string): string {
@@ -52,7 +57,7 @@ async function writeEvents(
 
 async function sendOk(ctx: RunContext, fault: OkFault): Promise<void> {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content, usage: fault.usage });
+  const reply = healthyReply(exchange.record, ctx.settings, { ...shape(fault), usage: fault.usage });
   if (!(await exchange.sleep(fault.ttfbMs ?? 0))) return;
   if (reply.kind === 'json') {
     exchange.send(reply.status, JSON_HEADERS, reply.body);
@@ -65,7 +70,7 @@ async function sendOk(ctx: RunContext, fault: OkFault): Promise<void> {
 
 async function sendResetMidStream(ctx: RunContext, fault: ResetMidStreamFault): Promise<void> {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const reply = healthyReply(exchange.record, ctx.settings, shape(fault));
   if (reply.kind === 'json') {
     exchange.writeHead(reply.status, {
       ...JSON_HEADERS,
@@ -84,7 +89,7 @@ async function sendResetMidStream(ctx: RunContext, fault: ResetMidStreamFault): 
 
 async function sendStall(ctx: RunContext, fault: StallFault): Promise<void> {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const reply = healthyReply(exchange.record, ctx.settings, shape(fault));
   const stall = { at: Math.max(0, fault.afterChunks), ms: fault.ms ?? Number.POSITIVE_INFINITY };
   const { status, headers } = replyHead(reply);
   if (reply.kind === 'json') {
@@ -100,42 +105,6 @@ async function sendStall(ctx: RunContext, fault: StallFault): Promise<void> {
     exchange.end();
 }
 
-/** The reasoning deltas: `step 1 `, `step 2 `, ... one per `everyMs` of `thinkMs`. */
-function thoughts(fault: ReasoningFault): string[] {
-  const count = Math.max(1, Math.round(fault.thinkMs / (fault.everyMs ?? 100)));
-  return Array.from({ length: count }, (_, i) => `step ${i + 1} `);
-}
-
-async function sendReasoning(ctx: RunContext, fault: ReasoningFault): Promise<void> {
-  const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
-  const field = fault.field ?? 'reasoning_content';
-  const steps = thoughts(fault);
-  if (reply.kind === 'json') {
-    if (!(await exchange.sleep(fault.thinkMs))) return;
-    if (reply.status !== 200) {
-      exchange.send(reply.status, JSON_HEADERS, reply.body);
-      return;
-    }
-    const body = JSON.parse(reply.body) as { choices: Array<{ message: Record<string, unknown> }> };
-    body.choices[0]!.message[field] = steps.join('');
-    exchange.send(200, JSON_HEADERS, JSON.stringify(body));
-    return;
-  }
-  exchange.writeHead(200, SSE_HEADERS);
-  exchange.flushHeaders();
-  const [role, ...answer] = reply.events;
-  const chunk = JSON.parse(role!.slice('data: '.length, -2)) as { choices: Array<{ delta: unknown }> };
-  const thinking = steps.map((step) => {
-    chunk.choices[0]!.delta = { [field]: step };
-    return sseEvent(JSON.stringify(chunk));
-  });
-  if (!exchange.write(role!)) return;
-  if (!(await writeEvents(exchange, thinking, fault.everyMs ?? 100))) return;
-  if (!(await exchange.sleep(fault.everyMs ?? 100))) return;
-  if (await writeEvents(exchange, answer, fault.chunkDelayMs ?? ctx.chunkDelayMs)) exchange.end();
-}
-
 function sendMalformed(ctx: RunContext, _fault: MalformedJsonFault): void {
   const { exchange } = ctx;
   const reply = healthyReply(exchange.record, ctx.settings);
@@ -143,16 +112,15 @@ function sendMalformed(ctx: RunContext, _fault: MalformedJsonFault): void {
     exchange.send(200, JSON_HEADERS, half(reply.body) || '{');
     return;
   }
-  const payload = reply.events[1]!.slice('data: '.length, -2);
   exchange.writeHead(200, SSE_HEADERS);
   exchange.write(reply.events[0]!);
-  exchange.write(sseEvent(half(payload)));
-  exchange.end(SSE_DONE);
+  exchange.write(halveEvent(reply.events[1]!));
+  exchange.end(reply.events.at(-1) === SSE_DONE ? SSE_DONE : '');
 }
 
 function sendTruncated(ctx: RunContext, fault: TruncatedFault): void {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const reply = healthyReply(exchange.record, ctx.settings, shape(fault));
   const body = reply.kind === 'json' ? reply.body : reply.events.join('');
   const { status, headers } = replyHead(reply);
   exchange.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
@@ -177,8 +145,6 @@ export async function runFault(ctx: RunContext, fault: Fault): Promise<void> {
       return sendResetMidStream(ctx, fault);
     case 'stall':
       return sendStall(ctx, fault);
-    case 'reasoning':
-      return sendReasoning(ctx, fault);
     case 'malformedJson':
       return sendMalformed(ctx, fault);
     case 'truncated':

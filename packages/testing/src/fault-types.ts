@@ -5,6 +5,21 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /**
+   * Prompt tokens read from the provider's prompt cache (default 0): OpenAI's
+   * `prompt_tokens_details.cached_tokens`, Anthropic's `cache_read_input_tokens`, Gemini's
+   * `cachedContentTokenCount`.
+   */
+  cached_tokens?: number;
+}
+
+/** A tool call the mock answers with. */
+export interface MockToolCall {
+  /** Default: `call_mock_<n>` (OpenAI), `toolu_mock_<n>` (Anthropic); Gemini sends none. */
+  id?: string;
+  name: string;
+  /** The arguments: a JSON string, or an object serialized as JSON. */
+  arguments: string | Record<string, unknown>;
 }
 
 /** Options every fault accepts. */
@@ -15,8 +30,12 @@ export interface FaultCommon {
 
 /** Shape of the healthy answer a fault starts from. */
 export interface ReplyShape {
-  /** Reply text of a chat completion; defaults to the provider's `content`. */
+  /** Reply text of a chat completion; defaults to the provider's `content`, or none with `toolCalls`. */
   content?: string;
+  /** Answer with these tool calls (finish reason `tool_calls` / `tool_use`). */
+  toolCalls?: MockToolCall[];
+  /** Thinking before the answer: `reasoning_content`, Anthropic `thinking`, Gemini thought parts. */
+  reasoning?: string;
   /** Delay between stream chunks; defaults to the provider's `chunkDelayMs`. */
   chunkDelayMs?: number;
 }
@@ -97,21 +116,6 @@ export interface StallFault extends FaultCommon, ReplyShape {
   ms?: number;
 }
 
-/**
- * A reasoning model: it thinks (reasoning deltas every `everyMs` for `thinkMs`) before it answers.
- * A stream sends the role chunk, the reasoning deltas as they come, then the answer; a non-stream
- * reply waits `thinkMs` and carries the reasoning in its message.
- */
-export interface ReasoningFault extends FaultCommon, ReplyShape {
-  type: 'reasoning';
-  /** How long it thinks. */
-  thinkMs: number;
-  /** Time between two reasoning deltas (default 100). */
-  everyMs?: number;
-  /** The delta field the reasoning goes in (default `reasoning_content`, as DeepSeek sends it). */
-  field?: 'reasoning_content' | 'reasoning';
-}
-
 /** A 200 whose body (or one stream event) is not valid JSON. */
 export interface MalformedJsonFault extends FaultCommon {
   type: 'malformedJson';
@@ -134,7 +138,6 @@ export type Fault =
   | ResetFault
   | ResetMidStreamFault
   | StallFault
-  | ReasoningFault
   | MalformedJsonFault
   | TruncatedFault;
 

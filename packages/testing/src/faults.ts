@@ -6,7 +6,6 @@ import type {
   MalformedJsonFault,
   OkFault,
   RateLimitedFault,
-  ReasoningFault,
   ReplyShape,
   ResetFault,
   ResetMidStreamFault,
@@ -68,14 +67,6 @@ export const fault = {
    */
   stall(opts: Options<StallFault>): StallFault {
     return { type: 'stall', ...opts };
-  },
-  /**
-   * Thinks before answering: reasoning deltas (`reasoning_content` unless `field` says `reasoning`)
-   * every `everyMs` (default 100) for `thinkMs`, then the answer. Non-stream: waits `thinkMs`, and
-   * the message carries the reasoning.
-   */
-  reasoning(opts: Options<ReasoningFault>): ReasoningFault {
-    return { type: 'reasoning', ...opts };
   },
   /** A 200 `application/json` body that is not JSON; for a stream, one `data:` event that is not JSON. */
   malformedJson(opts: FaultCommon = {}): MalformedJsonFault {

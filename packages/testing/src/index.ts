@@ -1,3 +1,4 @@
+export type { Dialect } from './dialects';
 export type {
   BadRequestFault,
   ContextLengthFault,
@@ -6,9 +7,9 @@ export type {
   FaultType,
   HangFault,
   MalformedJsonFault,
+  MockToolCall,
   OkFault,
   RateLimitedFault,
-  ReasoningFault,
   ReplyShape,
   ResetFault,
   ResetMidStreamFault,

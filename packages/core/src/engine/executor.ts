@@ -20,6 +20,20 @@ import { Plan, type PlanRequest } from './plan';
 import type { GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep, type Wakeable } from './scope';
 
+/**
+ * Checks, before any call and outside the breaker, that a deployment can take the request (its
+ * protocol can express it); throws the typed error that ends the request when it cannot.
+ */
+export type Admit = (member: GroupMember) => void;
+
+/** What a caller of `execute()` may add to the plan's run. */
+export interface ExecuteHooks<T> {
+  /** Checked for every candidate before its first attempt (hedges included). */
+  readonly admit?: Admit;
+  /** Releases the answer of an attempt that succeeded after another had already won (a stream's connection). */
+  readonly discard?: (value: T) => void;
+}
+
 /** Runs one attempt on a deployment. It must arm the attempt's clock itself. */
 export type Perform<T> = (
   member: GroupMember,
@@ -126,15 +140,13 @@ export class Executor {
     this.#hedgeMinSamples = hedgeMinSamples;
   }
 
-  /**
-   * Runs the plan until an attempt succeeds. `discard` releases the answer of an attempt that
-   * succeeded after another had already won (a stream's open connection).
-   */
+  /** Runs the plan until an attempt succeeds. */
   async execute<T>(
     request: ExecuteRequest,
     perform: Perform<T>,
-    discard: (value: T) => void = noDiscard,
+    hooks: ExecuteHooks<T> = {},
   ): Promise<Executed<T>> {
+    const { admit, discard = noDiscard } = hooks;
     const run: Run<T> = { request, plan: new Plan(this.#runtime, request), perform, runners: [] };
     const { runners } = run;
     const clock = this.#runtime.clock;
@@ -151,6 +163,7 @@ export class Executor {
           await this.#waitForDeferred(run, now);
           continue;
         }
+        admit?.(candidate);
         runners.push(this.#start(run, candidate, false));
         hedgeAt = hedgesLeft > 0 ? this.#hedgeAt(hedge!, candidate) : Number.POSITIVE_INFINITY;
       }
@@ -163,6 +176,12 @@ export class Executor {
           request.scope.remaining(now) >= this.#policy.minAttemptMs ? run.plan.next(now) : undefined;
         if (candidate) {
           hedgesLeft--;
+          try {
+            admit?.(candidate);
+          } catch (error) {
+            await this.#cancel(runners, discard);
+            throw error;
+          }
           runners.push(this.#start(run, candidate, true));
           this.#announceHedge(request, candidate);
           if (hedgesLeft > 0) hedgeAt = this.#hedgeAt(hedge!, candidate);

@@ -8,7 +8,8 @@ import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
 import { countsForBreaker, DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
-import { openAiHeaders, openAiPaths, type ProtocolPaths } from '../protocols/openai';
+import { protocolOf, type WireProtocol } from '../protocols';
+import { openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
 import { createPool } from '../transport/pool';
 import type {
@@ -25,6 +26,9 @@ export class ProviderRuntime {
   readonly config: ResolvedProvider;
   readonly pool: Pool;
   readonly keys: KeyPool;
+  /** The provider's wire protocol: headers, request and answer translation, error classification. */
+  readonly protocol: WireProtocol;
+  /** Models and embeddings paths (chat paths come from the protocol, per model). */
   readonly paths: ProtocolPaths;
   /** Request headers per key index. */
   readonly headers: readonly Readonly<Record<string, string>>[];
@@ -37,8 +41,9 @@ export class ProviderRuntime {
     this.config = config;
     this.pool = createPool(config);
     this.keys = new KeyPool(config.keys);
+    this.protocol = protocolOf(config.protocol);
     this.paths = openAiPaths(config);
-    this.headers = openAiHeaders(config);
+    this.headers = this.protocol.headers(config);
   }
 
   get saturated(): boolean {
