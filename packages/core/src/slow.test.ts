@@ -102,6 +102,31 @@ describe('hedged requests', () => {
     metrics.close();
   });
 
+  test('a deployment that keeps losing the race to its hedge is put behind, its breaker untouched', async () => {
+    h = await harness(['a', 'b'], { group: { hedge: { afterMs: 100 } } });
+    h.mocks[0]!.setDefault(fault.ok({ latencyMs: 1500 }));
+    for (let i = 0; i < 3; i++) expect((await h.client.chat(hello)).report.hedges).toBe(1);
+    const { report } = await h.client.chat(hello);
+    expect(trail(report)).toEqual([`${B}:success:done`]);
+    expect(h.mocks[0]!.requests).toHaveLength(3);
+    expect(h.client.health().deployments[0]).toMatchObject({ id: A, breaker: 'closed', status: 'unhealthy' });
+  });
+
+  test('no hedge goes to a deployment that routing puts behind', async () => {
+    h = await harness(['a', 'b'], {
+      group: { hedge: { afterMs: 100 } },
+      config: { probes: { intervalMs: 40, timeoutMs: 500, jitter: 0 } },
+    });
+    h.mocks[0]!.setDefault(fault.ok({ latencyMs: 400 }));
+    h.mocks[1]!.setDefault(fault.status(503));
+    await h.client.start();
+    while (h.client.health().deployments[1]!.status !== 'unhealthy')
+      await new Promise((r) => setTimeout(r, 10));
+    const { report } = await h.client.chat(hello);
+    expect(trail(report)).toEqual([`${A}:success:done`]);
+    expect(h.mocks[1]!.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(0);
+  });
+
   test('a stream is hedged on its first token; the first to start streaming wins', async () => {
     h = await harness(['a', 'b'], { group: { hedge: { afterMs: 150 } } });
     h.mocks[0]!.setDefault(fault.ok({ ttfbMs: 1500 }));

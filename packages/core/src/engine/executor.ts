@@ -80,16 +80,20 @@ const noDiscard = (): void => {};
 class Lane implements Wakeable {
   readonly hedged: boolean;
   cancelled = false;
-  /** The attempt in flight, if any. */
+  /** Cancelled because an attempt started after its own answered first. */
+  overtaken = false;
+  /** The attempt in flight, if any, and when it started (clock time). */
   attempt: AttemptScope | undefined;
+  attemptStartedAt = 0;
   /** The report of its last attempt. */
   last: AttemptReport | undefined;
   wake: (() => void) | undefined;
   constructor(hedged: boolean) {
     this.hedged = hedged;
   }
-  cancel(): void {
+  cancel(winnerStartedAt: number): void {
     this.cancelled = true;
+    this.overtaken = this.attempt !== undefined && this.attemptStartedAt < winnerStartedAt;
     this.attempt?.cancel();
     this.wake?.();
   }
@@ -169,17 +173,18 @@ export class Executor {
       }
       const settled = await this.#nextSettled(runners, hedgeAt);
       if (settled === undefined) {
-        // The hedge delay passed without an answer: race the next candidate, if one is usable.
+        // The hedge delay passed without an answer: race the next candidate, if it is usable and
+        // healthy (a hedge on a deployment known to fail or crawl would only add load).
         hedgeAt = Number.POSITIVE_INFINITY;
         const now = clock.now();
         const candidate =
-          request.scope.remaining(now) >= this.#policy.minAttemptMs ? run.plan.next(now) : undefined;
+          request.scope.remaining(now) >= this.#policy.minAttemptMs ? run.plan.next(now, true) : undefined;
         if (candidate) {
           hedgesLeft--;
           try {
             admit?.(candidate);
           } catch (error) {
-            await this.#cancel(runners, discard);
+            await this.#cancel(runners, discard, 0);
             throw error;
           }
           runners.push(this.#start(run, candidate, true));
@@ -191,10 +196,11 @@ export class Executor {
       runners.splice(runners.indexOf(settled.runner), 1);
       if (settled.executed) {
         if (runners.length === 0) return settled.executed;
-        return { ...settled.executed, losers: await this.#cancel(runners, discard) };
+        const winnerStartedAt = settled.runner.lane.attemptStartedAt;
+        return { ...settled.executed, losers: await this.#cancel(runners, discard, winnerStartedAt) };
       }
       if (settled.error !== undefined) {
-        if (runners.length > 0) await this.#cancel(runners, discard);
+        if (runners.length > 0) await this.#cancel(runners, discard, 0);
         throw settled.error;
       }
       // Moved on: another runner may still be in flight; otherwise the next candidate starts.
@@ -240,9 +246,16 @@ export class Executor {
     return delay === undefined ? Number.POSITIVE_INFINITY : performance.now() + delay;
   }
 
-  /** Cancels the runners still in flight, waits for them to stop, and says what they were doing. */
-  async #cancel<T>(runners: Runner<T>[], discard: (value: T) => void): Promise<Loser<T>[]> {
-    for (const runner of runners) runner.lane.cancel();
+  /**
+   * Cancels the runners still in flight, waits for them to stop, and says what they were doing.
+   * An attempt started before the winner's (`winnerStartedAt`) was overtaken: health hears of it.
+   */
+  async #cancel<T>(
+    runners: Runner<T>[],
+    discard: (value: T) => void,
+    winnerStartedAt: number,
+  ): Promise<Loser<T>[]> {
+    for (const runner of runners) runner.lane.cancel(winnerStartedAt);
     const losers: Loser<T>[] = [];
     for (const runner of runners) {
       const settled = await runner.settled;
@@ -309,6 +322,7 @@ export class Executor {
       const timeoutMs = Math.min(limit, alternative ? remaining / 2 : remaining);
       const attempt = new AttemptScope(scope);
       lane.attempt = attempt;
+      lane.attemptStartedAt = started;
       deployment.inFlight++;
       provider.inFlight++;
       let failure: Classification;
@@ -322,8 +336,9 @@ export class Executor {
       } catch (error) {
         attempt.dispose();
         if (attempt.cancelled) {
-          deployment.breaker.record(ticket, 'aborted');
-          this.#report(request, member, lane, CANCELLED, 'cancelled', clock.now() - started, undefined);
+          const latencyMs = clock.now() - started;
+          deployment.recordCancelled(ticket, lane.overtaken, latencyMs, clock.now());
+          this.#report(request, member, lane, CANCELLED, 'cancelled', latencyMs, undefined);
           return undefined;
         }
         if (!(error instanceof AttemptFailure)) {

@@ -43,8 +43,12 @@ export class Plan {
     return this.#deferred.length;
   }
 
-  /** The next candidate usable now; the ones passed over because they are not usable are deferred. */
-  next(now: number): GroupMember | undefined {
+  /**
+   * The next candidate usable now; the ones passed over because they are not usable are deferred.
+   * With `healthyOnly` (a hedge), a next candidate that routing puts behind is left in place and
+   * nothing is returned.
+   */
+  next(now: number, healthyOnly = false): GroupMember | undefined {
     for (;;) {
       while (this.#position < this.#queue.length) {
         const member = this.#queue[this.#position++]!;
@@ -53,6 +57,10 @@ export class Plan {
         if (!member.runtime.usable(now)) {
           this.#deferred.push(member);
           continue;
+        }
+        if (healthyOnly && member.runtime.routingTier(now) > 0) {
+          this.#position--;
+          return undefined;
         }
         return member;
       }

@@ -100,6 +100,17 @@ export class DeploymentRuntime {
   }
 
   /**
+   * A live attempt was cancelled because another one of the same call answered first. It says
+   * nothing to the breaker. Overtaken (it had started first and still lost), it was slower than
+   * the hedge delay and than another deployment: health counts it as a timeout, so a deployment
+   * that keeps losing races is put behind like one that times out.
+   */
+  recordCancelled(ticket: number, overtaken: boolean, latencyMs: number, now: number): void {
+    this.breaker.record(ticket, 'aborted', now);
+    if (overtaken) this.health.recordFailure('timeout', latencyMs, 'overtaken by a hedge');
+  }
+
+  /**
    * An active probe's verdict (its health sample is recorded by the prober): a success closes the
    * breaker and clears a probe's down mark; a failure the deployment is to blame for marks it down,
    * so routing tries it last until something succeeds.
