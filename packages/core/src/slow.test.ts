@@ -1,11 +1,11 @@
 /** Slow, hung and thinking providers: failing over in time, hedging, failing fast, thinking. */
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fault, MockProvider } from '@ai-failover/testing';
 import { Registry } from 'prom-client';
 import { AiClient, AllAttemptsFailedError, type RequestReport, UpstreamError } from '.';
-import { type Harness, harness, hello, ManualClock } from './__tests__/support';
+import { activeResources, type Harness, harness, hello, ManualClock } from './__tests__/support';
 import { createAiHttpHandler } from './http';
 import { createPrometheusMetrics } from './metrics/prometheus';
 
@@ -125,6 +125,31 @@ describe('hedged requests', () => {
     const { report } = await h.client.chat(hello);
     expect(trail(report)).toEqual([`${A}:success:done`]);
     expect(h.mocks[1]!.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(0);
+  });
+
+  test('races leave no timer, socket or abort listener behind', async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    const before = activeResources();
+    h = await harness(['a', 'b'], { group: { hedge: { afterMs: 50 } } });
+    h.mocks[0]!.setDefault(fault.ok({ latencyMs: 300, ttfbMs: 300 }));
+    h.mocks[1]!.script(fault.ok(), fault.ok(), fault.hang(), fault.status(503));
+    const signal = new AbortController().signal;
+    await h.client.chat(hello, { signal });
+    const stream = await h.client.chatStream(hello, { signal });
+    await drain(stream);
+    await stream.done;
+    await h.client.chat(hello, { signal }); // the hedge hangs: the primary wins, the hedge is cancelled
+    await h.client.chat(hello, { signal }).catch(() => undefined); // the hedge fails: the primary serves
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    await h.close();
+    h = undefined;
+    let after = activeResources();
+    for (let i = 0; i < 20 && (after.Timeout ?? 0) > (before.Timeout ?? 0); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      after = activeResources();
+    }
+    expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+    expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
   });
 
   test('a stream is hedged on its first token; the first to start streaming wins', async () => {
