@@ -39,10 +39,10 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
     // Fails over between the deployments of group `chat`; rejects with a typed error
     // (503 when none could answer) that aiFailoverErrorHandler() turns into JSON.
     const { response, report } = await req.ai.chat(chatRequest(input.message), { model: 'chat' });
-    const { servedBy, attempts, failovers, latencyMs, costUsd } = summarize(report);
+    const { deployment, attempts, failovers, latencyMs, costUsd } = summarize(report);
     res.json({
       answer: response.choices[0]?.message.content ?? '',
-      servedBy,
+      deployment,
       attempts,
       failovers,
       latencyMs,

@@ -16,7 +16,7 @@ import { catchError, concat, defer, filter, finalize, map, type Observable, of }
 
 export interface ChatAnswer {
   answer: string;
-  servedBy: string | null;
+  deployment: string | null;
   attempts: ReturnType<typeof summarize>['attempts'];
   costUsd: number | null;
 }
@@ -34,8 +34,8 @@ export class ChatController {
     // Rejects with a typed error (503 when no provider could answer), which the module's
     // exception filter (exceptionFilter: true) answers as JSON.
     const { response, report } = await this.ai.chat(chatRequest(message));
-    const { servedBy, attempts, costUsd } = summarize(report);
-    return { answer: response.choices[0]?.message.content ?? '', servedBy, attempts, costUsd };
+    const { deployment, attempts, costUsd } = summarize(report);
+    return { answer: response.choices[0]?.message.content ?? '', deployment, attempts, costUsd };
   }
 
   /**

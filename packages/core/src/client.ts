@@ -29,6 +29,8 @@ import {
   type ReadinessReport,
   readiness,
 } from './health/report';
+import { createScrubber } from './http/context';
+import type { Scrubber } from './http/problem';
 import {
   createPrometheusMetrics,
   type PrometheusMetrics,
@@ -94,6 +96,8 @@ export class AiClient implements AiCaller {
   readonly #runtime: Runtime;
   readonly #executor: Executor;
   readonly #redact: Redactor;
+  /** Scrubs what a stream's `event: error` tells the HTTP client: keys, upstream URLs, hosts, addresses. */
+  readonly #scrub: Scrubber;
   readonly #ledger = new UsageLedger();
   readonly #clock: Clock;
   readonly #startedAt: number;
@@ -113,6 +117,7 @@ export class AiClient implements AiCaller {
     const random = options.random ?? Math.random;
     const logger = this.config.logger;
     this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
+    this.#scrub = createScrubber(this);
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
@@ -234,6 +239,7 @@ export class AiClient implements AiCaller {
         }
         return this.#succeed(call, member, end.usage, spent);
       },
+      this.#scrub,
     );
   }
 

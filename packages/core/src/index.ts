@@ -29,6 +29,7 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
+export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { PrometheusMetrics } from './metrics/prometheus';
 export type * from './types/calls';
 export type * from './types/config';

@@ -1,10 +1,9 @@
 /** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `req.ai` calls as JSON. */
 import { AiFailoverError } from '@ai-failover/core';
-import { createErrorMapper, type ErrorMappingOptions, sendJson } from '@ai-failover/core/http';
+import { createErrorMapper, type ErrorHandlerOptions, sendJson } from '@ai-failover/core/http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 
-/** Options of {@link aiFailoverErrorHandler}. */
-export type ErrorHandlerOptions = ErrorMappingOptions;
+export type { ErrorHandlerOptions };
 
 /**
  * An error-handling middleware for errors a route handler let through from `req.ai`: each

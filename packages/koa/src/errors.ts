@@ -1,10 +1,9 @@
 /** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `ctx.ai` calls as JSON. */
 import { AiFailoverError } from '@ai-failover/core';
-import { createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core/http';
+import { createErrorMapper, type ErrorHandlerOptions } from '@ai-failover/core/http';
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 
-/** Options of {@link aiFailoverErrorHandler}. */
-export type ErrorHandlerOptions = ErrorMappingOptions;
+export type { ErrorHandlerOptions };
 
 /**
  * A middleware for errors that downstream middleware let through from `ctx.ai`: each ai-failover

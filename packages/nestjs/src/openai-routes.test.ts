@@ -300,7 +300,7 @@ describe('route options', () => {
       expect.objectContaining({ path: 'nestjs.openai.authorize' }),
     ]);
     expect((await bootstrapError({ openai: { authorize: () => true, models: ['nope'] } })).message).toMatch(
-      /nestjs\.openai\.models\[0\]: "nope" is not a configured model group/,
+      /nestjs\.openai\.models\[0\]: unknown model group "nope"/,
     );
     expect((await bootstrapError({ openai: { authorize: () => true, bodyLimit: 'lots' } })).message).toMatch(
       /nestjs\.openai\.bodyLimit/,
@@ -312,7 +312,9 @@ describe('route options', () => {
       /nestjs\.dashboard\.authorize: must be a function/,
     );
     expect((await bootstrapError({ dashboard: { intervalMs: 5 } })).message).toMatch(/dashboard\.intervalMs/);
-    expect((await bootstrapError({ metrics: 'on' })).message).toMatch(/nestjs\.metrics: must be an object/);
+    expect((await bootstrapError({ metrics: 'on' })).message).toMatch(
+      /nestjs\.metrics: must be true, false or an object \{ path \}, got a string/,
+    );
   });
 
   it('fails the bootstrap when the routes are on and the HTTP adapter is neither Express nor Fastify', async () => {

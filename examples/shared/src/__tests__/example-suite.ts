@@ -71,7 +71,7 @@ interface SseEvent {
 
 interface ChatAnswer {
   answer: string;
-  servedBy: string;
+  deployment: string;
   attempts: Array<{ deployment: string; outcome: string; status: number | null }>;
   costUsd: number | null;
 }
@@ -146,7 +146,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
       expect(res.status).toBe(200);
       const body = (await res.json()) as ChatAnswer;
       expect(body.answer).toContain('offline mock provider');
-      expect(body.servedBy).toBe('primary/gpt-4.1-mini');
+      expect(body.deployment).toBe('primary/gpt-4.1-mini');
       expect(body.attempts).toEqual([
         expect.objectContaining({ deployment: 'primary/gpt-4.1-mini', outcome: 'success' }),
       ]);
@@ -168,7 +168,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
       const res = await postChat('Still there?');
       expect(res.status).toBe(200);
       const body = (await res.json()) as ChatAnswer;
-      expect(body.servedBy).toBe('secondary/gpt-4.1-mini');
+      expect(body.deployment).toBe('secondary/gpt-4.1-mini');
       expect(body.attempts[0]).toEqual(
         expect.objectContaining({ deployment: 'primary/gpt-4.1-mini', outcome: 'server_error', status: 503 }),
       );
@@ -212,7 +212,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
       expect(last.event).toBe('done');
       expect(last.data).toEqual(
         expect.objectContaining({
-          servedBy: 'primary/gpt-4.1-mini',
+          deployment: 'primary/gpt-4.1-mini',
           failovers: 0,
           costUsd: expect.any(Number),
         }),

@@ -9,7 +9,9 @@ import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
+  HEADER_NAME,
   intBetween,
+  metricPrefix,
   nonEmptyString,
   nonNegativeInt,
   nonNegativeNumber,
@@ -41,8 +43,6 @@ export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
 
 const PROVIDER_ID = /^[A-Za-z0-9._-]+$/;
-/** An HTTP header name (an RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** A provider id: non-empty, letters, digits, `.`, `_` and `-` only. */
@@ -344,12 +344,7 @@ export const metricsOptionsSchema = strictObject({
   /** A prom-client `Registry` to put the metrics on (default: a new one). */
   registry: liveObject('a prom-client Registry').optional(),
   /** Metric name prefix (default `ai_`). */
-  prefix: z
-    .string()
-    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-      error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
-    })
-    .optional(),
+  prefix: metricPrefix().optional(),
 });
 
 /** Prometheus metrics: on with `true` or settings. */

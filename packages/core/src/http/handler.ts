@@ -7,6 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AiCaller, AiClient } from '../client';
+import { expected } from '../config/messages';
 import { createDashboard, type Dashboard } from '../dashboard';
 import { ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
@@ -109,7 +110,7 @@ export function createAiHttpHandler<S = IncomingMessage>(
 ): AiHttpHandler<S> {
   const name = identity.name ?? 'http';
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: name, message: 'options must be an object with a `client`' }]);
+    throw new ConfigError([{ path: name, message: expected('an object { client, ...options }', options) }]);
   }
   const { client: source, ...routeOptions } = options;
   if (typeof source !== 'object' || source === null) {

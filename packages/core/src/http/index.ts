@@ -11,12 +11,13 @@ export {
   createAdapterHandler,
   createErrorMapper,
   defineLazy,
+  type ErrorHandlerOptions,
   type ErrorMapper,
-  type ErrorMappingOptions,
   looksLikeRequest,
   misuseMessage,
 } from './adapter';
 export { parseByteSize, readJsonBody } from './body';
+export { type ChatSseOptions, formatSseEvent, type SseEvent, writeSse } from './chat-sse';
 export { createScrubber } from './context';
 export {
   type AiHttpHandler,
@@ -27,7 +28,7 @@ export {
   isAiClient,
   type ServeContext,
 } from './handler';
-export { type HealthRouteKind, type MetricsSource, metricsOf } from './health';
+export { type HealthRouteKind, type MetricsRenderer, metricsOf } from './health';
 export type { OpenAiModel, OpenAiRouteKind } from './openai-routes';
 export {
   type AffinityKeyOption,
@@ -59,6 +60,6 @@ export {
   typeForStatus,
   withHttpStatus,
 } from './problem';
-export { drained, isGone, SSE_HEADERS, sendJson, sendText, writeEvent } from './respond';
+export { drained, isGone, SSE_HEADERS, sendJson, sendText } from './respond';
 export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';
 export { formatTrace, headerSafe } from './trace';

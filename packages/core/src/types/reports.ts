@@ -44,7 +44,7 @@ export interface RequestReport {
   /** The deployment that answered (`provider/model`). */
   deployment?: string;
   provider?: string;
-  /** Group the answering deployment belongs to (differs from `model` after a fallback). */
+  /** The model group the answering deployment belongs to: `model`, unless a fallback group answered. */
   servedBy?: string;
   attempts: AttemptReport[];
   /** Attempts that moved on to another deployment. */
