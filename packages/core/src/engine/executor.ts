@@ -317,9 +317,16 @@ export class Executor {
         plan.defer(member);
         return undefined;
       }
-      const alternative = run.runners.length > 1 || plan.hasUsableOther(deployment.id, started);
-      const limit = request.timeoutMs ?? provider.config.timeoutMs;
-      const timeoutMs = Math.min(limit, alternative ? remaining / 2 : remaining);
+      // Half of what is left while another candidate could take the call (unless half is too little
+      // for any attempt: then neither half would do, and this one gets it all).
+      const half = remaining / 2;
+      const alternative =
+        half >= this.#policy.minAttemptMs &&
+        (run.runners.length > 1 || plan.hasUsableOther(deployment.id, started));
+      const timeoutMs = Math.min(
+        request.timeoutMs ?? provider.config.timeoutMs,
+        alternative ? half : remaining,
+      );
       const attempt = new AttemptScope(scope);
       lane.attempt = attempt;
       lane.attemptStartedAt = started;
