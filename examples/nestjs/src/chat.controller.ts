@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { RequestReport } from '@ai-failover/core';
-import { chatRequest, readMessage, streamError, summarize } from '@ai-failover/example-shared';
+import { CHAT_SSE, chatRequest, readMessage, summarize } from '@ai-failover/example-shared';
 import { AiFailoverService, UseModel } from '@ai-failover/nestjs';
 import {
   BadRequestException,
@@ -12,7 +10,7 @@ import {
   Query,
   Sse,
 } from '@nestjs/common';
-import { catchError, concat, defer, filter, finalize, map, type Observable, of } from 'rxjs';
+import type { Observable } from 'rxjs';
 
 export interface ChatAnswer {
   answer: string;
@@ -39,32 +37,15 @@ export class ChatController {
   }
 
   /**
-   * One `data: {"delta": "..."}` event per piece of text, then `event: done` with the summary.
-   * When the browser goes away Nest unsubscribes, which aborts the upstream call.
+   * One `data: {"delta": "..."}` event per piece of text, then `event: done` with the summary of
+   * the call's report, or `event: error` if the provider stopped mid-answer. When the browser goes
+   * away Nest unsubscribes, which aborts the upstream call.
    */
   @Sse('stream')
   stream(@Query('message') query: unknown): Observable<MessageEvent> {
     const message = messageOf(query);
-    // The Observable of chatStream() gives the chunks, not the report: the call is tagged, and
-    // its report is picked up from the client's `success` event when the stream ends.
-    const tag = randomUUID();
-    const chunks = this.ai.chatStream(chatRequest(message), { metadata: { sse: tag } });
-    return defer(() => {
-      let report: RequestReport | undefined;
-      const stopListening = this.ai.client.on('success', (event) => {
-        if (event.report.metadata?.sse === tag) report = event.report;
-      });
-      const deltas = chunks.pipe(
-        map((chunk) => chunk.choices[0]?.delta.content),
-        filter((delta): delta is string => typeof delta === 'string' && delta !== ''),
-        map((delta): MessageEvent => ({ data: { delta } })),
-      );
-      const done = defer(() => of<MessageEvent>({ type: 'done', data: report ? summarize(report) : {} }));
-      return concat(deltas, done).pipe(
-        catchError((error: unknown) => of<MessageEvent>({ type: 'error', data: streamError(error) })),
-        finalize(stopListening),
-      );
-    });
+    // The same events as the Express and Koa examples, made by the core's ChatStream.toSseEvents().
+    return this.ai.chatSse(chatRequest(message), CHAT_SSE);
   }
 }
 

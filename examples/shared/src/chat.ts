@@ -1,7 +1,13 @@
 /** What the chat routes send: the request to the model, the summary of a call, and the SSE stream. */
 import type { ServerResponse } from 'node:http';
-import { AiFailoverError, type ChatRequest, type ChatStream, type RequestReport } from '@ai-failover/core';
-import type { ChatSseOptions } from '@ai-failover/core/http';
+import type { ChatRequest, ChatStream, RequestReport } from '@ai-failover/core';
+import {
+  type ChatSseOptions,
+  createScrubber,
+  type OpenAiErrorBody,
+  openAiErrorBody,
+  publicProblem,
+} from '@ai-failover/core/http';
 
 /** The longest message the routes accept, in characters. */
 export const MAX_MESSAGE_LENGTH = 4_000;
@@ -91,13 +97,12 @@ export async function sendChatStream(stream: ChatStream<RequestReport>, res: Ser
   await stream.pipeSse(res, CHAT_SSE);
 }
 
-/** The `event: error` payload of a stream that failed: the error itself when it is the caller's, else a neutral message. */
-export function streamError(error: unknown): { code: string; message: string } {
-  if (error instanceof AiFailoverError && error.httpStatus < 500) {
-    return { code: error.code, message: error.message };
-  }
-  return {
-    code: error instanceof AiFailoverError ? error.code : 'INTERNAL_ERROR',
-    message: 'The answer stopped before it was complete',
-  };
+const scrub = createScrubber();
+
+/**
+ * The `event: error` payload of a stream that failed, in the error body shape of every route:
+ * `{ error: { message, type, param, code } }`, the message neutral for a server error.
+ */
+export function streamError(error: unknown): OpenAiErrorBody {
+  return openAiErrorBody(publicProblem(error, scrub));
 }

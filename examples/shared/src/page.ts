@@ -27,7 +27,7 @@ document.getElementById('ask').onsubmit = (event) => {
   });
   source.addEventListener('error', (e) => {
     source.close();
-    report.textContent = e.data ? JSON.parse(e.data).message : 'the request failed: see /health';
+    report.textContent = e.data ? JSON.parse(e.data).error.message : 'the request failed: see /health';
   });
 };
 </script>

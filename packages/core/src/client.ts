@@ -40,7 +40,9 @@ import { badResponse } from './policies/classify';
 import { withModel } from './protocols/openai';
 import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
-import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
+import type { Operation } from './telemetry/channels';
+import { createTracing, type TracingOptions } from './telemetry/otel';
+import { Telemetry } from './telemetry/request-trace';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -102,7 +104,7 @@ export class AiClient implements AiCaller {
   readonly #clock: Clock;
   readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
-  readonly #tracing: Tracing | undefined;
+  readonly #telemetry: Telemetry;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
   readonly metrics: PrometheusMetrics | undefined;
   #started = false;
@@ -132,6 +134,7 @@ export class AiClient implements AiCaller {
     );
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
+    let otel: ReturnType<typeof createTracing>;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
       if (metrics) {
@@ -141,8 +144,8 @@ export class AiClient implements AiCaller {
         });
       }
       if (tracing) {
-        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
-        if (!this.#tracing) {
+        otel = createTracing({ tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!otel) {
           throw new ConfigError([
             { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
           ]);
@@ -153,6 +156,7 @@ export class AiClient implements AiCaller {
       this.metrics?.close();
       throw error;
     }
+    this.#telemetry = new Telemetry(otel);
   }
 
   get closed(): boolean {
@@ -174,6 +178,8 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, false);
     const chat = new Translation(request, false);
     return this.#callJson<ChatCompletion>(
+      'chat',
+      request,
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
@@ -199,7 +205,7 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const call = this.#begin(options);
+    const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
     const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
@@ -222,6 +228,8 @@ export class AiClient implements AiCaller {
     const { member, value, attempt } = executed;
     const spent = spentBy(executed.losers, () => undefined);
     call.report.timeToFirstTokenMs = call.scope.elapsed();
+    const responseModel = value.buffered[0]?.model;
+    if (typeof responseModel === 'string') call.report.responseModel = responseModel;
     return new ChatStream(
       call.requestId,
       call.attempts,
@@ -249,6 +257,8 @@ export class AiClient implements AiCaller {
     const { model: _model, ...rest } = request;
     const base = JSON.stringify(rest);
     return this.#callJson<EmbeddingsResponse>(
+      'embeddings',
+      request,
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
@@ -270,12 +280,14 @@ export class AiClient implements AiCaller {
 
   /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
   async #callJson<T extends object>(
+    operation: Operation,
+    request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
     attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
     admit: Admit,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options);
+    const call = this.#begin(options, operation, false, request);
     try {
       const executed = await this.#executor.execute(
         call,
@@ -286,6 +298,8 @@ export class AiClient implements AiCaller {
         { admit },
       );
       executed.attempt.dispose();
+      const responseModel = (executed.value as { model?: unknown }).model;
+      if (typeof responseModel === 'string') call.report.responseModel = responseModel;
       const spent = spentBy(executed.losers, usageOf);
       const report = this.#succeed(call, executed.member, usageOf(executed.value), spent);
       return { response: executed.value, report };
@@ -357,7 +371,6 @@ export class AiClient implements AiCaller {
       this.#closing = (async () => {
         await this.#prober?.close();
         this.metrics?.close();
-        this.#tracing?.close();
         await this.#runtime.close();
         this.#events.clear();
       })();
@@ -365,7 +378,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions): Call {
+  #begin(options: CallOptions, operation: Operation, stream: boolean, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -397,6 +410,7 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
   }
 
@@ -432,11 +446,16 @@ export class AiClient implements AiCaller {
     }
     if (cost !== undefined) report.costUsd = cost;
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    call.trace?.end(report, undefined);
     return report;
   }
 
   #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
     const report = this.#served(call, member, end.usage);
+    if (end.error instanceof AiFailoverError) {
+      end.error.requestId ??= call.requestId;
+      end.error.report ??= report;
+    }
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -445,6 +464,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, end.error);
     return report;
   }
 
@@ -459,6 +479,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    typed.report ??= report;
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -467,6 +488,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, typed);
     return typed;
   }
 

@@ -31,6 +31,13 @@ export type {
 } from './health/report';
 export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { PrometheusMetrics } from './metrics/prometheus';
+export type {
+  AttemptEndMessage,
+  AttemptStartMessage,
+  Operation,
+  RequestEndMessage,
+  RequestStartMessage,
+} from './telemetry/channels';
 export type * from './types/calls';
 export type * from './types/config';
 export type * from './types/reports';

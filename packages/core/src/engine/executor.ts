@@ -14,6 +14,7 @@ import { REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
 import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
+import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedHedge, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import { Plan, type PlanRequest } from './plan';
@@ -50,6 +51,8 @@ export interface ExecuteRequest extends PlanRequest {
   readonly hedge: ResolvedHedge | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** Observers of the request (spans, diagnostics channels), when someone observes it. */
+  readonly trace: RequestTrace | undefined;
 }
 
 /** An attempt that lost a hedge race and was cancelled. */
@@ -330,22 +333,28 @@ export class Executor {
       const attempt = new AttemptScope(scope);
       lane.attempt = attempt;
       lane.attemptStartedAt = started;
+      const traced = request.trace?.attempt(member);
       deployment.inFlight++;
       provider.inFlight++;
       let failure: Classification;
       try {
-        const value = await run.perform(member, keyIndex, attempt, timeoutMs);
+        const { perform } = run;
+        const value = await (traced
+          ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
+          : perform(member, keyIndex, attempt, timeoutMs));
         const now = clock.now();
         const latencyMs = now - started;
         deployment.recordSuccess(ticket, latencyMs, now);
         const report = this.#report(request, member, lane, 'success', 'done', latencyMs, undefined);
+        traced?.end(report);
         return { value, member, group, attempt, latencyMs, report, losers: NO_LOSERS };
       } catch (error) {
         attempt.dispose();
         if (attempt.cancelled) {
           const latencyMs = clock.now() - started;
           deployment.recordCancelled(ticket, lane.overtaken, latencyMs, clock.now());
-          this.#report(request, member, lane, CANCELLED, 'cancelled', latencyMs, undefined);
+          const report = this.#report(request, member, lane, CANCELLED, 'cancelled', latencyMs, undefined);
+          traced?.end(report);
           return undefined;
         }
         if (!(error instanceof AttemptFailure)) {
@@ -363,7 +372,8 @@ export class Executor {
       const latencyMs = now - started;
       if (failure.outcome === 'aborted') {
         deployment.breaker.record(ticket, failure.outcome, now);
-        this.#report(request, member, lane, failure, 'stop', latencyMs, failure.message);
+        const report = this.#report(request, member, lane, failure, 'stop', latencyMs, failure.message);
+        traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
       const message = this.#redact(failure.message);
@@ -382,7 +392,8 @@ export class Executor {
         this.#random,
       );
       this.#apply(decision, member, keyIndex, retry, plan, message, now);
-      this.#report(request, member, lane, failure, decision.action, latencyMs, message);
+      const report = this.#report(request, member, lane, failure, decision.action, latencyMs, message);
+      traced?.end(report);
       switch (decision.action) {
         case 'stop':
           throw new UpstreamError({

@@ -7,12 +7,12 @@ import type { AiClient } from '../client';
 import { checked, HEADER_NAME, strictObject } from '../config/fields';
 import { expected, isRecord } from '../config/messages';
 import { parseOptions } from '../config/options';
-import { type AiFailoverError, ConfigError } from '../errors';
+import { AiFailoverError, ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
 import { createScrubber } from './context';
 import { type AiHttpHandler, createAiHttpHandler } from './handler';
 import { type AiHttpRouteOptions, DEFAULT_TRACE_HEADER } from './options';
-import { type ErrorResponse, errorResponse, type Scrubber } from './problem';
+import { type ErrorResponse, errorResponse, isBodyParserError, type Scrubber } from './problem';
 
 /** `{ traceHeader }`: a header name, or `false` for none. */
 const errorMappingSchema = strictObject(
@@ -95,8 +95,12 @@ export interface ErrorHandlerOptions {
   traceHeader?: string | false;
 }
 
-/** Answers typed errors as JSON; built once by an error-mapping middleware. */
-export type ErrorMapper = (error: AiFailoverError) => ErrorResponse;
+/**
+ * The JSON answer to a typed error or a body parser's error (malformed or too large body), or
+ * `undefined` for any other error, which is left to the app's handlers. Built once by an
+ * error-mapping middleware.
+ */
+export type ErrorMapper = (error: unknown) => ErrorResponse | undefined;
 
 /** Validates the options of an error-mapping middleware and returns its mapper. */
 export function createErrorMapper(name: string, options: ErrorHandlerOptions | undefined): ErrorMapper {
@@ -104,5 +108,8 @@ export function createErrorMapper(name: string, options: ErrorHandlerOptions | u
     parseOptions(errorMappingSchema, options ?? {}, name).traceHeader ?? DEFAULT_TRACE_HEADER;
   const scrub: Scrubber = createScrubber();
   const header = traceHeader === false ? false : traceHeader.toLowerCase();
-  return (error) => errorResponse(error, scrub, header);
+  return (error) =>
+    error instanceof AiFailoverError || isBodyParserError(error)
+      ? errorResponse(error, scrub, header)
+      : undefined;
 }

@@ -48,9 +48,11 @@ export {
   resolveHttpOptions,
 } from './options';
 export {
+  bodyParserProblem,
   type ErrorResponse,
   errorResponse,
   HttpProblem,
+  isBodyParserError,
   type OpenAiErrorBody,
   openAiErrorBody,
   type Problem,
@@ -58,7 +60,6 @@ export {
   publicProblem,
   type Scrubber,
   typeForStatus,
-  withHttpStatus,
 } from './problem';
 export { drained, isGone, SSE_HEADERS, sendJson, sendText } from './respond';
 export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';

@@ -13,7 +13,7 @@ import { readJsonBody } from './body';
 import { type SseEvent, writeSse } from './chat-sse';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
-import { HttpProblem, openAiErrorBody, problemFor } from './problem';
+import { bodyParserProblem, HttpProblem, openAiErrorBody, problemFor } from './problem';
 import { isGone, sendJson } from './respond';
 import { chatFromResponses, type ResponseEvent, ResponsesStream, responseFromChat } from './responses';
 import { requestSignal } from './signal';
@@ -29,6 +29,14 @@ import {
 
 /** A route of the OpenAI-compatible API. */
 export type OpenAiRouteKind = 'chat' | 'responses' | 'embeddings' | 'models' | 'model' | 'notFound';
+
+/** Where a request's body comes from: a body parser's result or error, else the request itself. */
+export interface BodySource {
+  /** What a body parser read (`req.body`, `ctx.request.body`). */
+  readonly body?: unknown;
+  /** The error a body parser raised reading it. */
+  readonly bodyError?: unknown;
+}
 
 /** OpenAI's model object, as `GET /models` lists it. */
 export interface OpenAiModel {
@@ -49,7 +57,7 @@ export function serveOpenAi<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  body: BodySource,
   modelId?: string,
 ): Promise<void> {
   const trace = newTrace();
@@ -71,7 +79,7 @@ export function serveOpenAi<S>(
         case 'chat':
         case 'responses':
         case 'embeddings':
-          return await serveCall(ctx, routes, kind, req, res, subject, parsedBody, trace);
+          return await serveCall(ctx, routes, kind, req, res, subject, body, trace);
       }
     } catch (error) {
       if (!(error instanceof AiFailoverError || error instanceof HttpProblem)) {
@@ -114,10 +122,11 @@ async function serveCall<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  source: BodySource,
   trace: Trace,
 ): Promise<void> {
-  const body = await readJsonBody(req, routes.bodyLimit, parsedBody);
+  if (source.bodyError !== undefined) throw bodyParserProblem(source.bodyError) ?? source.bodyError;
+  const body = await readJsonBody(req, routes.bodyLimit, source.body);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,

@@ -43,6 +43,8 @@ export interface RequestReport {
   model: string;
   /** The deployment that answered (`provider/model`). */
   deployment?: string;
+  /** The model the provider says answered (the `model` of its response), when it names one. */
+  responseModel?: string;
   provider?: string;
   /** The model group the answering deployment belongs to: `model`, unless a fallback group answered. */
   servedBy?: string;
