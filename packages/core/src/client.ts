@@ -484,7 +484,7 @@ export class AiClient implements AiCaller {
   /** Starts the shadow of a call the group's sample takes; undefined when none (or it cannot take the request). */
   #startShadow(call: Call, request: ChatRequest): ShadowPair | undefined {
     const runner = this.#runtime.groups.get(call.model)?.shadow;
-    if (!runner || !runner.samples(Math.random)) return undefined;
+    if (!runner?.samples(Math.random)) return undefined;
     const { stream: _stream, stream_options: _options, model: _model, ...plain } = request;
     return runner.start(call.requestId, plain as ChatRequest);
   }

@@ -148,7 +148,7 @@ export class RateGate {
     if (delta === 0) return;
     this.#learned.get(deployment.id)?.[keyIndex]?.adjust(delta, now);
     const scopes = this.#scopes.get(deployment.id)?.[keyIndex];
-    if (scopes && scopes.some((s) => s.tpm !== undefined)) this.#store.adjust(scopes, delta, now);
+    if (scopes?.some((s) => s.tpm !== undefined)) this.#store.adjust(scopes, delta, now);
   }
 
   /** Learns what the provider's `x-ratelimit-*` headers of an answer say is left. */
