@@ -186,17 +186,19 @@ export class Executor {
     let hedgesLeft = hedge?.maxHedges ?? 0;
     /** `performance.now()` at which the next hedge starts. */
     let hedgeAt = Number.POSITIVE_INFINITY;
+    /** When the last wait for a deferred deployment ended, by its own reckoning (see `#wait`). */
+    let waitedUntil = 0;
     for (;;) {
       if (runners.length === 0) {
         this.#throwIfAborted(request);
-        const now = clock.now();
+        const now = Math.max(clock.now(), waitedUntil);
         const candidate = run.plan.next(now);
         if (!candidate) {
-          await this.#waitForDeferred(run, now);
+          waitedUntil = await this.#waitForDeferred(run, now);
           continue;
         }
         admit?.(candidate);
-        runners.push(this.#start(run, candidate, false));
+        runners.push(this.#start(run, candidate, false, now));
         hedgeAt = hedgesLeft > 0 ? this.#hedgeAt(hedge!, candidate) : Number.POSITIVE_INFINITY;
       }
       const settled = await this.#nextSettled(runners, hedgeAt);
@@ -204,7 +206,7 @@ export class Executor {
         // The hedge delay passed without an answer: race the next candidate, if it is usable and
         // healthy (a hedge on a deployment known to fail or crawl would only add load).
         hedgeAt = Number.POSITIVE_INFINITY;
-        const now = clock.now();
+        const now = Math.max(clock.now(), waitedUntil);
         const candidate =
           request.scope.remaining(now) >= this.#policy.minAttemptMs ? run.plan.next(now, true) : undefined;
         if (candidate) {
@@ -215,7 +217,7 @@ export class Executor {
             await this.#cancel(runners, discard, 0);
             throw error;
           }
-          runners.push(this.#start(run, candidate, true));
+          runners.push(this.#start(run, candidate, true, now));
           this.#announceHedge(request, candidate);
           if (hedgesLeft > 0) hedgeAt = this.#hedgeAt(hedge!, candidate);
         }
@@ -237,10 +239,11 @@ export class Executor {
     }
   }
 
-  #start<T>(run: Run<T>, member: GroupMember, hedged: boolean): Runner<T> {
+  /** Starts trying `member`, which the plan found usable at `chosenAt`. */
+  #start<T>(run: Run<T>, member: GroupMember, hedged: boolean, chosenAt: number): Runner<T> {
     const lane = new Lane(hedged);
     const runner: { member: GroupMember; lane: Lane; settled?: Promise<Settled<T>> } = { member, lane };
-    runner.settled = this.#tryDeployment(member, run, lane).then(
+    runner.settled = this.#tryDeployment(member, run, lane, chosenAt).then(
       (executed) => ({ runner: runner as Runner<T>, executed }),
       (error: unknown) => ({ runner: runner as Runner<T>, error: error ?? new Error('attempt failed') }),
     );
@@ -309,43 +312,55 @@ export class Executor {
    * No candidate can take the call now (cooling down, breaker open, out of rate-limit budget):
    * waits for the first one due back when it is due within `policy.maxWaitMs` and the deadline;
    * otherwise fails at once, saying when it is due: a `RateLimitedError` (429) when every one of
-   * them is out of budget, an `AllAttemptsFailedError` (503) otherwise.
+   * them is out of budget, an `AllAttemptsFailedError` (503) otherwise. Returns the time it waited
+   * until, from which that deployment counts as due (see `#wait`).
    */
-  async #waitForDeferred<T>(run: Run<T>, now: number): Promise<void> {
+  async #waitForDeferred<T>(run: Run<T>, now: number): Promise<number> {
     const { request, plan } = run;
     // Out of time rather than out of candidates.
     if (request.scope.remaining(now) < this.#policy.minAttemptMs) throw this.#deadline(request);
     const due = plan.earliestDeferred(now);
-    const waitMs = due ? due.at - now : Number.POSITIVE_INFINITY;
     const limit = Math.min(this.#policy.maxWaitMs, request.scope.remaining(now) - this.#policy.minAttemptMs);
-    if (!(waitMs <= limit)) {
-      if (due && plan.allRateLimited(now))
-        throw new RateLimitedError(request.model, waitMs, request.attempts);
-      throw this.#exhausted(request, plan, due ? waitMs : undefined);
+    if (!due) throw this.#exhausted(request, plan, undefined);
+    const waitMs = due.at - now;
+    if (waitMs > limit) {
+      if (plan.allRateLimited(now)) throw new RateLimitedError(request.model, waitMs, request.attempts);
+      throw this.#exhausted(request, plan, waitMs);
     }
     if (waitMs > 0) await this.#wait(waitMs, request);
-    plan.retryDeferred(this.#runtime.clock.now());
+    plan.retryDeferred(Math.max(this.#runtime.clock.now(), due.at));
+    return due.at;
   }
 
-  /** Attempts on one deployment, with retries; undefined means move on. */
-  async #tryDeployment<T>(member: GroupMember, run: Run<T>, lane: Lane): Promise<Executed<T> | undefined> {
+  /**
+   * Attempts on one deployment, with retries; undefined means move on. `chosenAt` is the time the
+   * plan found it usable at.
+   */
+  async #tryDeployment<T>(
+    member: GroupMember,
+    run: Run<T>,
+    lane: Lane,
+    chosenAt: number,
+  ): Promise<Executed<T> | undefined> {
     const { group } = member;
     const deployment = member.runtime;
     const provider = deployment.provider;
     const { request, plan } = run;
     const { scope } = request;
     const clock = this.#runtime.clock;
+    /** Cooldowns that had ended by then have ended now, whatever the clock reads (see `#wait`). */
+    let waitedUntil = chosenAt;
     for (let retry = plan.spent(deployment.id); ; ) {
       if (lane.cancelled) return undefined;
       const started = clock.now();
+      const due = Math.max(started, waitedUntil);
       const remaining = scope.remaining(started);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
-      let keyIndex = provider.keys.pick(started);
-      if (keyIndex >= 0 && deployment.usable(started) && this.#runtime.rateGate.limits(deployment)) {
+      let keyIndex = provider.keys.pick(due);
+      if (keyIndex >= 0 && deployment.usable(due) && this.#runtime.rateGate.limits(deployment)) {
         keyIndex = await this.#takeBudget(deployment, keyIndex, request);
       }
-      const ticket =
-        keyIndex < 0 || !deployment.usable(started) ? REFUSED : deployment.breaker.begin(started);
+      const ticket = keyIndex < 0 || !deployment.usable(due) ? REFUSED : deployment.breaker.begin(started);
       if (ticket === REFUSED) {
         // Unusable since the decision to retry it (its breaker opened, its keys cooled down): the
         // retry becomes a failover.
@@ -460,7 +475,11 @@ export class Executor {
           });
         case 'retry':
           retry++;
-          if (decision.waitMs > 0) await this.#wait(decision.waitMs, request, lane);
+          if (decision.waitMs > 0) {
+            // The key's cooldown was set from the same reading, `now`: it ends as the wait does.
+            await this.#wait(decision.waitMs, request, lane);
+            waitedUntil = now + decision.waitMs;
+          }
           continue;
         case 'failover':
           this.#announceFailover(request, deployment.id, failure.outcome, failure.status);
@@ -607,6 +626,15 @@ export class Executor {
     return report;
   }
 
+  /**
+   * Waits `ms` on a real timer (a hedge's lane that lost its race ends it early). A timer can fire
+   * a millisecond or so before the clock reads its end (Node keeps timer times in whole
+   * milliseconds of a coarser clock), and an injected clock need not move with timers at all. So
+   * the caller takes what the wait was for (a cooldown, a deferred deployment's return, both set
+   * from the clock reading the wait started from) as due once it ends, reading the time as at least
+   * that reading plus `ms`: a retry decided because its wait covers the cooldown is not turned into
+   * a failover by the clock lagging the timer. Durations and the breaker still read the clock itself.
+   */
   async #wait(ms: number, request: ExecuteRequest, lane?: Lane): Promise<void> {
     try {
       await sleep(ms, request.scope, lane);
