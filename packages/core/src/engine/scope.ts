@@ -13,8 +13,8 @@ const ONCE = Object.freeze({ once: true });
 
 /**
  * A request: the caller's signal(s) plus the deadline. It holds no AbortController of its own (one
- * per attempt is enough): whatever runs under it at the moment — one attempt or one wait — is
- * attached and told when the request is aborted.
+ * per attempt is enough): whatever runs under it at the moment — an attempt or a wait, several
+ * while a hedge races — is attached and told when the request is aborted.
  */
 export class RequestScope {
   readonly startedAt: number;
@@ -27,7 +27,9 @@ export class RequestScope {
   readonly #callerSignal: AbortLike | undefined;
   readonly #boundSignal: AbortLike | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
+  /** What runs under the request now: one thing, and more only while attempts race. */
   #current: (() => void) | undefined;
+  #more: (() => void)[] | undefined;
 
   /**
    * @param callerSignal the call's own signal
@@ -63,13 +65,19 @@ export class RequestScope {
     return now - this.startedAt;
   }
 
-  /** Registers what runs under the request now; it is called once if the request is aborted. */
+  /** Registers something that runs under the request; it is called once if the request is aborted. */
   attach(onAbort: () => void): void {
-    this.#current = onAbort;
+    if (this.#current === undefined) this.#current = onAbort;
+    else if (this.#more) this.#more.push(onAbort);
+    else this.#more = [onAbort];
   }
 
   detach(onAbort: () => void): void {
     if (this.#current === onAbort) this.#current = undefined;
+    else if (this.#more) {
+      const at = this.#more.indexOf(onAbort);
+      if (at !== -1) this.#more.splice(at, 1);
+    }
   }
 
   /** Stops the deadline clock (a stream past its first token is bounded by its idle clock instead). */
@@ -85,6 +93,7 @@ export class RequestScope {
   dispose(): void {
     this.stopDeadline();
     this.#current = undefined;
+    this.#more = undefined;
     this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
     this.#boundSignal?.removeEventListener('abort', this.#onBoundAbort);
   }
@@ -102,8 +111,11 @@ export class RequestScope {
     this.cause = cause;
     this.reason = reason ?? new Error(`request ${cause === 'deadline' ? 'deadline exceeded' : 'aborted'}`);
     const current = this.#current;
+    const more = this.#more;
     this.#current = undefined;
+    this.#more = undefined;
     current?.();
+    if (more) for (const onAbort of more) onAbort();
   }
 }
 
@@ -117,6 +129,8 @@ export class AttemptScope {
   readonly #signal = new LightSignal();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
+  /** Set when the engine gave the attempt up (another one answered first). */
+  cancelled = false;
   #headers: Readonly<Record<string, string | string[] | undefined>> | undefined;
   #rawHeaders: RawHeaders | null | undefined;
   readonly #parent: RequestScope;
@@ -198,6 +212,13 @@ export class AttemptScope {
     this.#signal.abort(reason);
   }
 
+  /** Gives the attempt up: another attempt of the same request answered first. */
+  cancel(): void {
+    if (this.#signal.aborted) return;
+    this.cancelled = true;
+    this.#signal.abort(new Error('cancelled: another attempt answered first'));
+  }
+
   dispose(): void {
     this.disarm();
     this.#parent.detach(this.#onParentAbort);
@@ -224,18 +245,37 @@ export class AttemptScope {
   };
 }
 
-/** Waits `ms`, or rejects as soon as the request is aborted; the timer is always cleared. */
-export function sleep(ms: number, scope: RequestScope): Promise<void> {
+/** Something that may end a wait early (a hedge's lane that lost its race). */
+export interface Wakeable {
+  wake: (() => void) | undefined;
+}
+
+/**
+ * Waits `ms`, or rejects as soon as the request is aborted; resolves early when `waker.wake()` is
+ * called. The timer is always cleared.
+ */
+export function sleep(ms: number, scope: RequestScope, waker?: Wakeable): Promise<void> {
   if (scope.aborted) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const settle = () => {
       clearTimeout(timer);
+      scope.detach(onAbort);
+      if (waker) waker.wake = undefined;
+    };
+    const onAbort = () => {
+      settle();
       reject(scope.reason);
     };
     const timer = setTimeout(() => {
-      scope.detach(onAbort);
+      settle();
       resolve();
     }, ms);
     scope.attach(onAbort);
+    if (waker) {
+      waker.wake = () => {
+        settle();
+        resolve();
+      };
+    }
   });
 }
