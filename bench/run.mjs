@@ -7,6 +7,7 @@
 //   BENCH_QUICK=1 pnpm bench   small counts, a smoke check of every row
 //   BENCH_ONLY=inprocess,routes,heap   some sections only
 //   BENCH_TARGETS=proxy,node,express-fast   some servers only (ids in the targets list below)
+//   BENCH_MARKDOWN=file.md   also writes the summary as a Markdown table (for the README)
 //
 // 1. In-process: a direct undici call vs `ai.chat()`, a direct streamed call vs `chatStream()`, the
 //    failover path with the primary's breaker open vs the healthy path.
@@ -16,6 +17,7 @@
 // 3. Heap retained per call over many calls.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { AiClient } from '@ai-failover/core';
@@ -528,6 +530,22 @@ for (const s of summary) {
 if (skipped.length > 0) {
   console.log('\nLeft out:');
   for (const s of skipped) console.log(`- ${s}`);
+}
+
+if (process.env.BENCH_MARKDOWN) {
+  const cell = (text) => String(text).replaceAll('|', '\\|');
+  const lines = [
+    `Machine: ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}; load average ${machine.loadBefore.toFixed(2)} at start, ${machine.loadAfter.toFixed(2)} at end. ${QUICK ? 'BENCH_QUICK run.' : `In-process: ${LOCAL_ROUNDS} rounds of ${CALLS} calls; routes: ${ROUTE_ROUNDS} rounds of ${REQUESTS} requests over ${CONNECTIONS} connections.`}`,
+    '',
+    '| row | figures | ratio (middle half) | by CPU | target | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...summary.map(
+      (s) =>
+        `| ${cell(s.row)} | ${cell(s.figure)} | ${cell(s.ratio)} | ${s.byCpu ?? ''} | ${cell(s.target)} | ${s.met === undefined ? '' : s.met ? 'yes' : '**no**'} |`,
+    ),
+    ...(skipped.length > 0 ? ['', ...skipped.map((s) => `Left out: ${s}`)] : []),
+  ];
+  writeFileSync(process.env.BENCH_MARKDOWN, `${lines.join('\n')}\n`);
 }
 
 await client.close();
