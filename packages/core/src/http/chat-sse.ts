@@ -134,13 +134,16 @@ export async function writeSse(
 
 /**
  * Server-sent events on one response. The events written in one tick (a read from the upstream
- * often brings several) leave in one write to the socket: the response is corked at the first and
- * uncorked on the next tick.
+ * often brings several) go out in one `res.write` on the next tick: one chunk of the response and
+ * one write to the socket rather than one per event. A batch that would take the response past its
+ * high-water mark goes out at once, and then, while the socket's buffer is full, the writer asks its
+ * caller to wait: at most one event past the mark is held.
  */
 class SseWriter {
   readonly #res: ServerResponse;
   readonly #abort: () => void;
-  #corked = false;
+  #batch = '';
+  #scheduled = false;
 
   constructor(res: ServerResponse, abort: () => void) {
     this.#res = res;
@@ -166,29 +169,42 @@ class SseWriter {
     return true;
   }
 
-  /** Writes one event; returns a promise to wait for when the socket's buffer is full. */
+  /** Adds one event to the batch; returns a promise to wait for when the socket's buffer is full. */
   write(event: SseEvent): Promise<void> | undefined {
     const res = this.#res;
-    if (!this.#corked) {
-      this.#corked = true;
-      res.cork();
-      process.nextTick(this.#uncork);
+    this.#batch += formatSseEvent(event);
+    if (this.#batch.length + res.writableLength >= res.writableHighWaterMark) {
+      this.#flush();
+      return res.writableNeedDrain ? drained(res) : undefined;
     }
-    return res.write(formatSseEvent(event)) ? undefined : drained(res);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#onTick);
+    }
+    return undefined;
   }
 
-  /** Ends the response (or aborts the source when it is gone); leaves no listener on it. */
+  /** Sends what is batched and ends the response (or aborts the source when it is gone); leaves no listener on it. */
   end(): void {
     const res = this.#res;
     res.off('close', this.#abort);
+    const batch = this.#batch;
+    this.#batch = '';
     if (isGone(res)) this.#abort();
+    else if (batch) res.end(batch);
     else res.end();
   }
 
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    // `end()` uncorks fully; after it the socket may already serve the next request.
-    if (!this.#res.writableEnded) this.#res.uncork();
+  readonly #flush = (): void => {
+    const batch = this.#batch;
+    if (batch === '') return;
+    this.#batch = '';
+    if (!isGone(this.#res)) this.#res.write(batch);
+  };
+
+  readonly #onTick = (): void => {
+    this.#scheduled = false;
+    this.#flush();
   };
 }
 
