@@ -20,11 +20,8 @@ import {
   type ReadinessReport,
   readiness,
 } from './health/report';
-import {
-  createPrometheusMetrics,
-  type PrometheusMetrics,
-  type PrometheusMetricsOptions,
-} from './metrics/prometheus';
+import { createPrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus';
+import type { PrometheusMetrics } from './metrics/public';
 import { badResponse } from './policies/classify';
 import { createRedactor, type Redactor } from './redact';
 import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';

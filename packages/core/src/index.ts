@@ -4,7 +4,18 @@ export { costOf, type UsageReport, type UsageTotals } from './cost';
 export * from './dashboard';
 export { ChatStream } from './engine/stream';
 export * from './errors';
-export type * from './events';
+export type {
+  AiFailoverEvents,
+  AttemptEvent,
+  BreakerEvent,
+  Disposer,
+  EventName,
+  FailoverEvent,
+  HealthChangeEvent,
+  Listener,
+  RequestErrorEvent,
+  SuccessEvent,
+} from './events';
 export type {
   DeploymentHealth,
   HealthReport,
@@ -14,5 +25,5 @@ export type {
   ReadinessReport,
 } from './health/report';
 export * from './http';
-export type { PrometheusMetrics } from './metrics/prometheus';
+export type { MetricsRegistry, PrometheusMetrics } from './metrics/public';
 export type * from './types';
