@@ -67,10 +67,21 @@ const APPS = [
     module: 'nodenext',
   },
   { id: 'redis', source: 'redis.ts', packages: ['redis'], deps: {} },
+  // The README's command, `npm i @ai-failover/nestjs @nestjs/core @nestjs/common`: the newest Nest.
+  {
+    id: 'nest-latest',
+    own: ['core', 'nestjs'],
+    deps: { '@nestjs/core': 'latest', '@nestjs/common': 'latest' },
+    installOnly: true,
+  },
 ];
 
 /** Packages whose installed versions the summary shows. */
-const SHOWN = ['express', 'koa', ...NEST, '@nestjs/terminus', 'fastify', 'typescript'];
+const SHOWN = ['express', 'koa', ...NEST, '@nestjs/terminus', 'fastify'];
+
+function tsVersion() {
+  return JSON.parse(readFileSync(join(root, 'node_modules/typescript/package.json'), 'utf8')).version;
+}
 
 function run(command, args, { cwd, env, timeoutMs }) {
   return new Promise((resolve) => {
@@ -119,7 +130,7 @@ function appDir(work, app) {
 
 function writeApp(dir, app, tarballs) {
   mkdirSync(join(dir, 'src'), { recursive: true });
-  const wanted = new Set(['core', 'testing', ...app.packages]);
+  const wanted = new Set(app.own ?? ['core', 'testing', ...app.packages]);
   const own = Object.fromEntries(
     tarballs.filter((t) => wanted.has(t.dir)).map((t) => [t.name, `file:${t.tarball}`]),
   );
@@ -150,6 +161,7 @@ function writeApp(dir, app, tarballs) {
     include: ['src'],
   };
   writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  if (app.installOnly) return;
   copyFileSync(join(root, 'smoke/apps/check.ts'), join(dir, 'src/check.ts'));
   copyFileSync(join(root, 'smoke/apps', app.source), join(dir, 'src/main.ts'));
 }
@@ -180,39 +192,52 @@ async function main() {
       .map((id) => APPS.find((app) => app.id === id));
     for (const app of [...needed, ...apps]) writeApp(appDir(work, app), app, tarballs);
 
-    const npm = ['install', '--no-audit', '--no-fund', '--loglevel=error'];
+    const npm = ['install', '--no-audit', '--no-fund', '--loglevel=warn'];
     const installing = [...needed, ...apps.filter((app) => !app.within)];
-    const done = await pool(installing, 4, (app) =>
-      run('npm', npm, { cwd: appDir(work, app), timeoutMs: 300_000 }),
-    );
+    const done = await pool(installing, 4, async (app) => {
+      const result = await run('npm', npm, { cwd: appDir(work, app), timeoutMs: 300_000 });
+      // npm overrides a peer range it cannot meet with a mere warning: count it as the failure it is.
+      const conflict = /ERESOLVE|Conflicting peer|overriding peer/i.test(result.output);
+      return conflict ? { ...result, ok: false } : result;
+    });
     const byId = new Map(installing.map((app, i) => [app.id, done[i]]));
     const installs = apps.map((app) =>
       app.within ? { ...byId.get(app.within), seconds: 0 } : byId.get(app.id),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const skipped = { ok: true, output: '', seconds: 0, skipped: true };
     const compiles = await pool(apps, 2, (app, i) =>
-      installs[i].ok
-        ? run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: appDir(work, app), timeoutMs: 180_000 })
-        : { ok: false, output: 'not installed', seconds: 0 },
+      app.installOnly
+        ? skipped
+        : installs[i].ok
+          ? run(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+              cwd: appDir(work, app),
+              timeoutMs: 180_000,
+            })
+          : { ok: false, output: 'not installed', seconds: 0 },
     );
     const runs = await pool(apps, 2, (app, i) =>
-      compiles[i].ok
-        ? run(process.execPath, ['dist/main.js'], {
-            cwd: appDir(work, app),
-            env: { SMOKE_LABEL: app.id },
-            timeoutMs: 90_000,
-          })
-        : { ok: false, output: 'not compiled', seconds: 0 },
+      app.installOnly
+        ? skipped
+        : compiles[i].ok
+          ? run(process.execPath, ['dist/main.js'], {
+              cwd: appDir(work, app),
+              env: { SMOKE_LABEL: app.id },
+              timeoutMs: 90_000,
+            })
+          : { ok: false, output: 'not compiled', seconds: 0 },
     );
 
-    console.log('\napp       install  compile  run     versions');
+    console.log(`\napp         install  compile  run      versions (TypeScript ${tsVersion()})`);
     apps.forEach((app, i) => {
       const steps = [installs[i], compiles[i], runs[i]];
-      const cells = steps.map((s) => `${s.ok ? '' : 'FAIL '}${s.seconds.toFixed(1)}s`.padEnd(8));
+      const cells = steps.map((s) =>
+        (s.skipped ? '-' : `${s.ok ? '' : 'FAIL '}${s.seconds.toFixed(1)}s`).padEnd(8),
+      );
       const versions = Object.entries(installed(join(work, app.within ?? app.id)))
         .map(([name, version]) => `${name.replace('@nestjs/', '')}@${version}`)
         .join(' ');
-      console.log(`${app.id.padEnd(9)} ${cells.join(' ')} ${versions}`);
+      console.log(`${app.id.padEnd(11)} ${cells.join(' ')} ${versions}`);
       for (const [step, result] of [
         ['npm install', installs[i]],
         ['tsc', compiles[i]],
