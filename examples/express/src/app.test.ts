@@ -1,4 +1,4 @@
-import { bootListener, describeExampleApp } from '../../shared/src/testing/example-suite';
+import { bootListener, describeExampleApp } from '../../shared/src/__tests__/example-suite';
 import { createApp } from './app';
 
 describeExampleApp(

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type BootExample, describeExampleApp, useExample } from '../../shared/src/testing/example-suite';
+import { type BootExample, describeExampleApp, useExample } from '../../shared/src/__tests__/example-suite';
 import { createApp } from './app';
 
 const boot: BootExample = async () => {

@@ -1,13 +1,7 @@
 /** What the chat routes send: the request to the model, the summary of a call, and the SSE stream. */
 import type { ServerResponse } from 'node:http';
-import {
-  AiFailoverError,
-  type ChatRequest,
-  type ChatStream,
-  drained,
-  isGone,
-  type RequestReport,
-} from '@ai-failover/core';
+import { AiFailoverError, type ChatRequest, type ChatStream, type RequestReport } from '@ai-failover/core';
+import { drained, isGone } from '@ai-failover/core/http';
 
 /** The longest message the routes accept, in characters. */
 export const MAX_MESSAGE_LENGTH = 4_000;

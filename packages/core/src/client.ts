@@ -2,15 +2,23 @@
  * The client an app calls instead of a provider SDK. It owns the runtime state (pools, breakers,
  * health) and turns each call into a failover plan run by the executor.
  */
+import { type Clock, systemClock } from './clock';
 import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
-import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
+import { type Admit, type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { type GroupMember, Runtime } from './engine/runtime';
-import { RequestScope } from './engine/scope';
+import { type AttemptScope, RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
-import { AbortError, AiFailoverError, ClientClosedError, ConfigError, InternalError } from './errors';
+import {
+  AbortError,
+  AiFailoverError,
+  ClientClosedError,
+  ConfigError,
+  InternalError,
+  UnsupportedFeatureError,
+} from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
 import { ActiveProber } from './health/probes';
 import {
@@ -23,6 +31,8 @@ import {
 import { createPrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus';
 import type { PrometheusMetrics } from './metrics/public';
 import { badResponse } from './policies/classify';
+import { withModel } from './protocols/openai';
+import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
 import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
 import type {
@@ -34,6 +44,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
   EmbeddingsResult,
+  Protocol,
   RequestReport,
   ResolvedConfig,
   StateChange,
@@ -47,6 +58,17 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 type Call = ExecuteRequest & { report: RequestReport };
 let sequence = 0;
 const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
+
+/** Options of the client itself, apart from its config. */
+export interface AiClientOptions {
+  /**
+   * What cooldowns, breaker periods, health and durations are read from (default: a monotonic
+   * clock on the epoch scale). A test can pass a clock it moves forward instead of sleeping.
+   */
+  clock?: Clock;
+  /** Uniform draws in [0, 1) for backoff jitter and random routing (default `Math.random`). */
+  random?: () => number;
+}
 
 /** The methods a request-bound client offers (`req.ai`, `ctx.ai`). */
 export interface AiCaller {
@@ -62,7 +84,8 @@ export class AiClient implements AiCaller {
   readonly #executor: Executor;
   readonly #redact: Redactor;
   readonly #ledger = new UsageLedger();
-  readonly #startedAt = Date.now();
+  readonly #clock: Clock;
+  readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
   readonly #tracing: Tracing | undefined;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
@@ -72,15 +95,18 @@ export class AiClient implements AiCaller {
   #closing: Promise<void> | undefined;
 
   /** Validates the config (throws `ConfigError` listing every problem) and builds the runtime. */
-  constructor(config: AiFailoverConfig) {
+  constructor(config: AiFailoverConfig, options: AiClientOptions = {}) {
     this.config = resolveConfig(config);
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+    const random = options.random ?? Math.random;
     const logger = this.config.logger;
     this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
-    this.#runtime = new Runtime(this.config, this.#events);
-    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
+    this.#runtime = new Runtime(this.config, this.#events, this.#clock, random);
+    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
     try {
@@ -123,7 +149,22 @@ export class AiClient implements AiCaller {
   /** One chat completion, failing over as needed. */
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
-    return this.#callJson<ChatCompletion>(request, options, 'chat', 'choices', (body) => body.usage);
+    const chat = new Translation(request, false);
+    return this.#callJson<ChatCompletion>(
+      options,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const { path, body } = chat.call(member);
+        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
+        return provider.protocol.readChat(
+          await readJson(response, attempt),
+          member.deployment.model,
+          response.statusCode,
+        );
+      },
+      (body) => body.usage,
+      chat.admit,
+    );
   }
 
   /**
@@ -137,19 +178,18 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, true);
     const call = this.#begin(options);
     const wantsUsage = request.stream_options?.include_usage === true;
-    const base = serialize(request, true);
+    const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
     let executed: Executed<OpenedStream>;
     try {
-      executed = await this.#executor.execute(call, (member, keyIndex, attempt, timeoutMs) =>
-        openStream(
-          member.runtime.provider,
-          keyIndex,
-          withModel(base, member.deployment.model),
-          attempt,
-          clocks,
-          timeoutMs,
-        ),
+      executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          const provider = member.runtime.provider;
+          const decoder = provider.protocol.streamDecoder(member.deployment.model);
+          return openStream(provider, keyIndex, chat.call(member), decoder, attempt, clocks, timeoutMs);
+        },
+        chat.admit,
       );
     } catch (error) {
       call.scope.dispose();
@@ -181,39 +221,45 @@ export class AiClient implements AiCaller {
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
-    return this.#callJson<EmbeddingsResponse>(request, options, 'embeddings', 'data', ({ usage }) =>
-      usage
-        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
-        : undefined,
+    const { model: _model, ...rest } = request;
+    const base = JSON.stringify(rest);
+    return this.#callJson<EmbeddingsResponse>(
+      options,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const body = withModel(base, member.deployment.model);
+        const response = await send(provider, keyIndex, 'POST', provider.paths.embeddings, body, attempt);
+        const answer = (await readJson(response, attempt)) as EmbeddingsResponse | null;
+        if (!answer || typeof answer !== 'object' || !Array.isArray(answer.data)) {
+          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+        }
+        return answer;
+      },
+      ({ usage }) =>
+        usage
+          ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
+          : undefined,
+      admitEmbeddings,
     );
   }
 
-  /** A non-streaming call: one JSON request per attempt, the answer must carry an array in `field`. */
+  /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
   async #callJson<T extends object>(
-    request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
-    endpoint: 'chat' | 'embeddings',
-    field: 'choices' | 'data',
+    attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
+    admit: Admit,
   ): Promise<{ response: T; report: RequestReport }> {
     const call = this.#begin(options);
-    const base = serialize(request, false);
     try {
-      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
-        attempt.arm(timeoutMs, 'timeout');
-        const provider = member.runtime.provider;
-        const body = withModel(base, member.deployment.model);
-        const response = await send(provider, keyIndex, 'POST', provider.paths[endpoint], body, attempt);
-        const answer = (await readJson(response, attempt)) as T | null;
-        if (
-          !answer ||
-          typeof answer !== 'object' ||
-          !Array.isArray((answer as Record<string, unknown>)[field])
-        ) {
-          throw new AttemptFailure(badResponse(`response has no \`${field}\` array`, response.statusCode));
-        }
-        return answer;
-      });
+      const executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          attempt.arm(timeoutMs, 'timeout');
+          return attemptOnce(member, keyIndex, attempt);
+        },
+        admit,
+      );
       executed.attempt.dispose();
       const report = this.#succeed(call, executed.member, usageOf(executed.value));
       return { response: executed.value, report };
@@ -256,7 +302,7 @@ export class AiClient implements AiCaller {
     return {
       status: this.#closed ? 'closing' : 'ok',
       httpStatus: 200,
-      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      uptimeSeconds: Math.round((this.#clock.now() - this.#startedAt) / 1000),
     };
   }
 
@@ -302,6 +348,7 @@ export class AiClient implements AiCaller {
       options.deadlineMs ?? this.config.policy.deadlineMs,
       options.signal,
       (options as { boundSignal?: AbortSignal }).boundSignal,
+      this.#clock,
     );
     const attempts: RequestReport['attempts'] = [];
     const requestId = idPrefix + (++sequence).toString(36);
@@ -388,8 +435,8 @@ export class AiClient implements AiCaller {
 }
 
 /** Creates a client; the config is validated now (a `ConfigError` names every bad field). */
-export function createAiClient(config: AiFailoverConfig): AiClient {
-  return new AiClient(config);
+export function createAiClient(config: AiFailoverConfig, options?: AiClientOptions): AiClient {
+  return new AiClient(config, options);
 }
 
 function countFailovers(report: RequestReport): number {
@@ -398,18 +445,63 @@ function countFailovers(report: RequestReport): number {
   return n;
 }
 
-/** Serializes the request once without its `model`; each attempt prefixes its deployment's model. */
-function serialize(request: ChatRequest | EmbeddingsRequest, streaming: boolean): string {
-  const { model: _model, ...rest } = request;
-  if (streaming) {
-    rest.stream = true;
-    rest.stream_options = { ...(request.stream_options as object | undefined), include_usage: true };
+/**
+ * A chat request translated lazily, once per protocol the plan reaches: a request that only ever
+ * meets OpenAI-compatible deployments is serialized once, as before any translation existed.
+ */
+class Translation {
+  readonly #request: ChatRequest;
+  readonly #streaming: boolean;
+  readonly #prepared: Partial<Record<Protocol, PreparedChat | Unsupported>> = {};
+
+  constructor(request: ChatRequest, streaming: boolean) {
+    this.#request = request;
+    this.#streaming = streaming;
   }
-  return JSON.stringify(rest);
+
+  /** Throws `UnsupportedFeatureError` when the member's protocol cannot express the request. */
+  readonly admit = (member: GroupMember): void => {
+    const prepared = this.#of(member);
+    if (prepared instanceof Unsupported) {
+      throw new UnsupportedFeatureError(
+        prepared.field,
+        prepared.message,
+        member.runtime.provider.protocol.name,
+        member.runtime.id,
+      );
+    }
+  };
+
+  /** The attempt's path and body (the member was admitted). */
+  call(member: GroupMember): { path: string; body: string } {
+    return (this.#of(member) as PreparedChat).call(member.runtime.provider.config, member.deployment.model);
+  }
+
+  #of(member: GroupMember): PreparedChat | Unsupported {
+    const protocol = member.runtime.provider.protocol;
+    let prepared = this.#prepared[protocol.name];
+    if (prepared === undefined) {
+      try {
+        prepared = protocol.prepareChat(this.#request, this.#streaming);
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        prepared = error;
+      }
+      this.#prepared[protocol.name] = prepared;
+    }
+    return prepared;
+  }
 }
 
-function withModel(base: string, model: string): string {
-  return base.length > 2
-    ? `{"model":${JSON.stringify(model)},${base.slice(1)}`
-    : `{"model":${JSON.stringify(model)}}`;
+/** Embeddings go only to protocols that serve them. */
+function admitEmbeddings(member: GroupMember): void {
+  const protocol = member.runtime.provider.protocol;
+  if (!protocol.embeddings) {
+    throw new UnsupportedFeatureError(
+      'input',
+      'embeddings cannot be requested',
+      protocol.name,
+      member.runtime.id,
+    );
+  }
 }

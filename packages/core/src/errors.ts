@@ -74,6 +74,23 @@ export class InvalidRequestError extends AiFailoverError {
   }
 }
 
+/**
+ * The request uses something a deployment's protocol cannot express (`logprobs` on Anthropic, a
+ * JSON schema on a protocol without one...). Raised when the plan reaches such a deployment, before
+ * any call: the request is refused rather than answered without the feature.
+ */
+export class UnsupportedFeatureError extends InvalidRequestError {
+  /** Protocol that cannot express it. */
+  readonly protocol: string;
+  /** The deployment the plan had reached (`provider/model`). */
+  readonly deployment: string;
+  constructor(field: string, message: string, protocol: string, deployment: string) {
+    super(`${message} (not supported by the ${protocol} protocol of ${deployment})`, field);
+    this.protocol = protocol;
+    this.deployment = deployment;
+  }
+}
+
 /** The requested model group is not configured. */
 export class UnknownModelError extends AiFailoverError {
   readonly model: string;

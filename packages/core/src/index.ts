@@ -1,7 +1,12 @@
-export { type AiCaller, AiClient, createAiClient } from './client';
-export { DEFAULTS, resolveConfig } from './config';
-export { costOf, type UsageReport, type UsageTotals } from './cost';
-export * from './dashboard';
+/**
+ * `@ai-failover/core`: the client, its configuration, its errors and events, and the types an app
+ * sees. What only framework adapters need (the HTTP layer, the dashboard handler) is in
+ * `@ai-failover/core/http`.
+ */
+export { type AiCaller, AiClient, type AiClientOptions, createAiClient } from './client';
+export type { Clock } from './clock';
+export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
+export type { UsageReport, UsageTotals } from './cost';
 export { ChatStream } from './engine/stream';
 export * from './errors';
 export type {
@@ -24,6 +29,8 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
-export * from './http';
 export type { MetricsRegistry, PrometheusMetrics } from './metrics/public';
-export type * from './types';
+export type * from './types/calls';
+export type * from './types/config';
+export type * from './types/reports';
+export type * from './types/wire';

@@ -1,5 +1,6 @@
 /** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `req.ai` calls as JSON. */
-import { AiFailoverError, createErrorMapper, type ErrorMappingOptions, sendJson } from '@ai-failover/core';
+import { AiFailoverError } from '@ai-failover/core';
+import { createErrorMapper, type ErrorMappingOptions, sendJson } from '@ai-failover/core/http';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 
 /** Options of {@link aiFailoverErrorHandler}. */

@@ -1,5 +1,6 @@
 /** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `ctx.ai` calls as JSON. */
-import { AiFailoverError, createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core';
+import { AiFailoverError } from '@ai-failover/core';
+import { createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core/http';
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 
 /** Options of {@link aiFailoverErrorHandler}. */

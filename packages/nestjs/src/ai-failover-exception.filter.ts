@@ -1,12 +1,5 @@
-import {
-  type AiClient,
-  AiFailoverError,
-  type AttemptReport,
-  createScrubber,
-  DEFAULT_TRACE_HEADER,
-  errorResponse,
-  type Scrubber,
-} from '@ai-failover/core';
+import { type AiClient, AiFailoverError, type AttemptReport } from '@ai-failover/core';
+import { createScrubber, DEFAULT_TRACE_HEADER, errorResponse, type Scrubber } from '@ai-failover/core/http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Observable, throwError } from 'rxjs';

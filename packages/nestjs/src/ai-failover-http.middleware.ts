@@ -4,7 +4,7 @@ import {
   type AiHttpRouteOptions,
   createAiHttpHandler,
   metricsOf,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import { Inject, Injectable, type NestMiddleware, Optional } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { AI_FAILOVER_HTTP_HANDLER } from './ai-failover.constants';
@@ -102,7 +102,8 @@ export class AiFailoverHttpMiddleware implements NestMiddleware<unknown, unknown
     const handler = this.handler;
     if (!handler || !req || !res) return next();
     const route = handler.match(req.method, this.pathOf(req));
-    if (!route) return next();
+    // Controllers of the app may serve other paths under the prefix: Nest answers what none serves.
+    if (!route || route.kind === 'notFound') return next();
     const body = (request as { body?: unknown }).body ?? (req as { body?: unknown }).body;
     await handler.serve(route, req, res, body === undefined ? { subject: req } : { subject: req, body });
   }

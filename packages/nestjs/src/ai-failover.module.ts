@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AiHttpHandler } from '@ai-failover/core';
+import type { AiHttpHandler } from '@ai-failover/core/http';
 import {
   type DynamicModule,
   Inject,

@@ -1,4 +1,5 @@
-import { AiFailoverError, type ChatCompletionChunk, createScrubber, publicProblem } from '@ai-failover/core';
+import { AiFailoverError, type ChatCompletionChunk } from '@ai-failover/core';
+import { createScrubber, publicProblem } from '@ai-failover/core/http';
 import type { MessageEvent } from '@nestjs/common';
 import { catchError, concat, map, type Observable, type OperatorFunction, of, throwError } from 'rxjs';
 

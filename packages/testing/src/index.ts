@@ -1,3 +1,4 @@
+export type { Dialect } from './dialects';
 export type {
   BadRequestFault,
   ContextLengthFault,
@@ -6,6 +7,7 @@ export type {
   FaultType,
   HangFault,
   MalformedJsonFault,
+  MockToolCall,
   OkFault,
   RateLimitedFault,
   ReplyShape,

@@ -20,7 +20,9 @@ import { Waiters } from './waiters';
 const DEFAULT_WAIT_MS = 5000;
 
 /**
- * A fake OpenAI API on a real HTTP server, with faults scripted per request or on a schedule.
+ * A fake LLM API on a real HTTP server, with faults scripted per request or on a schedule. It
+ * speaks OpenAI's chat completions (`baseUrl`), Anthropic's Messages API (`anthropicBaseUrl`) and
+ * Gemini's generateContent (`geminiBaseUrl`), with the same faults and deterministic answers.
  *
  * ```ts
  * const mock = await MockProvider.start({ name: 'primary' });
@@ -82,9 +84,23 @@ export class MockProvider {
 
   /** The OpenAI base URL of the mock, e.g. `http://127.0.0.1:PORT/v1`. */
   get baseUrl(): string {
+    return `${this.origin}/v1`;
+  }
+
+  /** The base URL of the mock's Anthropic Messages API (`POST {base}/messages`): the same `/v1`. */
+  get anthropicBaseUrl(): string {
+    return `${this.origin}/v1`;
+  }
+
+  /** The base URL of the mock's Gemini API (`POST {base}/models/{model}:generateContent`), e.g. `.../v1beta`. */
+  get geminiBaseUrl(): string {
+    return `${this.origin}/v1beta`;
+  }
+
+  private get origin(): string {
     const { address, port } = this.listening();
     const host = address.includes(':') ? `[${address}]` : address;
-    return `http://${host}:${port}/v1`;
+    return `http://${host}:${port}`;
   }
 
   /** Every request received so far, oldest first (a copy; the records themselves stay live). */

@@ -53,6 +53,7 @@ function buildProvider(provider: ParsedProvider, keys: readonly string[]): Resol
     ...splitBaseUrl(provider.baseUrl),
     keys: [...keys],
     protocol: provider.protocol ?? defaults.protocol,
+    streamUsage: provider.streamUsage ?? true,
     headers: { ...provider.headers },
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,

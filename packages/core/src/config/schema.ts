@@ -1,10 +1,11 @@
 /**
- * Zod schemas of the configuration a user writes (`AiFailoverConfig`). They check the shape and
- * every value on its own; references between parts (a deployment's provider, a group's fallbacks)
- * and environment variables are checked by `resolveConfig`.
+ * Zod schemas of the configuration a user writes: the one source of its types (`AiFailoverConfig`
+ * and its parts are derived from them in `types/config.ts`, field comments included). They check
+ * the shape and every value on its own; references between parts (a deployment's provider, a
+ * group's fallbacks) and environment variables are checked by `resolveConfig`.
  */
 import { z } from 'zod';
-import type { Logger, RoutingStrategyName } from '../types';
+import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
@@ -30,7 +31,10 @@ export const ROUTING_STRATEGIES = [
   'least-busy',
   'lowest-latency',
   'consistent-hash',
-] as const satisfies readonly RoutingStrategyName[];
+] as const;
+
+/** Every wire protocol a provider can speak. */
+export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 
 /** Longest per-attempt timeout a provider may set (10 minutes). */
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
@@ -101,12 +105,29 @@ export const headersSchema = z.record(
 /** One provider. */
 export const providerSchema = strictObject(
   {
+    /** Unique id, used in deployment ids (`openai/gpt-4.1`), reports and metrics. */
     id: providerIdSchema,
+    /** Base URL of the API, e.g. `https://api.openai.com/v1`. */
     baseUrl: baseUrlSchema,
+    /** One key, or several used in turn (each cools down on its own after a 429 or 401). */
     apiKey: apiKeySchema.optional(),
-    protocol: oneOf(['openai']).optional(),
+    /**
+     * Wire protocol (default `openai`): `openai` (chat completions: OpenAI and every compatible
+     * API), `anthropic` (the Messages API) or `gemini` (Google's generateContent). Callers always
+     * speak chat completions; each attempt is translated to its provider's protocol and back.
+     */
+    protocol: oneOf(PROTOCOLS).optional(),
+    /**
+     * `openai` protocol: ask for usage in streams with `stream_options.include_usage` (default
+     * true). Set false for a compatible server that rejects unknown fields; its streams then carry
+     * no usage.
+     */
+    streamUsage: z.boolean({ error: (issue) => expectedType('a boolean', issue.input) }).optional(),
+    /** Extra headers sent on every request (e.g. `OpenAI-Organization`, `anthropic-beta`). */
     headers: headersSchema.optional(),
+    /** Per-attempt timeout for non-streaming calls (default 30 000 ms). */
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
+    /** Most requests in flight to this provider at once (default 64). */
     maxConcurrent: positiveInt().optional(),
   },
   'a provider object',
@@ -114,18 +135,29 @@ export const providerSchema = strictObject(
 
 /** Prices in USD per million tokens. */
 export const priceSchema = strictObject(
-  { input: nonNegativeNumber(), output: nonNegativeNumber() },
+  {
+    /** USD per million input (prompt) tokens. */
+    input: nonNegativeNumber(),
+    /** USD per million output (completion) tokens. */
+    output: nonNegativeNumber(),
+  },
   'an object { input, output } of USD per million tokens',
 );
 
 /** One deployment of a model group. */
 export const deploymentSchema = strictObject(
   {
+    /** Id of the provider that serves it. */
     provider: nonEmptyString('the id of a configured provider'),
+    /** The model name as that provider knows it. */
     model: nonEmptyString(),
+    /** Relative weight for the `weighted` strategy (default 1). */
     weight: positiveNumber().optional(),
+    /** Lower is tried first by the `priority` strategy (default: the order written). */
     priority: nonNegativeInt().optional(),
+    /** Prices in USD per million tokens, for the cost in reports and metrics. */
     price: priceSchema.optional(),
+    /** Latency above which this deployment counts as degraded (default: health.degradedLatencyMs). */
     degradedLatencyMs: positiveNumber().optional(),
   },
   'a deployment object',
@@ -134,14 +166,18 @@ export const deploymentSchema = strictObject(
 /** One model group. */
 export const modelGroupSchema = strictObject(
   {
+    /** The deployments that can answer for this group. */
     deployments: arrayOf(deploymentSchema, 'a non-empty array of deployments').min(1, {
       error: 'must list at least one deployment',
     }),
+    /** How to order this group's deployments (default `priority`). */
     strategy: oneOf(ROUTING_STRATEGIES).optional(),
+    /** Groups tried, in order, after every deployment of this one has failed. Not transitive. */
     fallbacks: arrayOf(
       nonEmptyString('the name of a model group'),
       'an array of model group names',
     ).optional(),
+    /** Group to move to when a provider says the prompt is longer than the model's context. */
     contextFallback: nonEmptyString('the name of a model group').optional(),
   },
   'a model group object',
@@ -160,7 +196,9 @@ export const modelsSchema = z
 
 /** Backoff between retries; `maxMs` must not be below `baseMs` (defaults included). */
 export const backoffSchema = strictObject({
+  /** First backoff step (default 200 ms); exponential with full jitter. */
   baseMs: nonNegativeInt().optional(),
+  /** Cap on one backoff (default 2 000 ms). */
   maxMs: nonNegativeInt().optional(),
 }).superRefine((backoff, ctx) => {
   const baseMs = backoff.baseMs ?? DEFAULTS.policy.backoff.baseMs;
@@ -180,36 +218,61 @@ export const backoffSchema = strictObject({
 
 /** Circuit breaker settings. */
 export const breakerSchema = strictObject({
+  /** Failure percentage in the rolling window that opens the breaker (default 50). */
   errorThresholdPercentage: numberBetween(1, 100).optional(),
+  /** Calls in the window before the breaker may open (default 5). */
   volumeThreshold: nonNegativeInt().optional(),
+  /** Time open before one probe call is let through (default 30 000 ms). */
   resetTimeoutMs: nonNegativeInt().optional(),
+  /** Length of the rolling window (default 10 000 ms). */
   rollingWindowMs: nonNegativeInt().optional(),
+  /**
+   * Failures in a row that open the breaker at once, whatever the window holds (default 5; 0 turns
+   * it off). After a long healthy stretch the percentage alone would take many failures to trip.
+   */
   consecutiveFailures: nonNegativeInt().optional(),
 });
 
 /** Streaming timeouts. */
 export const streamTimeoutsSchema = strictObject({
+  /** Time to the response headers (default 10 000 ms). */
   headersTimeoutMs: nonNegativeInt().optional(),
+  /** Time from the request to the first content token (default 15 000 ms). */
   firstTokenTimeoutMs: nonNegativeInt().optional(),
+  /** Longest silence between two chunks (default 30 000 ms). */
   idleTimeoutMs: nonNegativeInt().optional(),
 });
 
 /** Retry, cooldown, deadline, breaker and stream policy. */
 export const policySchema = strictObject({
+  /** Extra attempts on the same deployment for a transient failure (default 1). */
   retries: intBetween(0, 10).optional(),
+  /** Backoff between retries. */
   backoff: backoffSchema.optional(),
+  /** A 429's `Retry-After` up to this is waited out on the same deployment; longer fails over (default 3 000 ms). */
   maxRetryAfterMs: nonNegativeInt().optional(),
+  /** Cooldown of a key rejected with 401/403 (default 60 000 ms). */
   authCooldownMs: nonNegativeInt().optional(),
+  /** Cooldown of a key after a 429 that names no Retry-After (default 5 000 ms). */
   rateLimitCooldownMs: nonNegativeInt().optional(),
+  /** Whole-request budget: retries, fallbacks and waits included (default 60 000 ms). */
   deadlineMs: nonNegativeInt().optional(),
+  /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs: nonNegativeInt().optional(),
+  /** The circuit breaker of each deployment. */
   breaker: breakerSchema.optional(),
+  /** The clocks of a streaming call. */
   stream: streamTimeoutsSchema.optional(),
 });
 
 /** Weights of the health score; they must not both be 0. */
 export const scoreWeightsSchema = strictObject(
-  { success: nonNegativeNumber(), latency: nonNegativeNumber() },
+  {
+    /** Weight of the success rate. */
+    success: nonNegativeNumber(),
+    /** Weight of the latency score. */
+    latency: nonNegativeNumber(),
+  },
   'an object { success, latency }',
 ).refine((weights) => weights.success + weights.latency > 0, {
   error: 'must not all be 0 (they are scaled to sum to 1)',
@@ -217,49 +280,64 @@ export const scoreWeightsSchema = strictObject(
 
 /** Health tracking settings. */
 export const healthSchema = strictObject({
+  /** Outcomes kept per deployment for success rate and percentiles (default 100). */
   windowSize: positiveInt().optional(),
+  /** Weight of the newest sample in the latency EWMA (default 0.3). */
   ewmaAlpha: numberField('a number greater than 0 and at most 1', (n) => n > 0 && n <= 1).optional(),
+  /** Default latency above which a deployment is degraded (default 2 000 ms). */
   degradedLatencyMs: positiveNumber().optional(),
+  /** Consecutive failures that make a deployment unhealthy (default 3). */
   unhealthyAfter: positiveInt().optional(),
+  /** Success rate below which a deployment is degraded (default 0.9). */
   degradedSuccessRate: numberBetween(0, 1).optional(),
+  /** Weights of the health score (default success 0.7, latency 0.3). */
   scoreWeights: scoreWeightsSchema.optional(),
 });
 
-/** Active health probes. */
-export const probesSchema = z.union([
-  z.boolean(),
-  strictObject({
-    intervalMs: positiveInt().optional(),
-    timeoutMs: positiveInt().optional(),
-    jitter: numberBetween(0, 1).optional(),
-    mode: oneOf(['models', 'completion'] as const).optional(),
-  }),
-]);
+/** Settings of the active health probes. */
+export const probesOptionsSchema = strictObject({
+  /** Time between two probes of one provider (or deployment) (default 30 000 ms). */
+  intervalMs: positiveInt().optional(),
+  /** Timeout of one probe (default 5 000 ms). */
+  timeoutMs: positiveInt().optional(),
+  /** Random spread of the interval, as a fraction of it (default 0.1). */
+  jitter: numberBetween(0, 1).optional(),
+  /** `models`: a cheap `GET /models` per provider; `completion`: a one-token completion per deployment (default `models`). */
+  mode: oneOf(['models', 'completion'] as const).optional(),
+});
+
+/** Active health probes: on with `true` or settings. */
+export const probesSchema = z.union([z.boolean(), probesOptionsSchema]);
 
 const liveObject = (what: string) =>
   z.custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
     error: (issue) => expected(what, issue.input),
   });
 
-/** Prometheus metrics. */
-export const metricsSchema = z.union([
-  z.boolean(),
-  strictObject({
-    registry: liveObject('a prom-client Registry').optional(),
-    prefix: z
-      .string()
-      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-        error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
-      })
-      .optional(),
-  }),
-]);
+/** Settings of the Prometheus metrics. */
+export const metricsOptionsSchema = strictObject({
+  /** A prom-client `Registry` to put the metrics on (default: a new one). */
+  registry: liveObject('a prom-client Registry').optional(),
+  /** Metric name prefix (default `ai_`). */
+  prefix: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
+      error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
+    })
+    .optional(),
+});
 
-/** OpenTelemetry tracing. */
-export const tracingSchema = z.union([
-  z.boolean(),
-  strictObject({ tracer: liveObject('an OpenTelemetry Tracer').optional() }),
-]);
+/** Prometheus metrics: on with `true` or settings. */
+export const metricsSchema = z.union([z.boolean(), metricsOptionsSchema]);
+
+/** Settings of the OpenTelemetry tracing. */
+export const tracingOptionsSchema = strictObject({
+  /** An OpenTelemetry `Tracer` (default: `trace.getTracer('ai-failover')`). */
+  tracer: liveObject('an OpenTelemetry Tracer').optional(),
+});
+
+/** OpenTelemetry tracing: on with `true` or settings. */
+export const tracingSchema = z.union([z.boolean(), tracingOptionsSchema]);
 
 /**
  * A logger: any object (extra members allowed) whose `debug`/`info`/`warn`/`error`, when present,
@@ -281,16 +359,25 @@ export const loggerSchema = z
 
 /** The whole user configuration. */
 export const configSchema = strictObject({
+  /** The upstream APIs, each with its credentials and limits. */
   providers: arrayOf(providerSchema, 'a non-empty array of providers').min(1, {
     error: 'must list at least one provider',
   }),
+  /** Model groups by the name the app asks for (`gpt-4.1`, or an alias like `smart`). */
   models: modelsSchema,
+  /** Group used when a call names no model (default: the first group written). */
   defaultModel: nonEmptyString('the name of a model group').optional(),
+  /** Retries, cooldowns, deadline, breaker and stream clocks. */
   policy: policySchema.optional(),
+  /** How health is measured. */
   health: healthSchema.optional(),
+  /** Active health probes in the background (off by default). */
   probes: probesSchema.optional(),
+  /** Prometheus metrics through `prom-client`, an optional peer dependency (off by default). */
   metrics: metricsSchema.optional(),
+  /** OpenTelemetry spans through `@opentelemetry/api`, when installed (off by default). */
   tracing: tracingSchema.optional(),
+  /** A structured logger; it never receives an API key. */
   logger: loggerSchema.optional(),
 });
 

@@ -2,6 +2,7 @@
  * The clocks and abort wiring of a request and of each attempt. Every timer is a real timer that
  * is cleared when its scope ends, and every listener added to a caller's signal is removed.
  */
+import { type Clock, systemClock } from '../clock';
 import { type Classification, timeoutClassification } from '../policies/classify';
 
 export type AbortCause = 'caller' | 'deadline' | 'closed';
@@ -18,6 +19,7 @@ export class RequestScope {
   aborted = false;
   cause: AbortCause | undefined;
   reason: unknown;
+  readonly clock: Clock;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #boundSignal: AbortSignal | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
@@ -26,9 +28,16 @@ export class RequestScope {
   /**
    * @param callerSignal the call's own signal
    * @param boundSignal a second signal from a bound client (e.g. the HTTP request's)
+   * @param clock what `remaining()` and `elapsed()` read; the deadline itself is a real timer
    */
-  constructor(deadlineMs: number, callerSignal: AbortSignal | undefined, boundSignal?: AbortSignal) {
-    this.startedAt = Date.now();
+  constructor(
+    deadlineMs: number,
+    callerSignal: AbortSignal | undefined,
+    boundSignal?: AbortSignal,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
+    this.startedAt = clock.now();
     this.deadlineMs = deadlineMs;
     this.deadlineAt = this.startedAt + deadlineMs;
     this.#callerSignal = callerSignal;
@@ -42,11 +51,11 @@ export class RequestScope {
     this.#deadlineTimer = setTimeout(this.#onDeadline, deadlineMs);
   }
 
-  remaining(now: number = Date.now()): number {
+  remaining(now: number = this.clock.now()): number {
     return this.deadlineAt - now;
   }
 
-  elapsed(now: number = Date.now()): number {
+  elapsed(now: number = this.clock.now()): number {
     return now - this.startedAt;
   }
 

@@ -1,27 +1,22 @@
 /**
- * Reads an OpenAI-style SSE body into parsed chunks with `eventsource-parser`, with backpressure:
- * the socket is paused while the consumer is behind.
+ * Reads an SSE body with `eventsource-parser` and hands each event to the protocol's decoder,
+ * which turns it into chat-completion chunks; with backpressure: the socket is paused while the
+ * consumer is behind.
  */
 import type { Readable } from 'node:stream';
-import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import type { StreamDecoder } from '../protocols/wire';
 import type { ChatCompletionChunk } from '../types';
+
+export { StreamPayloadError } from '../protocols/wire';
 
 const HIGH_WATER = 64;
 
-/** The upstream sent an error object inside the stream. */
-export class StreamPayloadError extends Error {
-  readonly providerCode: string | undefined;
-  constructor(message: string, providerCode: string | undefined) {
-    super(message);
-    this.name = 'StreamPayloadError';
-    this.providerCode = providerCode;
-  }
-}
-
 export class SseReader {
   readonly #body: Readable;
+  readonly #decoder: StreamDecoder;
   readonly #parser: EventSourceParser;
-  readonly #decoder = new TextDecoder();
+  readonly #text = new TextDecoder();
   readonly #queue: ChatCompletionChunk[] = [];
   #head = 0;
   #ended = false;
@@ -29,18 +24,20 @@ export class SseReader {
   #waiter:
     | { resolve: (chunk: ChatCompletionChunk | undefined) => void; reject: (error: unknown) => void }
     | undefined;
-  /** `data: [DONE]` was received. */
-  sawDone = false;
-  /** A chunk with a `finish_reason` was received. */
-  sawFinish = false;
 
-  constructor(body: Readable) {
+  constructor(body: Readable, decoder: StreamDecoder) {
     this.#body = body;
-    this.#parser = createParser({ onEvent: (event) => this.#onData(event.data) });
+    this.#decoder = decoder;
+    this.#parser = createParser({ onEvent: (event) => this.#onEvent(event) });
     body.on('data', this.#onChunk);
     body.once('end', this.#onEnd);
     body.once('error', this.#onError);
     body.once('close', this.#onClose);
+  }
+
+  /** True once the stream said it is complete (see `StreamDecoder.complete`). */
+  get complete(): boolean {
+    return this.#decoder.complete;
   }
 
   /** Resolves with the next chunk, or undefined when the stream has ended; rejects on a transport error. */
@@ -70,32 +67,21 @@ export class SseReader {
   }
 
   readonly #onChunk = (buffer: Buffer): void => {
-    this.#parser.feed(this.#decoder.decode(buffer, { stream: true }));
+    this.#parser.feed(this.#text.decode(buffer, { stream: true }));
     if (this.#queue.length - this.#head >= HIGH_WATER) this.#body.pause();
   };
 
-  #onData(data: string): void {
+  #onEvent(event: EventSourceMessage): void {
     if (this.#error !== undefined) return;
-    if (data === '[DONE]') {
-      this.sawDone = true;
-      return;
-    }
-    let chunk: ChatCompletionChunk;
     try {
-      chunk = JSON.parse(data) as ChatCompletionChunk;
-    } catch {
-      this.#fail(new SyntaxError('stream chunk is not valid JSON'));
-      return;
+      this.#decoder.decode(event.event ?? '', event.data, this.#push);
+    } catch (error) {
+      this.#fail(error);
     }
-    const error = (chunk as { error?: { message?: unknown; code?: unknown; type?: unknown } }).error;
-    if (error && typeof error === 'object') {
-      const message = typeof error.message === 'string' ? error.message : 'error in stream';
-      const code =
-        typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
-      this.#fail(new StreamPayloadError(message, code));
-      return;
-    }
-    if (chunk.choices?.[0]?.finish_reason) this.sawFinish = true;
+  }
+
+  readonly #push = (chunk: ChatCompletionChunk): void => {
+    if (this.#error !== undefined) return;
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;
@@ -103,7 +89,7 @@ export class SseReader {
     } else {
       this.#queue.push(chunk);
     }
-  }
+  };
 
   readonly #onEnd = (): void => {
     this.#ended = true;

@@ -5,6 +5,7 @@
  */
 import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../errors';
 import { badResponse, classifyError } from '../policies/classify';
+import type { ChatCall, StreamDecoder } from '../protocols/wire';
 import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
@@ -37,28 +38,29 @@ function hasContent(chunk: ChatCompletionChunk): boolean {
 export async function openStream(
   provider: ProviderRuntime,
   keyIndex: number,
-  body: string,
+  call: ChatCall,
+  decoder: StreamDecoder,
   attempt: AttemptScope,
   clocks: ResolvedPolicy['stream'],
   budgetMs: number,
 ): Promise<OpenedStream> {
-  const started = Date.now();
+  const started = performance.now();
   attempt.arm(Math.min(clocks.headersTimeoutMs, budgetMs), 'timeout');
-  const response = await send(provider, keyIndex, 'POST', provider.paths.chat, body, attempt);
+  const response = await send(provider, keyIndex, 'POST', call.path, call.body, attempt);
   const type = String(response.headers['content-type'] ?? '');
   if (!type.includes('text/event-stream')) {
     response.body.destroy();
     throw new AttemptFailure(badResponse(`expected text/event-stream, got "${type}"`, response.statusCode));
   }
-  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (Date.now() - started);
+  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (performance.now() - started);
   attempt.arm(firstTokenMs, 'first_token_timeout');
-  const reader = new SseReader(response.body);
+  const reader = new SseReader(response.body, decoder);
   const buffered: ChatCompletionChunk[] = [];
   try {
     for (;;) {
       const chunk = await reader.next();
       if (chunk === undefined) {
-        if (reader.sawDone || reader.sawFinish) break;
+        if (reader.complete) break;
         throw new AttemptFailure(
           classifyError(
             Object.assign(new Error('stream ended before its first token'), { code: 'UND_ERR_SOCKET' }),
@@ -153,8 +155,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
         if (this.#ended || this.#error) continue;
         this.#attempt.refresh();
         if (chunk === undefined) {
-          const { sawDone, sawFinish } = this.#opened.reader;
-          if (sawDone || sawFinish) {
+          if (this.#opened.reader.complete) {
             this.#finish(undefined);
             return { done: true, value: undefined };
           }

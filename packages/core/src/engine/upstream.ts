@@ -1,7 +1,6 @@
 /** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
 import type { Dispatcher } from 'undici';
-import { badResponse, classifyStatus } from '../policies/classify';
-import { parseErrorBody } from '../protocols/openai';
+import { badResponse } from '../policies/classify';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
@@ -36,7 +35,7 @@ export async function send(
   } catch {
     // The status alone is enough to classify.
   }
-  throw new AttemptFailure(classifyStatus(response.statusCode, response.headers, parseErrorBody(text)));
+  throw new AttemptFailure(provider.protocol.classify(response.statusCode, response.headers, text));
 }
 
 /** Reads and parses a JSON body; a body that is cut short or is not JSON is a failed attempt. */

@@ -81,6 +81,8 @@ const READY: AiRoute = Object.freeze({ kind: 'ready' });
 const METRICS: AiRoute = Object.freeze({ kind: 'metrics' });
 const CHAT: AiRoute = Object.freeze({ kind: 'chat' });
 const EMBEDDINGS: AiRoute = Object.freeze({ kind: 'embeddings' });
+const RESPONSES: AiRoute = Object.freeze({ kind: 'responses' });
+const NOT_FOUND: AiRoute = Object.freeze({ kind: 'notFound' });
 const MODELS: AiRoute = Object.freeze({ kind: 'models' });
 
 /** True for something that behaves like an `AiClient` (also one from another copy of the package). */
@@ -183,13 +185,20 @@ class Handler<S> implements AiHttpHandler<S> {
     ) {
       return { kind: 'dashboard', path: p };
     }
+    // Paths under the OpenAI prefix that no route serves answer a 404 in the OpenAI error shape.
+    const owned =
+      openai !== false &&
+      openai.path !== '/' &&
+      p.startsWith(openai.path) &&
+      (p.length === openai.path.length || p.charCodeAt(openai.path.length) === SLASH);
     if (method === 'POST') {
       if (!openai) return undefined;
       if (p === openai.chat) return CHAT;
+      if (p === openai.responses) return RESPONSES;
       if (p === openai.embeddings) return EMBEDDINGS;
-      return undefined;
+      return owned ? NOT_FOUND : undefined;
     }
-    if (method !== 'GET' && method !== 'HEAD') return undefined;
+    if (method !== 'GET' && method !== 'HEAD') return owned ? NOT_FOUND : undefined;
     if (health) {
       if (p === health.path) return HEALTH;
       if (p === health.live) return LIVE;
@@ -202,7 +211,7 @@ class Handler<S> implements AiHttpHandler<S> {
         return { kind: 'model', id: decode(p.slice(openai.models.length + 1)) };
       }
     }
-    return undefined;
+    return owned ? NOT_FOUND : undefined;
   }
 
   async serve(

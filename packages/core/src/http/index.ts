@@ -1,8 +1,12 @@
 /**
- * The HTTP layer of ai-failover, on Node's `IncomingMessage`/`ServerResponse` only: health,
- * metrics and OpenAI-compatible routes, the request-bound caller, the disconnect signal, and the
- * mapping of typed errors to HTTP answers. The Express, Koa and NestJS adapters are thin faces on it.
+ * `@ai-failover/core/http`: the HTTP layer of ai-failover, on Node's `IncomingMessage` and
+ * `ServerResponse` only — health, metrics and OpenAI-compatible routes, the live dashboard, the
+ * request-bound caller, the disconnect signal, and the mapping of typed errors to HTTP answers.
+ * The Express, Koa and NestJS adapters are thin faces on it; a server without a framework can
+ * mount `createAiHttpHandler()` or `createDashboard()` directly.
  */
+
+export * from '../dashboard';
 export {
   createAdapterHandler,
   createErrorMapper,

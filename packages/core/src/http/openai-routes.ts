@@ -1,5 +1,7 @@
 /**
- * OpenAI-compatible routes over the client: chat completions (JSON and SSE), embeddings, models.
+ * OpenAI-compatible routes over the client: chat completions (JSON and SSE), the Responses API
+ * (translated onto chat completions, see `responses.ts`), embeddings, models, and an OpenAI-shaped
+ * 404 for any other path under the prefix.
  * The `model` of a request names a model group. Every response carries the decision trace, the
  * answering deployment and the request id; errors use the OpenAI error shape.
  */
@@ -11,7 +13,8 @@ import { readJsonBody } from './body';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
 import { HttpProblem, openAiErrorBody, problemFor } from './problem';
-import { isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
+import { drained, isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
+import { chatFromResponses, type ResponseEvent, ResponsesStream, responseFromChat } from './responses';
 import { requestSignal } from './signal';
 import {
   formatTrace,
@@ -24,7 +27,7 @@ import {
 } from './trace';
 
 /** A route of the OpenAI-compatible API. */
-export type OpenAiRouteKind = 'chat' | 'embeddings' | 'models' | 'model';
+export type OpenAiRouteKind = 'chat' | 'responses' | 'embeddings' | 'models' | 'model' | 'notFound';
 
 /** OpenAI's model object, as `GET /models` lists it. */
 export interface OpenAiModel {
@@ -51,6 +54,7 @@ export function serveOpenAi<S>(
   const trace = newTrace();
   return (async () => {
     try {
+      if (kind === 'notFound') throw unknownUrl(req);
       await authorize(ctx, routes, subject);
       switch (kind) {
         case 'models':
@@ -64,6 +68,7 @@ export function serveOpenAi<S>(
         case 'model':
           return serveModel(ctx, routes, req, res, trace, modelId ?? '');
         case 'chat':
+        case 'responses':
         case 'embeddings':
           return await serveCall(ctx, routes, kind, req, res, subject, parsedBody, trace);
       }
@@ -104,7 +109,7 @@ async function authorize<S>(ctx: HttpContext<S>, routes: ResolvedOpenAiRoutes<S>
 async function serveCall<S>(
   ctx: HttpContext<S>,
   routes: ResolvedOpenAiRoutes<S>,
-  kind: 'chat' | 'embeddings',
+  kind: 'chat' | 'responses' | 'embeddings',
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
@@ -133,6 +138,7 @@ async function serveCall<S>(
       traceFromReport(trace, report);
       return sendJson(req, res, 200, response, headersOf(ctx, trace));
     }
+    if (kind === 'responses') return await serveResponses(ctx, req, res, request, options, trace);
     if (request.stream === true) return await streamChat(ctx, res, request as ChatRequest, options, trace);
     const { response, report } = await ctx.client.chat(request as ChatRequest, options);
     traceFromReport(trace, report);
@@ -181,6 +187,79 @@ async function streamChat<S>(
   }
   const problem = problemFor(failure, ctx.scrub);
   res.end(`event: error\ndata: ${JSON.stringify(openAiErrorBody(problem))}\n\n`);
+}
+
+/**
+ * The Responses API over chat completions. A stream opens only once a deployment has sent content
+ * (as for chat); a failure after that ends it with an `error` event and `response.failed`.
+ */
+async function serveResponses<S>(
+  ctx: HttpContext<S>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  options: CallOptions,
+  trace: Trace,
+): Promise<void> {
+  const chat = chatFromResponses(body);
+  if (body.stream !== true) {
+    const { response, report } = await ctx.client.chat(chat, options);
+    traceFromReport(trace, report);
+    return sendJson(req, res, 200, responseFromChat(body, response), headersOf(ctx, trace));
+  }
+  chat.stream_options = { include_usage: true };
+  const stream = await ctx.client.chatStream(chat, options);
+  traceFromStream(trace, stream);
+  if (isGone(res)) {
+    stream.abort();
+    return;
+  }
+  res.writeHead(200, { ...headersOf(ctx, trace), ...SSE_HEADERS });
+  res.flushHeaders();
+  const events = new ResponsesStream(
+    body,
+    typeof body.model === 'string' ? body.model : ctx.client.config.defaultModel,
+  );
+  await writeEvents(res, events.start());
+  let failure: unknown;
+  try {
+    for await (const chunk of stream) {
+      if (isGone(res)) break;
+      await writeEvents(res, events.push(chunk));
+    }
+  } catch (error) {
+    failure = error;
+  }
+  if (isGone(res)) {
+    stream.abort();
+    return;
+  }
+  if (failure === undefined) {
+    await writeEvents(res, events.finish());
+  } else {
+    const problem = problemFor(failure, ctx.scrub);
+    await writeEvents(res, events.fail({ code: problem.code, message: problem.message, type: problem.type }));
+  }
+  res.end();
+}
+
+/** Writes Responses events (`event: <type>` + `data:`), waiting for the socket when its buffer is full. */
+async function writeEvents(res: ServerResponse, events: readonly ResponseEvent[]): Promise<void> {
+  if (events.length === 0 || isGone(res)) return;
+  let text = '';
+  for (const event of events) text += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  if (!res.write(text)) await drained(res);
+}
+
+/** A 404 for a path under the prefix that no route serves, as the OpenAI API answers it. */
+function unknownUrl(req: IncomingMessage): HttpProblem {
+  const path = (req.url ?? '/').split('?')[0];
+  return new HttpProblem({
+    status: 404,
+    code: 'unknown_url',
+    message: `Unknown request URL: ${req.method ?? 'GET'} ${path}. Served here: chat/completions, responses, embeddings, models.`,
+    param: null,
+  });
 }
 
 function serveModel<S>(

@@ -27,8 +27,9 @@ export interface MetricsRouteOptions {
 }
 
 /**
- * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/embeddings`,
- * `GET {path}/models`. `S` is what `authorize` receives (the framework's request or context).
+ * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/responses` (the Responses
+ * API, served over chat completions), `POST {path}/embeddings`, `GET {path}/models`. Any other path
+ * under `{path}` answers a 404 in the OpenAI error shape (unless `{path}` is `/`). `S` is what `authorize` receives (the framework's request or context).
  */
 export interface OpenAiRouteOptions<S = IncomingMessage> {
   /** Path prefix (default `/v1`). */
@@ -95,6 +96,7 @@ export interface ResolvedOpenAiRoutes<S> {
   readonly path: string;
   readonly chat: string;
   readonly embeddings: string;
+  readonly responses: string;
   readonly models: string;
   readonly authorize: (subject: S) => boolean | Promise<boolean>;
   readonly bodyLimit: number;
@@ -288,6 +290,7 @@ function resolveOpenAi<S>(
     path,
     chat: `${base}/chat/completions`,
     embeddings: `${base}/embeddings`,
+    responses: `${base}/responses`,
     models: `${base}/models`,
     authorize: authorize as (subject: S) => boolean | Promise<boolean>,
     bodyLimit,

@@ -22,8 +22,6 @@ export interface Classification {
   readonly retryAfterMs?: number;
   readonly message: string;
   readonly providerCode?: string;
-  /** Whether the deployment's circuit breaker counts it as a failure. */
-  readonly countsForBreaker: boolean;
   /** A key-level problem: that key cools down, the provider's other keys keep serving. */
   readonly keyFault?: 'auth' | 'rate';
 }
@@ -52,18 +50,17 @@ export function classifyStatus(
       outcome: 'rate_limited',
       verdict: 'rate-limited',
       retryAfterMs: parseRetryAfter(headers),
-      countsForBreaker: false,
       keyFault: 'rate',
     };
   }
   if (status === 401 || status === 403) {
-    return { ...base, outcome: 'auth_error', verdict: 'failover', countsForBreaker: false, keyFault: 'auth' };
+    return { ...base, outcome: 'auth_error', verdict: 'failover', keyFault: 'auth' };
   }
   if (status === 404) {
-    return { ...base, outcome: 'not_found', verdict: 'failover', countsForBreaker: true };
+    return { ...base, outcome: 'not_found', verdict: 'failover' };
   }
   if (status === 408 || status === 409 || status === 425) {
-    return { ...base, outcome: 'server_error', verdict: 'retry', countsForBreaker: true };
+    return { ...base, outcome: 'server_error', verdict: 'retry' };
   }
   if (status >= 500) {
     const retryAfterMs = parseRetryAfter(headers);
@@ -72,13 +69,12 @@ export function classifyStatus(
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       outcome: 'server_error',
       verdict: 'retry',
-      countsForBreaker: true,
     };
   }
   if (isContextLength(body)) {
-    return { ...base, outcome: 'context_length', verdict: 'context', countsForBreaker: false };
+    return { ...base, outcome: 'context_length', verdict: 'context' };
   }
-  return { ...base, outcome: 'client_error', verdict: 'fatal', countsForBreaker: false };
+  return { ...base, outcome: 'client_error', verdict: 'fatal' };
 }
 
 function isContextLength(body: ProviderErrorBody | undefined): boolean {
@@ -111,24 +107,23 @@ export function classifyError(error: unknown): Classification {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return { outcome: 'timeout', verdict: 'retry', message, countsForBreaker: true };
+    return { outcome: 'timeout', verdict: 'retry', message };
   }
   if (code !== undefined && CONNECTION_CODES.has(code)) {
     return {
       outcome: 'connection_error',
       verdict: 'retry',
       message: `${code}: ${message}`,
-      countsForBreaker: true,
     };
   }
   if (error instanceof Error && error.name === 'StreamPayloadError') {
     const providerCode = (error as { providerCode?: string }).providerCode;
-    return { outcome: 'server_error', verdict: 'retry', message, providerCode, countsForBreaker: true };
+    return { outcome: 'server_error', verdict: 'retry', message, providerCode };
   }
   if (error instanceof SyntaxError) {
-    return { outcome: 'bad_response', verdict: 'retry', message, countsForBreaker: true };
+    return { outcome: 'bad_response', verdict: 'retry', message };
   }
-  return { outcome: 'connection_error', verdict: 'retry', message, countsForBreaker: true };
+  return { outcome: 'connection_error', verdict: 'retry', message };
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -152,10 +147,10 @@ export function timeoutClassification(
       : outcome === 'first_token_timeout'
         ? 'no first token'
         : 'stream stalled';
-  return { outcome, verdict: 'retry', message: `${what} within ${afterMs}ms`, countsForBreaker: true };
+  return { outcome, verdict: 'retry', message: `${what} within ${afterMs}ms` };
 }
 
 /** A 2xx whose body could not be used. */
 export function badResponse(message: string, status: number): Classification {
-  return { outcome: 'bad_response', verdict: 'retry', status, message, countsForBreaker: true };
+  return { outcome: 'bad_response', verdict: 'retry', status, message };
 }
