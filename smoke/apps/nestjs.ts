@@ -77,6 +77,7 @@ async function run(platform: 'express' | 'fastify'): Promise<void> {
   const app = await NestFactory.create(appModule(mocks), adapter, { logger });
   try {
     await app.listen(0, '127.0.0.1');
+    assert.deepEqual(logger.problems, [], `${label}: Nest logged problems while booting`);
     const base = await app.getUrl();
     await exercise(base, mocks, label, async () => {
       const response = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(10_000) });
