@@ -49,8 +49,8 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
         return;
       }
       const { response, report } = await ctx.ai.chat(chatRequest(input.message), { model: 'chat' });
-      const { servedBy, attempts, costUsd } = summarize(report);
-      ctx.body = { answer: response.choices[0]?.message.content ?? '', servedBy, attempts, costUsd };
+      const { deployment, attempts, costUsd } = summarize(report);
+      ctx.body = { answer: response.choices[0]?.message.content ?? '', deployment, attempts, costUsd };
     },
 
     'GET /chat/stream': async (ctx) => {

@@ -28,13 +28,17 @@ import {
   type ReadinessReport,
   readiness,
 } from './health/report';
+import { createScrubber } from './http/context';
+import type { Scrubber } from './http/problem';
 import { createPrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus';
 import type { PrometheusMetrics } from './metrics/public';
 import { badResponse } from './policies/classify';
 import { withModel } from './protocols/openai';
 import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor } from './redact';
-import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
+import type { Operation } from './telemetry/channels';
+import { createTracing, type TracingOptions } from './telemetry/otel';
+import { Telemetry } from './telemetry/request-trace';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -83,11 +87,13 @@ export class AiClient implements AiCaller {
   readonly #runtime: Runtime;
   readonly #executor: Executor;
   readonly #redact: Redactor;
+  /** Scrubs what a stream's `event: error` tells the HTTP client: keys, upstream URLs, hosts, addresses. */
+  readonly #scrub: Scrubber;
   readonly #ledger = new UsageLedger();
   readonly #clock: Clock;
   readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
-  readonly #tracing: Tracing | undefined;
+  readonly #telemetry: Telemetry;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
   readonly metrics: PrometheusMetrics | undefined;
   #started = false;
@@ -102,6 +108,7 @@ export class AiClient implements AiCaller {
     const random = options.random ?? Math.random;
     const logger = this.config.logger;
     this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
+    this.#scrub = createScrubber(this);
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
@@ -109,6 +116,7 @@ export class AiClient implements AiCaller {
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
+    let otel: ReturnType<typeof createTracing>;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
       if (metrics) {
@@ -118,8 +126,8 @@ export class AiClient implements AiCaller {
         });
       }
       if (tracing) {
-        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
-        if (!this.#tracing) {
+        otel = createTracing({ tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!otel) {
           throw new ConfigError([
             { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
           ]);
@@ -130,6 +138,7 @@ export class AiClient implements AiCaller {
       this.metrics?.close();
       throw error;
     }
+    this.#telemetry = new Telemetry(otel);
   }
 
   get closed(): boolean {
@@ -151,6 +160,8 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, false);
     const chat = new Translation(request, false);
     return this.#callJson<ChatCompletion>(
+      'chat',
+      request,
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
@@ -176,7 +187,7 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const call = this.#begin(options);
+    const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
     const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
@@ -198,6 +209,8 @@ export class AiClient implements AiCaller {
     call.scope.stopDeadline();
     const { member, value, attempt } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
+    const responseModel = value.buffered[0]?.model;
+    if (typeof responseModel === 'string') call.report.responseModel = responseModel;
     return new ChatStream(
       call.requestId,
       call.attempts,
@@ -215,6 +228,7 @@ export class AiClient implements AiCaller {
         }
         return this.#succeed(call, member, end.usage);
       },
+      this.#scrub,
     );
   }
 
@@ -224,6 +238,8 @@ export class AiClient implements AiCaller {
     const { model: _model, ...rest } = request;
     const base = JSON.stringify(rest);
     return this.#callJson<EmbeddingsResponse>(
+      'embeddings',
+      request,
       options,
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
@@ -245,12 +261,14 @@ export class AiClient implements AiCaller {
 
   /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
   async #callJson<T extends object>(
+    operation: Operation,
+    request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
     attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
     admit: Admit,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options);
+    const call = this.#begin(options, operation, false, request);
     try {
       const executed = await this.#executor.execute(
         call,
@@ -261,6 +279,8 @@ export class AiClient implements AiCaller {
         admit,
       );
       executed.attempt.dispose();
+      const responseModel = (executed.value as { model?: unknown }).model;
+      if (typeof responseModel === 'string') call.report.responseModel = responseModel;
       const report = this.#succeed(call, executed.member, usageOf(executed.value));
       return { response: executed.value, report };
     } catch (error) {
@@ -331,7 +351,6 @@ export class AiClient implements AiCaller {
       this.#closing = (async () => {
         await this.#prober?.close();
         this.metrics?.close();
-        this.#tracing?.close();
         await this.#runtime.close();
         this.#events.clear();
       })();
@@ -339,7 +358,7 @@ export class AiClient implements AiCaller {
     return this.#closing;
   }
 
-  #begin(options: CallOptions): Call {
+  #begin(options: CallOptions, operation: Operation, stream: boolean, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -364,6 +383,7 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
   }
 
@@ -385,11 +405,16 @@ export class AiClient implements AiCaller {
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    call.trace?.end(report, undefined);
     return report;
   }
 
   #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
     const report = this.#served(call, member, end.usage);
+    if (end.error instanceof AiFailoverError) {
+      end.error.requestId ??= call.requestId;
+      end.error.report ??= report;
+    }
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -398,6 +423,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, end.error);
     return report;
   }
 
@@ -410,6 +436,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    typed.report ??= report;
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -418,6 +445,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, typed);
     return typed;
   }
 

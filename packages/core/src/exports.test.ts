@@ -1,7 +1,7 @@
 /**
  * Every package entry, as built (`pnpm build` runs before the tests), loads through its `exports`
  * map from both `require` and `import`, with its named exports and its type declarations; so do
- * the subpaths `@ai-failover/core/http` and `@ai-failover/testing/support`.
+ * the subpaths `@ai-failover/core/http`, `@ai-failover/core/options` and `@ai-failover/testing/support`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 const root = join(__dirname, '../../..');
 const expected: Record<string, string[]> = {
   'core/http': ['createAiHttpHandler', 'createAdapterHandler', 'createDashboard', 'requestSignal'],
+  'core/options': ['parseOptions', 'strictObject', 'customField', 'loggerSchema'],
   'testing/support': ['providers', 'post', 'parseSse', 'activeResources'],
   core: [
     'AiClient',

@@ -91,8 +91,8 @@ describe('failover across deployments', () => {
     h.mocks[0]!.setDefault(fault.badRequest('temperature must be at most 2'));
     const error = await h.client.chat(hello).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).upstreamStatus).toBe(400);
     expect((error as UpstreamError).status).toBe(400);
-    expect((error as UpstreamError).httpStatus).toBe(400);
     expect((error as UpstreamError).providerMessage).toContain('temperature must be at most 2');
     expect(served(h, 0)).toBe(1);
     expect(served(h, 1)).toBe(0);
@@ -206,6 +206,18 @@ describe('failover across deployments', () => {
       'b/b-model 503',
     ]);
     expect(error.message).toContain('a/a-model: server_error 500');
+    // It speaks HTTP on its own (status, expose, headers) and carries the call's report.
+    expect(error).toMatchObject({ status: 503, statusCode: 503, expose: false, headers: {} });
+    expect(error.report).toMatchObject({ model: 'chat', failovers: 2 });
+    expect(error.report?.attempts).toBe(error.attempts);
+  });
+
+  test('every deployment rate limited: the error asks to retry after the shortest wait', async () => {
+    h = await harness(['a', 'b'], { policy: { retries: 0, maxRetryAfterMs: 0, deadlineMs: 2000 } });
+    h.mocks[0]!.setDefault(fault.rateLimited({ retryAfterSeconds: 30 }));
+    h.mocks[1]!.setDefault(fault.rateLimited({ retryAfterMs: 4200 }));
+    const error = (await h.client.chat(hello).catch((e: unknown) => e)) as AllAttemptsFailedError;
+    expect(error.headers).toEqual({ 'retry-after': '5' });
   });
 
   test('the deadline bounds the whole request', async () => {
@@ -217,7 +229,7 @@ describe('failover across deployments', () => {
       .chat(hello, { deadlineMs: 300 })
       .catch((e: unknown) => e)) as DeadlineExceededError;
     expect(error).toBeInstanceOf(DeadlineExceededError);
-    expect(error.httpStatus).toBe(504);
+    expect(error.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(600);
     expect(error.message).toMatch(/Deadline of 300ms exceeded/);
   });

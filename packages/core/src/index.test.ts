@@ -5,6 +5,7 @@
  */
 import * as core from '.';
 import * as http from './http';
+import * as options from './options';
 
 const ROOT = [
   'AbortError',
@@ -40,12 +41,13 @@ test('adapter plumbing is in @ai-failover/core/http, not in the root', () => {
     'looksLikeRequest',
     'misuseMessage',
     'requestSignal',
-    'writeEvent',
+    'formatSseEvent',
   ];
   for (const name of plumbing) {
     expect(http).toHaveProperty(name);
     expect(core).not.toHaveProperty(name);
   }
-  // The subpath adds to the root; it does not repeat it.
+  // The subpaths add to the root; they do not repeat it.
   expect(Object.keys(http).filter((name) => name in core)).toEqual([]);
+  expect(Object.keys(options).filter((name) => name in core)).toEqual([]);
 });

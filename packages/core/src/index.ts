@@ -29,7 +29,15 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
+export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { MetricsRegistry, PrometheusMetrics } from './metrics/public';
+export type {
+  AttemptEndMessage,
+  AttemptStartMessage,
+  Operation,
+  RequestEndMessage,
+  RequestStartMessage,
+} from './telemetry/channels';
 export type * from './types/calls';
 export type * from './types/config';
 export type * from './types/reports';

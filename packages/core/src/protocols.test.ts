@@ -323,7 +323,7 @@ describe.each([
     const { client, mock } = await start([name]);
     const error = await client.chat({ ...hello, logprobs: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedFeatureError);
-    expect(error).toMatchObject({ code: 'AI_INVALID_REQUEST', httpStatus: 400, field: 'logprobs' });
+    expect(error).toMatchObject({ code: 'AI_INVALID_REQUEST', status: 400, field: 'logprobs' });
     expect((error as Error).message).toContain(`${name}/${MODEL[name]}`);
     expect(mock[name].requests).toHaveLength(0);
   });

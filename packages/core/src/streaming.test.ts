@@ -45,6 +45,9 @@ describe('streaming', () => {
     const report = await stream.done;
     expect(report.deployment).toBe('a/a-model');
     expect(report.usage).toBeUndefined();
+    // The error that ended the stream carries the same report.
+    expect((error as StreamInterruptedError).report).toBe(report);
+    expect((error as StreamInterruptedError).requestId).toBe(report.requestId);
   });
 
   test('headers and then no token within the first-token timeout: the secondary answers', async () => {

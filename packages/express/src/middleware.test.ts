@@ -159,14 +159,24 @@ describe.each([
     );
     const text = await failed.text();
     expect(JSON.parse(text)).toEqual({
-      error: { code: 'AI_ALL_ATTEMPTS_FAILED', message: 'No AI provider could answer the request' },
+      error: {
+        message: 'No AI provider could answer the request',
+        type: 'api_error',
+        param: null,
+        code: 'all_attempts_failed',
+      },
     });
     expect(text).not.toMatch(/127\.0\.0\.1|secret/);
 
     const bad = await fetch(`${app.base}/bad`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
-      error: { code: 'AI_INVALID_REQUEST', message: 'messages: must not be empty' },
+      error: {
+        message: 'messages: must not be empty',
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'invalid_request',
+      },
     });
   });
 

@@ -12,7 +12,7 @@ import {
   Optional,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import {
   AI_FAILOVER_CLIENT,
   AI_FAILOVER_CLIENT_HANDLE,
@@ -32,6 +32,7 @@ import { createAiFailoverHealthController } from './ai-failover-health.controlle
 import {
   AiFailoverHttpMiddleware,
   createAiFailoverHttpHandler,
+  createBodyErrorLayer,
   middlewareRoutes,
 } from './ai-failover-http.middleware';
 import type {
@@ -62,6 +63,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
     @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
     @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() private readonly appConfig?: ApplicationConfig,
   ) {
     if (!handle) {
       throw new Error(
@@ -140,13 +142,16 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
    * Applies `AiFailoverHttpMiddleware` to the paths of the OpenAI-compatible routes, the dashboard
    * and `/metrics`, when one of them is on. They need the Node.js request and response, which only
    * platform-express and platform-fastify hand middleware: on another HTTP adapter the bootstrap
-   * fails here, rather than every request to them getting a 404.
+   * fails here, rather than every request to them getting a 404. On Express, an error layer added
+   * after Nest's body parser answers its errors on the OpenAI-compatible routes in their shape (on
+   * Fastify the routes read the body themselves).
    */
   configure(consumer: MiddlewareConsumer): void {
     if (!this.http) return;
     const routes = middlewareRoutes(this.http);
     if (routes.length === 0) return;
-    const platform = this.adapterHost?.httpAdapter?.getType();
+    const adapter = this.adapterHost?.httpAdapter;
+    const platform = adapter?.getType();
     if (platform !== undefined && !SUPPORTED_PLATFORMS.has(platform)) {
       if (this.handle.owned) void this.handle.client.close();
       throw new Error(
@@ -154,6 +159,9 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
       );
     }
     consumer.apply(AiFailoverHttpMiddleware).forRoutes(...routes);
+    if (platform === 'express' && this.http.options.openai) {
+      adapter!.use(createBodyErrorLayer(this.http, this.appConfig));
+    }
   }
 
   /** Starts the client's background work. */

@@ -115,31 +115,18 @@ describe.each(PLATFORMS)('AiFailoverExceptionFilter (%s)', (_platform, adapter) 
     for (const mock of Object.values(mocks)) mock.reset();
   });
 
-  it('answers AllAttemptsFailedError with 503 and the attempts, without secrets', async () => {
+  it('answers AllAttemptsFailedError with 503 in the OpenAI error shape and the trace, without secrets', async () => {
     mocks.primary!.setDefault(fault.status(503));
     mocks.backup!.setDefault(fault.status(500));
     const { status, body, text, headers } = await call(`${running.url}/ai/chat`);
     expect(status).toBe(503);
     expect(body).toEqual({
-      statusCode: 503,
-      code: 'AI_ALL_ATTEMPTS_FAILED',
-      message: 'No AI provider could answer the request',
-      attempts: [
-        {
-          deployment: 'primary/primary-model',
-          group: 'primary',
-          outcome: 'server_error',
-          status: 503,
-          latencyMs: expect.any(Number),
-        },
-        {
-          deployment: 'backup/backup-model',
-          group: 'backup',
-          outcome: 'server_error',
-          status: 500,
-          latencyMs: expect.any(Number),
-        },
-      ],
+      error: {
+        message: 'No AI provider could answer the request',
+        type: 'api_error',
+        param: null,
+        code: 'all_attempts_failed',
+      },
     });
     expect(text).not.toContain('sk-test');
     expect(headers.get('cache-control')).toBe('no-store');
@@ -153,10 +140,12 @@ describe.each(PLATFORMS)('AiFailoverExceptionFilter (%s)', (_platform, adapter) 
     const { status, body } = await call(`${running.url}/ai/chat`);
     expect(status).toBe(400);
     expect(body).toEqual({
-      statusCode: 400,
-      code: 'AI_UPSTREAM_ERROR',
-      message: expect.stringContaining('temperature is out of range'),
-      attempts: [expect.objectContaining({ deployment: 'primary/primary-model', status: 400 })],
+      error: {
+        message: expect.stringContaining('temperature is out of range'),
+        type: 'invalid_request_error',
+        param: null,
+        code: expect.any(String),
+      },
     });
     expect(mocks.backup!.requests).toHaveLength(0);
   });
@@ -165,35 +154,32 @@ describe.each(PLATFORMS)('AiFailoverExceptionFilter (%s)', (_platform, adapter) 
     mocks.primary!.setDefault(fault.rateLimited({ retryAfterSeconds: 30 }));
     mocks.backup!.setDefault(fault.rateLimited({ retryAfterSeconds: 20 }));
     // Waits that fit in the deadline are waited out; these do not.
-    const { status, body, retryAfter } = await call(`${running.url}/ai/short`);
+    const { status, body, retryAfter, headers } = await call(`${running.url}/ai/short`);
     expect(status).toBe(503);
-    expect(body).toMatchObject({
-      code: 'AI_ALL_ATTEMPTS_FAILED',
-      attempts: [
-        { outcome: 'rate_limited', retryAfterMs: 30000 },
-        { outcome: 'rate_limited', retryAfterMs: 20000 },
-      ],
-    });
+    expect(body).toMatchObject({ error: { code: 'all_attempts_failed' } });
+    expect(headers.get('x-ai-failover-trace')).toMatch(
+      /^primary\/primary-model;outcome=rate_limited;status=429;ms=\d+, backup\/backup-model;outcome=rate_limited;status=429;ms=\d+$/,
+    );
     expect(retryAfter).toBe('20');
   });
 
   it('maps an unknown model to 404, an invalid request to 400 and a deadline to 504', async () => {
     expect(await call(`${running.url}/ai/unknown`)).toMatchObject({
       status: 404,
-      body: { statusCode: 404, code: 'AI_UNKNOWN_MODEL' },
+      body: { error: { code: 'model_not_found', param: 'model' } },
     });
     expect(await call(`${running.url}/ai/invalid`)).toMatchObject({
       status: 400,
-      body: { statusCode: 400, code: 'AI_INVALID_REQUEST' },
+      body: { error: { code: 'invalid_request', param: 'messages' } },
     });
     mocks.slow!.setDefault(fault.hang());
     expect(await call(`${running.url}/ai/deadline`)).toMatchObject({
       status: 504,
-      body: { statusCode: 504, code: 'AI_DEADLINE_EXCEEDED' },
+      body: { error: { code: 'deadline_exceeded', type: 'timeout_error' } },
     });
   });
 
-  it('works with @UseFilters(), as a class or an instance, when not registered app-wide', async () => {
+  it("works with @UseFilters(), as a class or an instance; without it, Nest's own filter answers with the error's status", async () => {
     const other = await startApp({
       imports: [AiFailoverModule.forRoot(configFor(mocks))],
       controllers: [FilteredController, InstanceFilteredController, UnfilteredController],
@@ -202,21 +188,28 @@ describe.each(PLATFORMS)('AiFailoverExceptionFilter (%s)', (_platform, adapter) 
       mocks.primary!.setDefault(fault.status(503));
       expect(await call(`${other.url}/filtered`)).toMatchObject({
         status: 503,
-        body: { code: 'AI_ALL_ATTEMPTS_FAILED' },
+        body: { error: { code: 'all_attempts_failed' } },
       });
       const instance = await call(`${other.url}/instance`);
       expect(instance).toMatchObject({
         status: 503,
-        body: { statusCode: 503, code: 'AI_ALL_ATTEMPTS_FAILED' },
+        body: { error: { code: 'all_attempts_failed' } },
       });
       expect(instance.headers.get('content-type')).toMatch(/^application\/json/);
       expect(instance.headers.get('cache-control')).toBe('no-store');
       expect(instance.headers.get('x-ai-failover-trace')).toMatch(
         /^primary\/primary-model;outcome=server_error/,
       );
+      // Nest's BaseExceptionFilter reads `statusCode` and `expose` off the error: the right
+      // status, and the status text rather than a server error's details.
       expect(await call(`${other.url}/unfiltered`)).toMatchObject({
-        status: 500,
-        body: { statusCode: 500, message: 'Internal server error' },
+        status: 503,
+        body: { statusCode: 503, message: 'Service Unavailable' },
+      });
+      mocks.primary!.setDefault(fault.badRequest('temperature is out of range'));
+      expect(await call(`${other.url}/unfiltered`)).toMatchObject({
+        status: 400,
+        body: { statusCode: 400, message: expect.stringContaining('temperature is out of range') },
       });
     } finally {
       await other.close();

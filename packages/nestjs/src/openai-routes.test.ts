@@ -159,18 +159,33 @@ describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) =>
     expect(await failed.text()).not.toContain('10.1.2.3');
   });
 
-  it('answers 400 to a body that is not JSON', async () => {
-    const { url } = await start();
+  it('answers a malformed or too large body in OpenAI shape, whoever read it', async () => {
+    const { url } = await start({ openai: { authorize, bodyLimit: '256kb' } });
     const chat = `${url}/v1/chat/completions`;
+    // On Express, Nest's JSON body parser reads an application/json body before any middleware;
+    // on Fastify the middleware runs in an onRequest hook, before any body is parsed, and the
+    // route reads it. Either way the answer has the routes' shape and headers.
     const malformedJson = await post(chat, '{"model": "chat", "messages": [');
     expect(malformedJson.status).toBe(400);
-    if (platform === 'express') {
-      // Nest's JSON body parser reads an application/json body first, and answers its own 400.
-      expect(await malformedJson.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-    } else {
-      // On Fastify the middleware runs in an onRequest hook, before any body is parsed.
-      expect(await malformedJson.json()).toMatchObject({ error: { code: 'invalid_json' } });
-    }
+    expect(malformedJson.headers.get('x-request-id')).toMatch(/^afo_/);
+    expect(await malformedJson.json()).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'invalid_json',
+        param: null,
+        message: expect.stringMatching(/^The request body is not valid JSON: /),
+      },
+    });
+    // Over Nest's 100 kb parser limit on Express, over bodyLimit on Fastify.
+    const large = await post(chat, JSON.stringify({ model: 'chat', ...hello, padding: 'x'.repeat(300_000) }));
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({
+      error: {
+        type: 'invalid_request_error',
+        code: 'request_too_large',
+        message: `The request body is larger than the limit of ${platform === 'express' ? 102400 : 262144} bytes`,
+      },
+    });
     // A body it leaves alone is read by the route, which answers in OpenAI's shape.
     const readByRoute = await post(chat, '{"model": "chat", "messages": [', { 'content-type': 'text/plain' });
     expect(readByRoute.status).toBe(400);
@@ -180,6 +195,10 @@ describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) =>
     const missing = await post(chat, JSON.stringify({ model: 'chat' }));
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: { param: 'messages' } });
+    // Other paths keep Nest's own answer.
+    const elsewhere = await post(`${url}/v1/custom`, '{"broken":');
+    expect(elsewhere.status).toBe(400);
+    expect(await elsewhere.json()).toMatchObject({ statusCode: 400 });
   });
 
   it('reads the body itself, up to bodyLimit, in an app without a body parser', async () => {
@@ -300,7 +319,7 @@ describe('route options', () => {
       expect.objectContaining({ path: 'nestjs.openai.authorize' }),
     ]);
     expect((await bootstrapError({ openai: { authorize: () => true, models: ['nope'] } })).message).toMatch(
-      /nestjs\.openai\.models\[0\]: "nope" is not a configured model group/,
+      /nestjs\.openai\.models\[0\]: unknown model group "nope"/,
     );
     expect((await bootstrapError({ openai: { authorize: () => true, bodyLimit: 'lots' } })).message).toMatch(
       /nestjs\.openai\.bodyLimit/,
@@ -312,7 +331,9 @@ describe('route options', () => {
       /nestjs\.dashboard\.authorize: must be a function/,
     );
     expect((await bootstrapError({ dashboard: { intervalMs: 5 } })).message).toMatch(/dashboard\.intervalMs/);
-    expect((await bootstrapError({ metrics: 'on' })).message).toMatch(/nestjs\.metrics: must be an object/);
+    expect((await bootstrapError({ metrics: 'on' })).message).toMatch(
+      /nestjs\.metrics: must be true, false or an object \{ path \}, got a string/,
+    );
   });
 
   it('fails the bootstrap when the routes are on and the HTTP adapter is neither Express nor Fastify', async () => {

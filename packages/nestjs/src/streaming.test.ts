@@ -1,14 +1,20 @@
 import 'reflect-metadata';
-import { AbortError, type AiFailoverError, type ChatCompletionChunk } from '@ai-failover/core';
+import {
+  AbortError,
+  type AiFailoverError,
+  type ChatCompletionChunk,
+  type RequestReport,
+  StreamInterruptedError,
+} from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get, type MessageEvent, Query, Sse } from '@nestjs/common';
-import { concat, firstValueFrom, type Observable, of, take, throwError, toArray } from 'rxjs';
+import { firstValueFrom, type Observable, take, toArray } from 'rxjs';
 import {
   AiFailoverModule,
   AiFailoverService,
+  type ChatStreamEvent,
   getAiFailoverContext,
   runInAiFailoverContext,
-  toSse,
   UseModel,
 } from '.';
 import {
@@ -31,19 +37,25 @@ class StreamController {
   @UseModel('fast')
   @Sse('stream')
   stream(): Observable<MessageEvent> {
-    return this.ai.chatStream(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('slow')
   @Sse('slow')
   slow(): Observable<MessageEvent> {
-    return this.ai.chatStream(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('down')
   @Sse('down')
   down(): Observable<MessageEvent> {
-    return this.ai.chatStream(hello).pipe(toSse());
+    return this.ai.chatSse(hello);
+  }
+
+  @UseModel('cut')
+  @Sse('cut')
+  cut(): Observable<MessageEvent> {
+    return this.ai.chatSse(hello);
   }
 
   @UseModel('hang')
@@ -60,7 +72,7 @@ class StreamController {
   @UseModel('fast')
   @Get('text')
   async text(@Query('q') q: string) {
-    const stream = await this.ai.chatStreamIterable({ messages: [{ role: 'user', content: q }] });
+    const stream = await this.ai.chatStream({ messages: [{ role: 'user', content: q }] });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     return { text, report: await stream.done };
@@ -94,7 +106,7 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
   let service: AiFailoverService;
 
   beforeAll(async () => {
-    mocks = await startMocks(['fast', 'slow', 'down', 'hang']);
+    mocks = await startMocks(['fast', 'slow', 'down', 'hang', 'cut']);
     running = await startApp({
       imports: [AiFailoverModule.forRoot(configFor(mocks), { exceptionFilter: true })],
       controllers: [StreamController],
@@ -114,10 +126,11 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     );
     mocks.down!.setDefault(fault.status(503));
     mocks.hang!.setDefault(fault.hang());
+    mocks.cut!.setDefault(fault.resetMidStream(2, { content: 'one two three four' }));
     handlerErrors.length = 0;
   });
 
-  it('streams the chunks of an @Sse() route from the handler model, ending with [DONE]', async () => {
+  it('streams the chunks of an @Sse() route from the handler model, ending with event: done and the report', async () => {
     const response = await fetch(`${running.url}/ai/stream`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
@@ -125,7 +138,15 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     const chunks = events.slice(0, -1).map((e) => e.data as ChatCompletionChunk);
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Hello from fast');
-    expect(events.at(-1)).toEqual({ data: '[DONE]' });
+    expect(events.at(-1)).toEqual({
+      event: 'done',
+      data: expect.objectContaining({
+        model: 'fast',
+        deployment: 'fast/fast-model',
+        attempts: [expect.objectContaining({ deployment: 'fast/fast-model', outcome: 'success' })],
+        usage: expect.objectContaining({ completion_tokens: expect.any(Number) }),
+      }),
+    });
     expect(mocks.fast!.requests).toHaveLength(1);
     expect(mocks.fast!.requests[0]).toMatchObject({ model: 'fast-model', stream: true, aborted: false });
   });
@@ -141,19 +162,32 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     expect(mocks.slow!.requests).toHaveLength(1);
   });
 
-  it('sends an error event when no deployment can start the stream', async () => {
+  it('sends an error event in the one error shape when no deployment can start the stream', async () => {
     const response = await fetch(`${running.url}/ai/down`);
     const events = parseSse(await response.text());
     expect(events).toEqual([
       {
         event: 'error',
         data: {
-          statusCode: 503,
-          code: 'AI_ALL_ATTEMPTS_FAILED',
-          message: 'No AI provider could answer the request',
+          error: {
+            message: 'All attempts for "down" failed (down/down-model: server_error 503)',
+            type: 'api_error',
+            param: null,
+            code: 'all_attempts_failed',
+          },
         },
       },
     ]);
+  });
+
+  it('ends a stream cut midway with an error event and no done', async () => {
+    const events = parseSse(await (await fetch(`${running.url}/ai/cut`)).text());
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.some((e) => e.event === 'done')).toBe(false);
+    expect(events.at(-1)).toEqual({
+      event: 'error',
+      data: { error: expect.objectContaining({ code: 'stream_interrupted', type: 'api_error' }) },
+    });
   });
 
   it('aborts the upstream call of an awaited chat() when the HTTP client disconnects', async () => {
@@ -168,55 +202,94 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     expect(handlerErrors[0]).toBeInstanceOf(AbortError);
   });
 
-  it('streams a ChatStream with its report from chatStreamIterable()', async () => {
+  it('streams a ChatStream with its report from chatStream()', async () => {
     const response = await fetch(`${running.url}/ai/text?q=hi`);
     const body = (await response.json()) as { text: string; report: { deployment: string } };
     expect(body.text).toBe('Hello from fast');
     expect(body.report.deployment).toBe('fast/fast-model');
   });
 
-  describe('toSse()', () => {
-    const chunk: ChatCompletionChunk = {
-      id: 'c1',
-      object: 'chat.completion.chunk',
-      created: 0,
-      model: 'm',
-      choices: [],
-    };
-
-    it('maps chunks to events and ends with [DONE], or nothing with done: false', async () => {
-      expect(await firstValueFrom(of<ChatCompletionChunk>(chunk).pipe(toSse(), toArray()))).toEqual([
-        { data: chunk },
-        { data: '[DONE]' },
-      ]);
-      expect(
-        await firstValueFrom(of<ChatCompletionChunk>(chunk).pipe(toSse({ done: false }), toArray())),
-      ).toEqual([{ data: chunk }]);
+  describe('chatSse()', () => {
+    it('sends the report in event: done without provider messages or the call metadata', async () => {
+      mocks.fast!.script(fault.ok({ content: 'hi' }));
+      const events = await firstValueFrom(
+        service.chatSse(hello, {}, { model: 'fast', metadata: { user: 'u-42' } }).pipe(toArray()),
+      );
+      const done = events.at(-1)!;
+      expect(done.type).toBe('done');
+      const report = JSON.parse(done.data as string) as RequestReport;
+      expect(report).toMatchObject({ deployment: 'fast/fast-model', attempts: [{ outcome: 'success' }] });
+      expect(report.metadata).toBeUndefined();
+      expect(JSON.parse(events[0]!.data as string)).toMatchObject({ object: 'chat.completion.chunk' });
     });
 
-    it('turns an ai-failover error into an error event, and rethrows other errors', async () => {
-      const failing = concat(
-        of<ChatCompletionChunk>(chunk),
-        throwError(() => new AbortError()),
+    it('takes the chunk, end and error events of the core options', async () => {
+      const sse = {
+        chunk: (c: ChatCompletionChunk) =>
+          c.choices[0]?.delta.content ? { text: c.choices[0].delta.content } : undefined,
+        end: (r: RequestReport) => ({ event: 'finished', data: { by: r.deployment } }),
+        error: () => ({ oops: true }),
+      };
+      const events = await firstValueFrom(service.chatSse(hello, sse, { model: 'fast' }).pipe(toArray()));
+      expect(
+        events
+          .slice(0, -1)
+          .map((e) => JSON.parse(e.data as string).text)
+          .join(''),
+      ).toBe('Hello from fast');
+      expect(events.at(-1)).toEqual({ type: 'finished', data: '{"by":"fast/fast-model"}' });
+      const failed = await firstValueFrom(service.chatSse(hello, sse, { model: 'down' }).pipe(toArray()));
+      expect(failed).toEqual([{ type: 'error', data: '{"oops":true}' }]);
+    });
+
+    it('aborts the upstream call when unsubscribed', async () => {
+      const events = await firstValueFrom(
+        service.chatSse(hello, {}, { model: 'slow' }).pipe(take(2), toArray()),
       );
-      expect(await firstValueFrom(failing.pipe(toSse(), toArray()))).toEqual([
-        { data: chunk },
-        {
-          type: 'error',
-          data: { statusCode: 499, code: 'AI_ABORTED', message: 'The request was aborted by the caller' },
-        },
-      ]);
-      await expect(
-        firstValueFrom(failing.pipe(toSse({ errorEvent: false }), toArray())),
-      ).rejects.toBeInstanceOf(AbortError);
-      const other = throwError(() => new RangeError('boom')) as Observable<ChatCompletionChunk>;
-      await expect(firstValueFrom(other.pipe(toSse()))).rejects.toBeInstanceOf(RangeError);
+      expect(events).toHaveLength(2);
+      expect(await mockWaitForAbort(mocks.slow!)).toMatchObject({ aborted: true });
     });
   });
 
-  describe('chatStream() Observable', () => {
+  describe('chatEvents()', () => {
+    it('gives the chunks, then an end event with the report', async () => {
+      const events = await firstValueFrom(service.chatEvents(hello, { model: 'fast' }).pipe(toArray()));
+      const end = events.at(-1)!;
+      expect(end).toEqual({
+        type: 'end',
+        report: expect.objectContaining({ deployment: 'fast/fast-model' }),
+      });
+      const text = events
+        .slice(0, -1)
+        .map((e) => (e.type === 'chunk' ? (e.chunk.choices[0]?.delta.content ?? '') : '!'))
+        .join('');
+      expect(text).toBe('Hello from fast');
+      expect((end as { report: RequestReport }).report.usage?.completion_tokens).toBeGreaterThan(0);
+    });
+
+    it('errors with a typed error carrying the report, also when the stream is cut midway', async () => {
+      const seen: ChatStreamEvent[] = [];
+      const error = await new Promise<unknown>((resolve) =>
+        service.chatEvents(hello, { model: 'cut' }).subscribe({ next: (e) => seen.push(e), error: resolve }),
+      );
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((e) => e.type === 'chunk')).toBe(true);
+      expect(error).toBeInstanceOf(StreamInterruptedError);
+      expect((error as AiFailoverError).report).toMatchObject({
+        deployment: 'cut/cut-model',
+        attempts: [{ deployment: 'cut/cut-model', outcome: 'success' }],
+      });
+
+      const failed = await firstValueFrom(service.chatEvents(hello, { model: 'down' })).catch((e) => e);
+      expect(failed).toMatchObject({
+        code: 'AI_ALL_ATTEMPTS_FAILED',
+        status: 503,
+        report: { model: 'down', attempts: [{ deployment: 'down/down-model', outcome: 'server_error' }] },
+      });
+    });
+
     it('is cold: nothing is requested until subscribed, each subscription is a call', async () => {
-      const chunks$ = service.chatStream(hello, { model: 'fast' });
+      const chunks$ = service.chatEvents(hello, { model: 'fast' });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(mocks.fast!.requests).toHaveLength(0);
       const first = await firstValueFrom(chunks$.pipe(toArray()));
@@ -228,7 +301,7 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
 
     it('aborts the upstream call when unsubscribed', async () => {
       const chunks = await firstValueFrom(
-        service.chatStream(hello, { model: 'slow' }).pipe(take(2), toArray()),
+        service.chatEvents(hello, { model: 'slow' }).pipe(take(2), toArray()),
       );
       expect(chunks).toHaveLength(2);
       expect(await mockWaitForAbort(mocks.slow!)).toMatchObject({ aborted: true });
@@ -237,7 +310,7 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     it('aborts the upstream call when the explicit signal fires', async () => {
       const controller = new AbortController();
       const errors: unknown[] = [];
-      service.chatStream(hello, { model: 'slow', signal: controller.signal }).subscribe({
+      service.chatEvents(hello, { model: 'slow', signal: controller.signal }).subscribe({
         next: () => controller.abort(),
         error: (error) => errors.push(error),
       });
@@ -249,7 +322,7 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     it('keeps the context of the call, not of the subscription', async () => {
       const signal = new AbortController();
       const chunks$ = runInAiFailoverContext({ model: 'slow', signal: signal.signal }, () =>
-        service.chatStream(hello),
+        service.chatEvents(hello),
       );
       expect(getAiFailoverContext()).toBeUndefined();
       const errors: unknown[] = [];
@@ -260,9 +333,9 @@ describe.each(PLATFORMS)('streaming and client disconnects (%s)', (_platform, ad
     });
 
     it('errors with the typed error when every deployment fails', async () => {
-      await expect(firstValueFrom(service.chatStream(hello, { model: 'down' }))).rejects.toMatchObject({
+      await expect(firstValueFrom(service.chatEvents(hello, { model: 'down' }))).rejects.toMatchObject({
         code: 'AI_ALL_ATTEMPTS_FAILED',
-        httpStatus: 503,
+        status: 503,
       });
     });
   });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { ChatResult } from '@ai-failover/core';
+import { type ChatResult, ConfigError } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get } from '@nestjs/common';
 import { AiFailoverModule, AiFailoverService, AiModel, UseModel } from '.';
@@ -147,7 +147,8 @@ describe.each(PLATFORMS)('@UseModel (%s)', (_platform, adapter) => {
 
     mocks.d!.setDefault(fault.status(503));
     const failed = await fetch(`${running.url}/chat/explicit`);
-    expect(failed.status).toBe(500);
+    // No filter of ours here: Nest's own answers with the error's status.
+    expect(failed.status).toBe(503);
     expect(mocks.b!.requests).toHaveLength(0);
   });
 
@@ -174,10 +175,19 @@ describe.each(PLATFORMS)('@UseModel (%s)', (_platform, adapter) => {
   });
 
   it('rejects invalid arguments when the class is declared', () => {
-    expect(() => UseModel('')).toThrow(/model must be a non-empty string, got ""/);
-    expect(() => UseModel('a', { deadlineMs: -1 })).toThrow(/deadlineMs must be a positive number/);
+    expect(() => UseModel('')).toThrow(ConfigError);
+    expect(() => UseModel('')).toThrow(/UseModel\.model: must be the name of a model group, got ""/);
+    expect(() => UseModel('a', { deadlineMs: -1 })).toThrow(
+      /UseModel\.deadlineMs: must be a positive number of milliseconds, got -1/,
+    );
     expect(() => UseModel('a', { fallbacks: 'b' as unknown as string[] })).toThrow(
-      /fallbacks must be an array of model group names, got "b"/,
+      /UseModel\.fallbacks: must be an array of model group names, got a string/,
+    );
+    expect(() => UseModel('a', { deadline: 5 } as never)).toThrow(
+      /UseModel\.deadline: unknown option; did you mean "deadlineMs"\?/,
+    );
+    expect(() => UseModel('a', 'b' as never)).toThrow(
+      /UseModel\.options: must be an options object, got a string/,
     );
   });
 });

@@ -41,12 +41,7 @@ describe('options of shareStateThroughRedis()', () => {
       'redis.redis',
       /not an ioredis connection \(no duplicate/,
     ],
-    [
-      'a typo',
-      { redis: 'redis://h', prefx: 'x' },
-      'redis.prefx',
-      /unknown option; expected one of redis, prefix/,
-    ],
+    ['a typo', { redis: 'redis://h', prefx: 'x' }, 'redis.prefx', /unknown option; did you mean "prefix"\?/],
     ['an empty prefix', { redis: 'redis://h', prefix: '' }, 'redis.prefix', /non-empty string/],
     [
       'a namespace with spaces',

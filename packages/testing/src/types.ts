@@ -52,6 +52,8 @@ export interface MockProviderOptions {
   latencyMs?: Latency;
   /** Requests kept in `requests`, oldest dropped first (default 10 000), so a long-running mock stays small. */
   maxRecords?: number;
+  /** Serve HTTPS with this key and certificate (PEM); `baseUrl` is then `https://...`. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** One phase of a {@link MockProvider.schedule}. */

@@ -49,16 +49,11 @@ export function bootListener(
   };
 }
 
-/** Where the examples differ: how they tell that no provider could answer. */
+/** Where the examples differ: how they tell that no provider could answer a stream. */
 export interface ExampleSuiteOptions {
   /**
-   * The JSON body of the 503 that `POST /chat` gets when every provider is down (and, with `'json-503'`,
-   * `GET /chat/stream` too). Default: `{ error: { code: 'AI_ALL_ATTEMPTS_FAILED', message } }`.
-   */
-  allFailedBody?: unknown;
-  /**
-   * How `GET /chat/stream` tells that no provider could start the stream: a 503 with `allFailedBody`
-   * (`'json-503'`, the default), or a 200 stream of a single `error` event (`'error-event'`).
+   * How `GET /chat/stream` tells that no provider could start the stream: a 503 with the JSON
+   * error body (`'json-503'`, the default), or a 200 stream of a single `error` event (`'error-event'`).
    */
   streamStartFailure?: 'json-503' | 'error-event';
 }
@@ -71,7 +66,7 @@ interface SseEvent {
 
 interface ChatAnswer {
   answer: string;
-  servedBy: string;
+  deployment: string;
   attempts: Array<{ deployment: string; outcome: string; status: number | null }>;
   costUsd: number | null;
 }
@@ -120,8 +115,14 @@ export function useExample(boot: BootExample): () => BootedExample {
 
 /** `describe('<name> example, offline')` with the scenarios every example passes. */
 export function describeExampleApp(name: string, boot: BootExample, options: ExampleSuiteOptions = {}): void {
-  const allFailedBody = options.allFailedBody ?? {
-    error: { code: 'AI_ALL_ATTEMPTS_FAILED', message: expect.any(String) },
+  // One error body everywhere: the routes', the handlers' and filter's, and SSE error events'.
+  const allFailedBody = {
+    error: {
+      message: 'No AI provider could answer the request',
+      type: 'api_error',
+      param: null,
+      code: 'all_attempts_failed',
+    },
   };
 
   describe(`${name} example, offline`, () => {
@@ -146,7 +147,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
       expect(res.status).toBe(200);
       const body = (await res.json()) as ChatAnswer;
       expect(body.answer).toContain('offline mock provider');
-      expect(body.servedBy).toBe('primary/gpt-4.1-mini');
+      expect(body.deployment).toBe('primary/gpt-4.1-mini');
       expect(body.attempts).toEqual([
         expect.objectContaining({ deployment: 'primary/gpt-4.1-mini', outcome: 'success' }),
       ]);
@@ -168,7 +169,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
       const res = await postChat('Still there?');
       expect(res.status).toBe(200);
       const body = (await res.json()) as ChatAnswer;
-      expect(body.servedBy).toBe('secondary/gpt-4.1-mini');
+      expect(body.deployment).toBe('secondary/gpt-4.1-mini');
       expect(body.attempts[0]).toEqual(
         expect.objectContaining({ deployment: 'primary/gpt-4.1-mini', outcome: 'server_error', status: 503 }),
       );
@@ -212,7 +213,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
       expect(last.event).toBe('done');
       expect(last.data).toEqual(
         expect.objectContaining({
-          servedBy: 'primary/gpt-4.1-mini',
+          deployment: 'primary/gpt-4.1-mini',
           failovers: 0,
           costUsd: expect.any(Number),
         }),
@@ -234,9 +235,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
         const res = await fetch(`${base}/chat/stream?message=hi`);
         expect(res.status).toBe(200);
         const events = parseSse(await res.text());
-        expect(events).toEqual([
-          { event: 'error', data: expect.objectContaining({ code: 'AI_ALL_ATTEMPTS_FAILED' }) },
-        ]);
+        expect(events).toEqual([{ event: 'error', data: allFailedBody }]);
       });
     } else {
       it('answers 503 as JSON when no provider can start the stream', async () => {
@@ -247,6 +246,28 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
         expect(await res.json()).toEqual(allFailedBody);
       });
     }
+
+    it('ends a stream the provider cut midway with an error event and no done', async () => {
+      const { base, loaded } = example();
+      loaded.mocks[0]!.setDefault(fault.resetMidStream(3));
+      const res = await fetch(`${base}/chat/stream?message=hi`);
+      expect(res.status).toBe(200);
+      const events = parseSse(await res.text());
+      expect(events[0]!.event).toBe('message');
+      expect(events.some((e) => e.event === 'done')).toBe(false);
+      expect(events.at(-1)).toEqual({
+        event: 'error',
+        data: {
+          error: {
+            message: 'The AI answer was interrupted before it was complete',
+            type: 'api_error',
+            param: null,
+            code: 'stream_interrupted',
+          },
+        },
+      });
+      expect(loaded.mocks[1]!.requests).toHaveLength(0);
+    });
 
     it('stops the upstream stream when the browser goes away', async () => {
       const { base, loaded } = example();

@@ -5,6 +5,7 @@ import type {
   ResolvedDeployment,
   ResolvedModelGroup,
   ResolvedProvider,
+  ResolvedTransport,
 } from '../types';
 import { DEFAULTS } from './defaults';
 import { deepFreeze } from './freeze';
@@ -16,12 +17,19 @@ const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /**
  * Builds the deeply frozen `ResolvedConfig` of a config that passed every check. `keys` holds the
- * resolved keys of each provider, by index. Nothing of `config` is shared with the result except
- * the logger's methods.
+ * resolved keys of each provider, by index, and `transports` how each is reached. Nothing of
+ * `config` is shared with the result except the logger's methods and the app's dispatchers (kept
+ * behind functions, never frozen).
  */
-export function buildConfig(config: ParsedConfig, keys: readonly (readonly string[])[]): ResolvedConfig {
+export function buildConfig(
+  config: ParsedConfig,
+  keys: readonly (readonly string[])[],
+  transports: readonly ResolvedTransport[],
+): ResolvedConfig {
   const health = resolveHealth(config.health);
-  const providers = config.providers.map((provider, index) => buildProvider(provider, keys[index] ?? []));
+  const providers = config.providers.map((provider, index) =>
+    buildProvider(provider, keys[index] ?? [], transports[index]!),
+  );
   const groups = Object.entries(config.models).map(([name, group]) =>
     buildGroup(name, group, health.degradedLatencyMs),
   );
@@ -46,7 +54,11 @@ export function buildConfig(config: ParsedConfig, keys: readonly (readonly strin
   return deepFreeze(resolved);
 }
 
-function buildProvider(provider: ParsedProvider, keys: readonly string[]): ResolvedProvider {
+function buildProvider(
+  provider: ParsedProvider,
+  keys: readonly string[],
+  transport: ResolvedTransport,
+): ResolvedProvider {
   const defaults = DEFAULTS.provider;
   return {
     id: provider.id,
@@ -57,6 +69,7 @@ function buildProvider(provider: ParsedProvider, keys: readonly string[]): Resol
     headers: { ...provider.headers },
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
+    transport,
   };
 }
 

@@ -583,6 +583,7 @@ describe('resolveConfig: resolved values', () => {
       headers: {},
       timeoutMs: 30000,
       maxConcurrent: 64,
+      transport: { kind: 'direct', ca: undefined },
     });
     expect(config.models.get('smart')).toEqual({
       name: 'smart',

@@ -4,12 +4,15 @@
  * the shape and every value on its own; references between parts (a deployment's provider, a
  * group's fallbacks) and environment variables are checked by `resolveConfig`.
  */
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
+  HEADER_NAME,
   intBetween,
+  metricPrefix,
   nonEmptyString,
   nonNegativeInt,
   nonNegativeNumber,
@@ -40,8 +43,6 @@ export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
 
 const PROVIDER_ID = /^[A-Za-z0-9._-]+$/;
-/** An HTTP header name (an RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** A provider id: non-empty, letters, digits, `.`, `_` and `-` only. */
@@ -102,6 +103,31 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
+/** An undici `Dispatcher`: anything with `dispatch()` and `request()`. Parsing returns the object itself. */
+export const dispatcherSchema = z.custom<Dispatcher>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { dispatch?: unknown }).dispatch === 'function' &&
+    typeof (value as { request?: unknown }).request === 'function',
+  { error: (issue) => expected('an undici Dispatcher (Agent, ProxyAgent, Pool...)', issue.input) },
+);
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/** One PEM certificate (or a bundle of them), as a string. */
+const certificateSchema = z
+  .string({ error: (issue) => expectedType('a PEM certificate string', issue.input) })
+  .refine((pem) => PEM_CERTIFICATE.test(pem), {
+    error: 'must be a PEM certificate ("-----BEGIN CERTIFICATE-----...")',
+  });
+
+/** Extra trusted certificates: one PEM string or a non-empty array of them. */
+export const caSchema = z.union(
+  [certificateSchema, z.array(certificateSchema).min(1, { error: 'must not be an empty array' })],
+  { error: (issue) => expectedType('a PEM certificate string or an array of them', issue.input) },
+);
+
 /** One provider. */
 export const providerSchema = strictObject(
   {
@@ -129,6 +155,17 @@ export const providerSchema = strictObject(
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
     /** Most requests in flight to this provider at once (default 64). */
     maxConcurrent: positiveInt().optional(),
+    /**
+     * How to reach this provider: an undici `Dispatcher` (a `ProxyAgent`, an `Agent` with TLS
+     * options...) that the app owns and closes. Default: the config's `dispatcher`, else a
+     * keep-alive pool of the client's own (through the proxy of the environment, if one is set).
+     */
+    dispatcher: dispatcherSchema.optional(),
+    /**
+     * Certificates (PEM) trusted for this provider on top of Node's own, e.g. a private gateway's
+     * or a TLS-inspecting proxy's. Not with a `dispatcher` (give them to the dispatcher instead).
+     */
+    ca: caSchema.optional(),
   },
   'a provider object',
 );
@@ -319,12 +356,7 @@ export const metricsOptionsSchema = strictObject({
   /** A prom-client `Registry` to put the metrics on (default: a new one). */
   registry: liveObject('a prom-client Registry').optional(),
   /** Metric name prefix (default `ai_`). */
-  prefix: z
-    .string()
-    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, {
-      error: 'must be a valid Prometheus metric name prefix, e.g. "ai_"',
-    })
-    .optional(),
+  prefix: metricPrefix().optional(),
 });
 
 /** Prometheus metrics: on with `true` or settings. */
@@ -379,6 +411,14 @@ export const configSchema = strictObject({
   tracing: tracingSchema.optional(),
   /** A structured logger; it never receives an API key. */
   logger: loggerSchema.optional(),
+  /** The undici `Dispatcher` of every provider without a `dispatcher` of its own; the app owns it. */
+  dispatcher: dispatcherSchema.optional(),
+  /**
+   * Reach providers through the proxy named by `HTTPS_PROXY` / `HTTP_PROXY` (or their lower-case
+   * forms), except the hosts `NO_PROXY` lists, read once at start-up (default `true`). `false`
+   * connects directly whatever the environment says. A provider with a dispatcher ignores them.
+   */
+  proxyFromEnv: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
 });
 
 /** A configuration accepted by {@link configSchema}. */

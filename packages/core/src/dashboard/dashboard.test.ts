@@ -481,7 +481,7 @@ describe('dashboard options', () => {
       'dashboard.intervalMs',
     ]);
     expect(issues('fast')).toEqual([
-      { path: 'dashboard', message: 'options must be an object, got a string' },
+      { path: 'dashboard', message: 'must be an options object, got a string' },
     ]);
     expect(() => createDashboard({} as AiClient, {})).toThrow(ConfigError);
 

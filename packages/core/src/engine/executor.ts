@@ -9,6 +9,7 @@ import { REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
 import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
+import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import { Plan, type PlanRequest } from './plan';
@@ -35,6 +36,8 @@ export interface ExecuteRequest extends PlanRequest {
   readonly timeoutMs: number | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** Observers of the request (spans, diagnostics channels), when someone observes it. */
+  readonly trace: RequestTrace | undefined;
 }
 
 export interface Executed<T> {
@@ -122,15 +125,19 @@ export class Executor {
       }
       const timeoutMs = Math.min(request.timeoutMs ?? provider.config.timeoutMs, remaining);
       const attempt = new AttemptScope(scope);
+      const traced = request.trace?.attempt(member);
       deployment.inFlight++;
       provider.inFlight++;
       let failure: Classification;
       try {
-        const value = await perform(member, keyIndex, attempt, timeoutMs);
+        const value = await (traced
+          ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
+          : perform(member, keyIndex, attempt, timeoutMs));
         const latencyMs = clock.now() - started;
         deployment.breaker.record(ticket, 'success');
         deployment.health.recordSuccess(latencyMs);
-        this.#report(request, member, 'success', 'done', latencyMs, undefined);
+        const report = this.#report(request, member, 'success', 'done', latencyMs, undefined);
+        traced?.end(report);
         return { value, member, group, attempt, latencyMs };
       } catch (error) {
         attempt.dispose();
@@ -148,7 +155,8 @@ export class Executor {
       const latencyMs = now - started;
       if (failure.outcome === 'aborted') {
         deployment.breaker.record(ticket, failure.outcome, now);
-        this.#report(request, member, failure, 'stop', latencyMs, failure.message);
+        const report = this.#report(request, member, failure, 'stop', latencyMs, failure.message);
+        traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
       const message = this.#redact(failure.message);
@@ -167,7 +175,8 @@ export class Executor {
         this.#random,
       );
       this.#apply(decision, member, keyIndex, plan, message, now);
-      this.#report(request, member, failure, decision.action, latencyMs, message);
+      const report = this.#report(request, member, failure, decision.action, latencyMs, message);
+      traced?.end(report);
       switch (decision.action) {
         case 'stop':
           throw new UpstreamError({
@@ -241,7 +250,7 @@ export class Executor {
     decision: AttemptDecision,
     latencyMs: number,
     error: string | undefined,
-  ): void {
+  ): AttemptReport {
     const report: AttemptReport = {
       deployment: member.runtime.id,
       provider: member.runtime.provider.config.id,
@@ -259,6 +268,7 @@ export class Executor {
     if (this.#events.has('attempt')) {
       this.#events.emit('attempt', { requestId: request.requestId, model: request.model, attempt: report });
     }
+    return report;
   }
 
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {

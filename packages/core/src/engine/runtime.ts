@@ -2,7 +2,7 @@
  * Live state of providers and deployments: pools, keys, breakers, passive health, in-flight counts
  * and cooldowns. Built once from the resolved config; shared by every request.
  */
-import type { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
@@ -11,7 +11,7 @@ import { KeyPool } from '../policies/keys';
 import { protocolOf, type WireProtocol } from '../protocols';
 import { openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
-import { createPool } from '../transport/pool';
+import { createDispatcher } from '../transport/dispatcher';
 import type {
   HealthStatus,
   ResolvedConfig,
@@ -23,7 +23,10 @@ import type {
 
 export class ProviderRuntime {
   readonly config: ResolvedProvider;
-  readonly pool: Pool;
+  /** What its calls go through (a pool of the client's, a proxy agent, or the app's dispatcher). */
+  readonly dispatcher: Dispatcher;
+  /** True when the client created the dispatcher, and so closes it. */
+  readonly ownsDispatcher: boolean;
   readonly keys: KeyPool;
   /** The provider's wire protocol: headers, request and answer translation, error classification. */
   readonly protocol: WireProtocol;
@@ -38,7 +41,9 @@ export class ProviderRuntime {
 
   constructor(config: ResolvedProvider) {
     this.config = config;
-    this.pool = createPool(config);
+    const { dispatcher, owned } = createDispatcher(config);
+    this.dispatcher = dispatcher;
+    this.ownsDispatcher = owned;
     this.keys = new KeyPool(config.keys);
     this.protocol = protocolOf(config.protocol);
     this.paths = openAiPaths(config);
@@ -251,6 +256,10 @@ export class Runtime {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())));
+    await Promise.all(
+      [...this.providers.values()]
+        .filter((p) => p.ownsDispatcher)
+        .map((p) => p.dispatcher.close().catch(() => p.dispatcher.destroy())),
+    );
   }
 }

@@ -3,7 +3,10 @@
  * still fail over), then hand the caller a `ChatStream` that never restarts elsewhere: a failure
  * after content reached the caller ends in a `StreamInterruptedError`, never in a clean end.
  */
+import type { ServerResponse } from 'node:http';
 import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../errors';
+import { type ChatSseOptions, chatSseEvents, pipeChatSse, type SseEvent } from '../http/chat-sse';
+import type { Scrubber } from '../http/problem';
 import { badResponse, classifyError } from '../policies/classify';
 import type { ChatCall, StreamDecoder } from '../protocols/wire';
 import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
@@ -103,6 +106,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
   readonly #scope: RequestScope;
   readonly #wantsUsage: boolean;
   readonly #onEnd: (end: StreamEnd) => R;
+  readonly #scrub: Scrubber;
   #resolveDone!: (report: R) => void;
   #buffered = 0;
   #chunks = 0;
@@ -119,6 +123,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     scope: RequestScope,
     wantsUsage: boolean,
     onEnd: (end: StreamEnd) => R,
+    scrub: Scrubber,
   ) {
     this.requestId = requestId;
     this.attempts = attempts;
@@ -128,6 +133,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     this.#scope = scope;
     this.#wantsUsage = wantsUsage;
     this.#onEnd = onEnd;
+    this.#scrub = scrub;
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -208,6 +214,26 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
         await this.return();
       },
     });
+  }
+
+  /**
+   * The chunks as server-sent events, as OpenAI sends them: `data: <chunk>` each, then
+   * `data: [DONE]`, or `event: error` with an OpenAI error body when the stream fails (its message
+   * scrubbed of keys, upstream URLs and addresses). `options` change what each event carries.
+   * Stopping the iteration early aborts the upstream call. For frameworks that write the events
+   * themselves (a NestJS `@Sse()` route); {@link pipeSse} writes them to a Node response.
+   */
+  toSseEvents(options: ChatSseOptions<R> = {}): AsyncGenerator<SseEvent, void, undefined> {
+    return chatSseEvents(this, options, this.#scrub);
+  }
+
+  /**
+   * Writes the stream to `res` as server-sent events (see {@link toSseEvents}), waiting whenever
+   * the socket is full, and ends it. A response not yet started gets status 200 and the SSE
+   * headers; a response that closes first aborts the upstream call. Resolves with the report.
+   */
+  pipeSse(res: ServerResponse, options: ChatSseOptions<R> = {}): Promise<R> {
+    return pipeChatSse(this, res, options, this.#scrub);
   }
 
   readonly #onAbort = (): void => {

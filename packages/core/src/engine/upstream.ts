@@ -18,7 +18,8 @@ export async function send(
 ): Promise<Dispatcher.ResponseData> {
   let response: Dispatcher.ResponseData;
   try {
-    response = await provider.pool.request({
+    response = await provider.dispatcher.request({
+      origin: provider.config.origin,
       method,
       path,
       headers: provider.headers[keyIndex],

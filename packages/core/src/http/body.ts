@@ -20,11 +20,13 @@ export function parseByteSize(value: unknown): number | undefined {
 
 /**
  * The request's JSON body. When a body parser already consumed the stream, its result (`parsed`)
- * is used: an object as is, a string or a Buffer parsed here. Throws an `HttpProblem`: 413 over the
+ * is used: an object as is, a string or a Buffer parsed here, after checking the declared length
+ * against the limit (the parser's own limit may be larger). Throws an `HttpProblem`: 413 over the
  * limit, 415 for a compressed body, 400 for an empty or malformed one.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number, parsed: unknown): Promise<unknown> {
   if (req.readableEnded) {
+    if (declaredLength(req) > limit) throw tooLarge(limit);
     if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJson(asText(parsed, limit));
     if (parsed !== undefined && parsed !== null) return parsed;
     throw new HttpProblem({
@@ -44,12 +46,17 @@ export async function readJsonBody(req: IncomingMessage, limit: number, parsed: 
       param: null,
     });
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
+  if (declaredLength(req) > limit) {
     drain(req);
     throw tooLarge(limit);
   }
   return parseJson(await readText(req, limit));
+}
+
+/** The `content-length` of a request, or 0 when it has none (a chunked body). */
+function declaredLength(req: IncomingMessage): number {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) ? declared : 0;
 }
 
 function readText(req: IncomingMessage, limit: number): Promise<string> {

@@ -11,12 +11,13 @@ export {
   createAdapterHandler,
   createErrorMapper,
   defineLazy,
+  type ErrorHandlerOptions,
   type ErrorMapper,
-  type ErrorMappingOptions,
   looksLikeRequest,
   misuseMessage,
 } from './adapter';
 export { parseByteSize, readJsonBody } from './body';
+export { type ChatSseOptions, formatSseEvent, type SseEvent, writeSse } from './chat-sse';
 export { createScrubber } from './context';
 export {
   type AiHttpHandler,
@@ -27,7 +28,7 @@ export {
   isAiClient,
   type ServeContext,
 } from './handler';
-export { type HealthRouteKind, type MetricsSource, metricsOf } from './health';
+export { type HealthRouteKind, type MetricsRenderer, metricsOf } from './health';
 export type { OpenAiModel, OpenAiRouteKind } from './openai-routes';
 export {
   type AffinityKeyOption,
@@ -47,9 +48,11 @@ export {
   resolveHttpOptions,
 } from './options';
 export {
+  bodyParserProblem,
   type ErrorResponse,
   errorResponse,
   HttpProblem,
+  isBodyParserError,
   type OpenAiErrorBody,
   openAiErrorBody,
   type Problem,
@@ -57,8 +60,7 @@ export {
   publicProblem,
   type Scrubber,
   typeForStatus,
-  withHttpStatus,
 } from './problem';
-export { drained, isGone, SSE_HEADERS, sendJson, sendText, writeEvent } from './respond';
+export { drained, isGone, SSE_HEADERS, sendJson, sendText } from './respond';
 export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';
 export { formatTrace, headerSafe } from './trace';

@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AiFailoverError } from '../errors';
-import type { CallOptions, ChatRequest, EmbeddingsRequest } from '../types';
+import type { CallOptions, ChatCompletionChunk, ChatRequest, EmbeddingsRequest } from '../types';
 import { readJsonBody } from './body';
+import { type SseEvent, writeSse } from './chat-sse';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
-import { HttpProblem, openAiErrorBody, problemFor } from './problem';
-import { drained, isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
+import { bodyParserProblem, HttpProblem, openAiErrorBody, problemFor } from './problem';
+import { isGone, sendJson } from './respond';
 import { chatFromResponses, type ResponseEvent, ResponsesStream, responseFromChat } from './responses';
 import { requestSignal } from './signal';
 import {
@@ -28,6 +29,14 @@ import {
 
 /** A route of the OpenAI-compatible API. */
 export type OpenAiRouteKind = 'chat' | 'responses' | 'embeddings' | 'models' | 'model' | 'notFound';
+
+/** Where a request's body comes from: a body parser's result or error, else the request itself. */
+export interface BodySource {
+  /** What a body parser read (`req.body`, `ctx.request.body`). */
+  readonly body?: unknown;
+  /** The error a body parser raised reading it. */
+  readonly bodyError?: unknown;
+}
 
 /** OpenAI's model object, as `GET /models` lists it. */
 export interface OpenAiModel {
@@ -48,7 +57,7 @@ export function serveOpenAi<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  body: BodySource,
   modelId?: string,
 ): Promise<void> {
   const trace = newTrace();
@@ -70,7 +79,7 @@ export function serveOpenAi<S>(
         case 'chat':
         case 'responses':
         case 'embeddings':
-          return await serveCall(ctx, routes, kind, req, res, subject, parsedBody, trace);
+          return await serveCall(ctx, routes, kind, req, res, subject, body, trace);
       }
     } catch (error) {
       if (!(error instanceof AiFailoverError || error instanceof HttpProblem)) {
@@ -113,10 +122,11 @@ async function serveCall<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  source: BodySource,
   trace: Trace,
 ): Promise<void> {
-  const body = await readJsonBody(req, routes.bodyLimit, parsedBody);
+  if (source.bodyError !== undefined) throw bodyParserProblem(source.bodyError) ?? source.bodyError;
+  const body = await readJsonBody(req, routes.bodyLimit, source.body);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,
@@ -149,9 +159,10 @@ async function serveCall<S>(
 }
 
 /**
- * Streams a chat completion as server-sent events. The stream is open only once a deployment has
- * sent content, so the trace is complete when the headers go out. A failure after that ends the
- * stream with an `event: error` and no `[DONE]`, so the client knows its answer is incomplete.
+ * Streams a chat completion as server-sent events (`ChatStream.pipeSse`: `[DONE]` at a clean end,
+ * `event: error` and no `[DONE]` after a failure, so the client knows its answer is incomplete).
+ * The stream is open only once a deployment has sent content, so the trace is complete when the
+ * headers go out.
  */
 async function streamChat<S>(
   ctx: HttpContext<S>,
@@ -162,31 +173,8 @@ async function streamChat<S>(
 ): Promise<void> {
   const stream = await ctx.client.chatStream(request, options);
   traceFromStream(trace, stream);
-  if (isGone(res)) {
-    stream.abort();
-    return;
-  }
-  res.writeHead(200, { ...headersOf(ctx, trace), ...SSE_HEADERS });
-  res.flushHeaders();
-  let failure: unknown;
-  try {
-    for await (const chunk of stream) {
-      if (isGone(res)) break;
-      await writeEvent(res, JSON.stringify(chunk));
-    }
-  } catch (error) {
-    failure = error;
-  }
-  if (isGone(res)) {
-    stream.abort();
-    return;
-  }
-  if (failure === undefined) {
-    res.end('data: [DONE]\n\n');
-    return;
-  }
-  const problem = problemFor(failure, ctx.scrub);
-  res.end(`event: error\ndata: ${JSON.stringify(openAiErrorBody(problem))}\n\n`);
+  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
+  await stream.pipeSse(res);
 }
 
 /**
@@ -210,45 +198,30 @@ async function serveResponses<S>(
   chat.stream_options = { include_usage: true };
   const stream = await ctx.client.chatStream(chat, options);
   traceFromStream(trace, stream);
-  if (isGone(res)) {
-    stream.abort();
-    return;
-  }
-  res.writeHead(200, { ...headersOf(ctx, trace), ...SSE_HEADERS });
-  res.flushHeaders();
-  const events = new ResponsesStream(
-    body,
-    typeof body.model === 'string' ? body.model : ctx.client.config.defaultModel,
-  );
-  await writeEvents(res, events.start());
-  let failure: unknown;
-  try {
-    for await (const chunk of stream) {
-      if (isGone(res)) break;
-      await writeEvents(res, events.push(chunk));
-    }
-  } catch (error) {
-    failure = error;
-  }
-  if (isGone(res)) {
-    stream.abort();
-    return;
-  }
-  if (failure === undefined) {
-    await writeEvents(res, events.finish());
-  } else {
-    const problem = problemFor(failure, ctx.scrub);
-    await writeEvents(res, events.fail({ code: problem.code, message: problem.message, type: problem.type }));
-  }
-  res.end();
+  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
+  const model = typeof body.model === 'string' ? body.model : ctx.client.config.defaultModel;
+  await writeSse(res, responseEvents(ctx, stream, new ResponsesStream(body, model)), () => stream.abort());
 }
 
-/** Writes Responses events (`event: <type>` + `data:`), waiting for the socket when its buffer is full. */
-async function writeEvents(res: ServerResponse, events: readonly ResponseEvent[]): Promise<void> {
-  if (events.length === 0 || isGone(res)) return;
-  let text = '';
-  for (const event of events) text += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-  if (!res.write(text)) await drained(res);
+/** The Responses events of a chat stream: `event: <type>` each, its data the event as JSON. */
+async function* responseEvents<S>(
+  ctx: HttpContext<S>,
+  stream: AsyncIterable<ChatCompletionChunk>,
+  events: ResponsesStream,
+): AsyncGenerator<SseEvent, void, undefined> {
+  yield* sseOf(events.start());
+  try {
+    for await (const chunk of stream) yield* sseOf(events.push(chunk));
+  } catch (error) {
+    const problem = problemFor(error, ctx.scrub);
+    yield* sseOf(events.fail({ code: problem.code, message: problem.message, type: problem.type }));
+    return;
+  }
+  yield* sseOf(events.finish());
+}
+
+function* sseOf(events: readonly ResponseEvent[]): Generator<SseEvent, void, undefined> {
+  for (const event of events) yield { event: event.type, data: JSON.stringify(event) };
 }
 
 /** A 404 for a path under the prefix that no route serves, as the OpenAI API answers it. */

@@ -4,9 +4,19 @@
  * never changed.
  */
 import type { IncomingMessage } from 'node:http';
-import { describeOption, describeType, isRecord } from '../config/messages';
-import { closestMatch } from '../config/suggest';
-import { ConfigError, type ConfigIssue } from '../errors';
+import { z } from 'zod';
+import {
+  arrayOf,
+  checked,
+  HEADER_NAME,
+  headerName,
+  routePath,
+  strictObject,
+  trimPath,
+} from '../config/fields';
+import { expected, unknownName } from '../config/messages';
+import { parseOptions } from '../config/options';
+import { DEFAULT_DASHBOARD_PATH, dashboardOptionsSchema } from '../dashboard/options';
 import { parseByteSize } from './body';
 
 /** Default largest request body the OpenAI-compatible routes read: 1 MiB. */
@@ -123,201 +133,149 @@ export interface ResolveContext {
   readonly models: readonly string[];
 }
 
-const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard'];
-const DASHBOARD_KEYS = ['path', 'authorize', 'intervalMs', 'title'];
-const PATH_KEYS = ['path'];
-const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'models'];
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+type Authorize = (subject: unknown) => boolean | Promise<boolean>;
+const AUTHORIZE = 'a function (req) => boolean | Promise<boolean>';
+
+/** `true` (the defaults), `false` (off) or `{ path }`. */
+const routeSwitch = () =>
+  z.union([z.boolean(), strictObject({ path: routePath().optional() }, 'an object { path }')], {
+    error: (issue) => expected('true, false or an object { path }', issue.input),
+  });
+
+/** The schema of the options, with `openai.models` checked against the client's model groups. */
+function httpOptionsSchema(groups: readonly string[]) {
+  const openai = strictObject(
+    {
+      path: routePath().optional(),
+      authorize: z.custom<Authorize>((value) => typeof value === 'function', {
+        abort: true,
+        error: (issue) =>
+          issue.input === undefined
+            ? `must be ${AUTHORIZE}, got undefined; it is required so the routes are never open to anyone by accident`
+            : expected(AUTHORIZE, issue.input),
+      }),
+      bodyLimit: checked<number | string>(
+        'a positive number of bytes or a size like "512kb" or "1mb"',
+        (value) => parseByteSize(value) !== undefined,
+      ).optional(),
+      models: arrayOf(z.unknown(), 'an array of model group names')
+        .superRefine((models, ctx) => {
+          models.forEach((model, index) => {
+            if (typeof model === 'string' && groups.includes(model)) return;
+            const message =
+              typeof model === 'string'
+                ? unknownName('model group', model, groups)
+                : expected('the name of a model group', model);
+            ctx.addIssue({ code: 'custom', path: [index], message });
+          });
+        })
+        .optional(),
+    },
+    'an object { authorize, path, bodyLimit, models }',
+  );
+  return strictObject(
+    {
+      health: routeSwitch().optional(),
+      metrics: routeSwitch().optional(),
+      openai: z
+        .union([z.boolean(), openai], {
+          error: (issue) =>
+            expected('false or an object { authorize, path, bodyLimit, models }', issue.input),
+        })
+        .refine((value) => value !== true, {
+          error:
+            'must be false or an object { authorize, path, bodyLimit, models }, got true: the routes need authorize',
+        })
+        .optional(),
+      affinityKey: checked<string | ((subject: unknown) => unknown)>(
+        'a header name or a function',
+        (value) => typeof value === 'function' || (typeof value === 'string' && HEADER_NAME.test(value)),
+      ).optional(),
+      traceHeader: headerName().optional(),
+      dashboard: z
+        .union([z.boolean(), dashboardOptionsSchema], {
+          error: (issue) => expected('true, false or an object { path, authorize }', issue.input),
+        })
+        .optional(),
+    },
+    'an options object',
+  );
+}
 
 /**
  * Validates the options and resolves them; throws one `ConfigError` listing every problem, each
- * named by its path (`express.openai.authorize: must be a function, got undefined`).
+ * named by its path (`express.openai.authorize: must be a function ..., got undefined`).
  */
 export function resolveHttpOptions<S = IncomingMessage>(
   options: AiHttpRouteOptions<S> | undefined,
   context: ResolveContext,
 ): ResolvedHttpOptions<S> {
-  const issues: ConfigIssue[] = [];
-  const at = (path: string) => `${context.name}.${path}`;
-  const problem = (path: string, message: string) => issues.push({ path: at(path), message });
-
-  if (options !== undefined && !isRecord(options)) {
-    throw new ConfigError([
-      { path: context.name, message: `options must be an object, got ${describeType(options)}` },
-    ]);
-  }
-  const source: Record<string, unknown> = options ?? {};
-  unknownKeys(source, TOP_KEYS, '', problem);
-
-  const health = routeBase(source.health, 'health', '/health', problem);
-  const metrics = routeBase(source.metrics, 'metrics', '/metrics', problem);
-  const openai = resolveOpenAi(source.openai, context.models, problem);
+  const given = parseOptions(httpOptionsSchema(context.models), options ?? {}, context.name);
+  const health = routeBase(given.health, '/health');
+  const metrics = routeBase(given.metrics, '/metrics');
 
   let affinityKey: ResolvedHttpOptions<S>['affinityKey'];
-  const affinity = source.affinityKey;
+  const affinity = given.affinityKey;
   if (typeof affinity === 'function') {
-    const read = affinity as (subject: S) => unknown;
     affinityKey = (subject) => {
-      const value = read(subject);
+      const value = affinity(subject);
       return typeof value === 'string' && value !== '' ? value : undefined;
     };
   } else if (typeof affinity === 'string') {
-    if (!TOKEN.test(affinity))
-      problem('affinityKey', `must be a header name or a function, got "${affinity}"`);
     const header = affinity.toLowerCase();
     affinityKey = (_subject, req) => headerValue(req, header);
-  } else if (affinity !== undefined) {
-    problem('affinityKey', `must be a header name or a function, got ${describeType(affinity)}`);
   }
 
-  let traceHeader = DEFAULT_TRACE_HEADER;
-  if (source.traceHeader !== undefined) {
-    if (typeof source.traceHeader !== 'string' || !TOKEN.test(source.traceHeader)) {
-      problem('traceHeader', `must be a header name, got ${describeOption(source.traceHeader)}`);
-    } else traceHeader = source.traceHeader.toLowerCase();
-  }
-
-  const dashboard = resolveDashboard<S>(source.dashboard, problem);
-
-  if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze({
-    dashboard,
+    dashboard: resolveDashboard<S>(given.dashboard),
     health:
       health === false
         ? false
         : Object.freeze({ path: health, live: join(health, '/live'), ready: join(health, '/ready') }),
     metrics: metrics === false ? false : Object.freeze({ path: metrics }),
-    openai: openai === false ? false : Object.freeze(openai as ResolvedOpenAiRoutes<S>),
+    openai: typeof given.openai === 'object' ? resolveOpenAi<S>(given.openai) : false,
     affinityKey,
-    traceHeader,
+    traceHeader: given.traceHeader?.toLowerCase() ?? DEFAULT_TRACE_HEADER,
   });
 }
 
-type Problem = (path: string, message: string) => void;
+type ParsedHttpOptions = z.output<ReturnType<typeof httpOptionsSchema>>;
 
-function resolveDashboard<S>(value: unknown, problem: Problem): ResolvedDashboardRoutes<S> | false {
+function resolveDashboard<S>(value: ParsedHttpOptions['dashboard']): ResolvedDashboardRoutes<S> | false {
   if (value === undefined || value === false) return false;
   const given = value === true ? {} : value;
-  if (!isRecord(given)) {
-    problem(
-      'dashboard',
-      `must be true, false or an object ({ path, authorize }), got ${describeType(given)}`,
-    );
-    return false;
-  }
-  unknownKeys(given, DASHBOARD_KEYS, 'dashboard.', problem);
-  const path = given.path === undefined ? '/ai-failover' : routePath(given.path, 'dashboard.path', problem);
-  if (given.authorize !== undefined && typeof given.authorize !== 'function') {
-    problem(
-      'dashboard.authorize',
-      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(given.authorize)}`,
-    );
-  }
   return Object.freeze({
-    path: path ?? '/ai-failover',
+    path: given.path === undefined ? DEFAULT_DASHBOARD_PATH : trimPath(given.path),
     authorize: given.authorize as ResolvedDashboardRoutes<S>['authorize'],
-    intervalMs: given.intervalMs as number | undefined,
-    title: given.title as string | undefined,
+    intervalMs: given.intervalMs,
+    title: given.title,
   });
 }
 
-function routeBase(value: unknown, name: string, fallback: string, problem: Problem): string | false {
+function routeBase(
+  value: boolean | { path?: string | undefined } | undefined,
+  fallback: string,
+): string | false {
   if (value === false) return false;
-  if (value === undefined || value === true) return fallback;
-  if (!isRecord(value)) {
-    problem(name, `must be an object ({ path }) or false, got ${describeType(value)}`);
-    return false;
-  }
-  unknownKeys(value, PATH_KEYS, `${name}.`, problem);
-  return value.path === undefined ? fallback : (routePath(value.path, `${name}.path`, problem) ?? false);
+  if (value === undefined || value === true || value.path === undefined) return fallback;
+  return trimPath(value.path);
 }
 
 function resolveOpenAi<S>(
-  value: unknown,
-  groups: readonly string[],
-  problem: Problem,
-): ResolvedOpenAiRoutes<S> | false {
-  if (value === undefined || value === false) return false;
-  if (!isRecord(value)) {
-    problem(
-      'openai',
-      `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${describeType(value)}`,
-    );
-    return false;
-  }
-  unknownKeys(value, OPENAI_KEYS, 'openai.', problem);
-  const path = value.path === undefined ? '/v1' : (routePath(value.path, 'openai.path', problem) ?? '/v1');
-  const authorize = value.authorize;
-  if (typeof authorize !== 'function') {
-    problem(
-      'openai.authorize',
-      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(authorize)}; it is required so the routes are never open to anyone by accident`,
-    );
-  }
-  let bodyLimit = DEFAULT_BODY_LIMIT;
-  if (value.bodyLimit !== undefined) {
-    const parsed = parseByteSize(value.bodyLimit);
-    if (parsed === undefined) {
-      problem(
-        'openai.bodyLimit',
-        `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describeOption(value.bodyLimit)}`,
-      );
-    } else bodyLimit = parsed;
-  }
-  let exposed: Set<string> | undefined;
-  if (value.models !== undefined) {
-    if (!Array.isArray(value.models)) {
-      problem('openai.models', `must be an array of model group names, got ${describeType(value.models)}`);
-    } else {
-      exposed = new Set();
-      value.models.forEach((model: unknown, i: number) => {
-        if (typeof model !== 'string' || !groups.includes(model)) {
-          const hint =
-            typeof model === 'string' && closestMatch(model, groups)
-              ? `; did you mean "${closestMatch(model, groups)}"?`
-              : '';
-          problem(
-            `openai.models[${i}]`,
-            `${describeOption(model)} is not a configured model group (${groups.join(', ') || 'none'})${hint}`,
-          );
-        } else exposed?.add(model);
-      });
-    }
-  }
+  given: Exclude<ParsedHttpOptions['openai'], boolean | undefined>,
+): ResolvedOpenAiRoutes<S> {
+  const path = given.path === undefined ? '/v1' : trimPath(given.path);
   const base = path === '/' ? '' : path;
-  return {
+  return Object.freeze({
     path,
     chat: `${base}/chat/completions`,
     embeddings: `${base}/embeddings`,
     responses: `${base}/responses`,
     models: `${base}/models`,
-    authorize: authorize as (subject: S) => boolean | Promise<boolean>,
-    bodyLimit,
-    exposed,
-  };
-}
-
-function routePath(value: unknown, name: string, problem: Problem): string | undefined {
-  if (typeof value !== 'string' || !PATH.test(value)) {
-    problem(name, `must be a path starting with "/" (no query, no spaces), got ${describeOption(value)}`);
-    return undefined;
-  }
-  return value.length > 1 && value.endsWith('/') ? value.replace(/\/+$/, '') || '/' : value;
-}
-
-function unknownKeys(
-  value: Record<string, unknown>,
-  known: string[],
-  prefix: string,
-  problem: Problem,
-): void {
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    const near = closestMatch(key, known);
-    const hint = near ? `did you mean "${near}"?` : `known options: ${known.join(', ')}`;
-    problem(`${prefix}${key}`, `unknown option; ${hint}`);
-  }
+    authorize: given.authorize as (subject: S) => boolean | Promise<boolean>,
+    bodyLimit: given.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(given.bodyLimit)!,
+    exposed: given.models && new Set(given.models as string[]),
+  });
 }
 
 /** The first value of a request header, `undefined` when absent or empty. */

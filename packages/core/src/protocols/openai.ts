@@ -27,6 +27,8 @@ export function openAiPaths(provider: ResolvedProvider): ProtocolPaths {
 /** The headers every protocol sends, plus the provider's own. */
 export function baseHeaders(provider: ResolvedProvider): Record<string, string> {
   const base: Record<string, string> = {
+    // Set here so that no dispatcher adds it to these shared, frozen objects (a ProxyAgent would).
+    host: new URL(provider.origin).host,
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     'user-agent': 'ai-failover',

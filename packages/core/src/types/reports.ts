@@ -41,8 +41,10 @@ export interface RequestReport {
   model: string;
   /** The deployment that answered (`provider/model`). */
   deployment?: string;
+  /** The model the provider says answered (the `model` of its response), when it names one. */
+  responseModel?: string;
   provider?: string;
-  /** Group the answering deployment belongs to (differs from `model` after a fallback). */
+  /** The model group the answering deployment belongs to: `model`, unless a fallback group answered. */
   servedBy?: string;
   attempts: AttemptReport[];
   /** Attempts that moved on to another deployment. */

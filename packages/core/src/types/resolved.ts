@@ -2,6 +2,7 @@
  * The configuration after `resolveConfig`: validated, defaults applied, deeply frozen. Internal:
  * the engine reads it; apps write an `AiFailoverConfig` and never need to name these types.
  */
+import type { Dispatcher } from 'undici';
 import type {
   BackoffConfig,
   BreakerConfig,
@@ -26,7 +27,24 @@ export interface ResolvedProvider {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
+  /** How the provider is reached. */
+  readonly transport: ResolvedTransport;
 }
+
+/** How a provider is reached, decided at start-up. */
+export type ResolvedTransport =
+  /** The app's dispatcher (behind a function, so it is never frozen); the client does not close it. */
+  | { readonly kind: 'dispatcher'; readonly dispatcher: () => Dispatcher }
+  /** Through the proxy of the environment (undici's `EnvHttpProxyAgent` with these values). */
+  | {
+      readonly kind: 'proxy';
+      readonly httpProxy: string | undefined;
+      readonly httpsProxy: string | undefined;
+      readonly noProxy: string;
+      readonly ca: readonly string[] | undefined;
+    }
+  /** A keep-alive pool of the client's own. */
+  | { readonly kind: 'direct'; readonly ca: readonly string[] | undefined };
 
 export interface ResolvedDeployment {
   /** `provider/model` */
