@@ -1,6 +1,7 @@
 import { fault } from '@ai-failover/testing';
+import { sleep } from '@ai-failover/testing/support';
 import { AbortError, UpstreamError } from '.';
-import { type Harness, harness, hello, ManualClock } from './__tests__/support';
+import { type Harness, harness, hello, ManualClock, nextBreakerEvent } from './__tests__/support';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -68,83 +69,92 @@ describe('what the breaker counts', () => {
 });
 
 describe('the half-open probe', () => {
-  async function openBreaker(clock: ManualClock): Promise<Harness> {
-    const harnessed = await harness(['a', 'b'], {
-      policy: { retries: 0, breaker: { volumeThreshold: 1, resetTimeoutMs: 30_000 } },
-      client: { clock },
+  /** Real time: opossum's reset timer turns the breaker half-open. */
+  const resetTimeoutMs = 200;
+
+  /** Opens a/a-model's breaker; gives when it opened, and a promise of when it turns half-open. */
+  async function openBreaker(): Promise<{ openedAt: number; halfOpen: Promise<number> }> {
+    h = await harness(['a', 'b'], {
+      policy: { retries: 0, breaker: { volumeThreshold: 1, resetTimeoutMs } },
     });
-    harnessed.mocks[0]!.setDefault(fault.status(503));
-    await harnessed.client.chat(hello);
-    expect(breakerOf(harnessed)).toBe('open');
-    return harnessed;
+    const opened = nextBreakerEvent(h.client, 'breakerOpen');
+    h.mocks[0]!.setDefault(fault.status(503));
+    await h.client.chat(hello);
+    expect(breakerOf(h)).toBe('open');
+    const openedAt = await opened;
+    return { openedAt, halfOpen: nextBreakerEvent(h.client, 'breakerHalfOpen') };
   }
 
   test('opens for resetTimeoutMs, then lets one call through; its success closes the breaker', async () => {
-    const clock = new ManualClock();
-    h = await openBreaker(clock);
-    clock.advance(29_999);
-    expect((await h.client.chat(hello)).report.deployment).toBe('b/b-model');
-    expect(h.mocks[0]!.requests).toHaveLength(1);
-    clock.advance(1);
-    expect(breakerOf(h)).toBe('half-open');
-    h.mocks[0]!.setDefault(fault.ok());
-    expect((await h.client.chat(hello)).report.deployment).toBe(A);
-    expect(breakerOf(h)).toBe('closed');
+    const { openedAt, halfOpen } = await openBreaker();
+    expect((await h!.client.chat(hello)).report.deployment).toBe('b/b-model');
+    expect(h!.mocks[0]!.requests).toHaveLength(1);
+    expect((await halfOpen) - openedAt).toBeGreaterThanOrEqual(resetTimeoutMs - 2); // timers may fire a hair early
+    expect(breakerOf(h!)).toBe('half-open');
+    h!.mocks[0]!.setDefault(fault.ok());
+    expect((await h!.client.chat(hello)).report.deployment).toBe(A);
+    expect(breakerOf(h!)).toBe('closed');
   });
 
   test('a failed probe opens it for another period', async () => {
-    const clock = new ManualClock();
-    h = await openBreaker(clock);
-    clock.advance(30_000);
-    const { report } = await h.client.chat(hello);
+    await (await openBreaker()).halfOpen;
+    const reopened = nextBreakerEvent(h!.client, 'breakerOpen');
+    const { report } = await h!.client.chat(hello);
     expect(report.attempts.map((a) => `${a.deployment}:${a.outcome}`)).toEqual([
       'a/a-model:server_error',
       'b/b-model:success',
     ]);
-    expect(breakerOf(h)).toBe('open');
-    clock.advance(29_999);
-    expect(breakerOf(h)).toBe('open');
+    expect(breakerOf(h!)).toBe('open');
+    const reopenedAt = await reopened;
+    const again = await nextBreakerEvent(h!.client, 'breakerHalfOpen');
+    expect(again - reopenedAt).toBeGreaterThanOrEqual(resetTimeoutMs - 2);
   });
 
   test('a probe answered with a caller’s 400 leaves the breaker to the next probe', async () => {
-    const clock = new ManualClock();
-    h = await openBreaker(clock);
-    clock.advance(30_000);
-    h.mocks[0]!.setDefault(fault.badRequest());
-    await expect(h.client.chat(hello)).rejects.toBeInstanceOf(UpstreamError);
-    expect(breakerOf(h)).toBe('half-open');
-    h.mocks[0]!.setDefault(fault.status(503));
-    await h.client.chat(hello);
-    expect(breakerOf(h)).toBe('open');
+    await (await openBreaker()).halfOpen;
+    h!.mocks[0]!.setDefault(fault.badRequest());
+    await expect(h!.client.chat(hello)).rejects.toBeInstanceOf(UpstreamError);
+    expect(breakerOf(h!)).toBe('half-open');
+    h!.mocks[0]!.setDefault(fault.status(503));
+    await h!.client.chat(hello);
+    expect(breakerOf(h!)).toBe('open');
   });
 
   test('an aborted probe leaves the breaker to the next probe', async () => {
-    const clock = new ManualClock();
-    h = await openBreaker(clock);
-    clock.advance(30_000);
-    h.mocks[0]!.setDefault(fault.hang());
+    await (await openBreaker()).halfOpen;
+    h!.mocks[0]!.setDefault(fault.hang());
     const controller = new AbortController();
-    const call = h.client.chat(hello, { signal: controller.signal });
-    await h.mocks[0]!.waitForRequests(2);
-    expect(breakerOf(h)).toBe('half-open');
+    const call = h!.client.chat(hello, { signal: controller.signal });
+    await h!.mocks[0]!.waitForRequests(2);
+    expect(breakerOf(h!)).toBe('half-open');
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(AbortError);
-    h.mocks[0]!.setDefault(fault.ok());
-    expect((await h.client.chat(hello)).report.deployment).toBe(A);
-    expect(breakerOf(h)).toBe('closed');
+    h!.mocks[0]!.setDefault(fault.ok());
+    expect((await h!.client.chat(hello)).report.deployment).toBe(A);
+    expect(breakerOf(h!)).toBe('closed');
   });
 
   test('only one probe at a time: a second call meanwhile goes elsewhere', async () => {
-    const clock = new ManualClock();
-    h = await openBreaker(clock);
-    clock.advance(30_000);
-    h.mocks[0]!.setDefault(fault.ok({ latencyMs: 200 }));
-    const probe = h.client.chat(hello);
-    await h.mocks[0]!.waitForRequests(2);
-    expect((await h.client.chat(hello)).report.deployment).toBe('b/b-model');
+    await (await openBreaker()).halfOpen;
+    h!.mocks[0]!.setDefault(fault.ok({ latencyMs: 200 }));
+    const probe = h!.client.chat(hello);
+    await h!.mocks[0]!.waitForRequests(2);
+    expect((await h!.client.chat(hello)).report.deployment).toBe('b/b-model');
     expect((await probe).report.deployment).toBe(A);
-    expect(h.mocks[0]!.requests).toHaveLength(2);
+    expect(h!.mocks[0]!.requests).toHaveLength(2);
   });
+});
+
+test('close() shuts the breakers down: an open one keeps its state and no reset timer runs on', async () => {
+  h = await harness(['a', 'b'], {
+    policy: { retries: 0, breaker: { volumeThreshold: 1, resetTimeoutMs: 50 } },
+  });
+  h.mocks[0]!.setDefault(fault.status(503));
+  await h.client.chat(hello);
+  expect(breakerOf(h)).toBe('open');
+  await h.client.close();
+  await sleep(100);
+  expect(breakerOf(h)).toBe('open'); // without shutdown() its timer would have turned it half-open
 });
 
 test('a retry waits its backoff: a full jitter draw waits the whole step', async () => {

@@ -8,7 +8,7 @@ import {
   UnknownModelError,
   UpstreamError,
 } from '.';
-import { type Harness, harness, hello, ManualClock } from './__tests__/support';
+import { type Harness, harness, hello, nextBreakerEvent } from './__tests__/support';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -20,25 +20,28 @@ const served = (h: Harness, i: number) => h.mocks[i]!.requests.length;
 
 describe('failover across deployments', () => {
   test('a primary answering 503 to everything: 100 calls succeed, its breaker opens, a probe closes it', async () => {
-    const clock = new ManualClock();
+    // The reset period is real time (opossum's timer): long enough for the 95 calls after the
+    // breaker opened, which run 10 at a time to take a fraction of it.
     h = await harness(['primary', 'secondary'], {
       policy: {
         retries: 0,
-        breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, resetTimeoutMs: 300 },
+        breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, resetTimeoutMs: 1000 },
       },
-      client: { clock },
     });
     const opened: string[] = [];
     const closed: string[] = [];
     h.client.on('breakerOpen', (e) => opened.push(e.deployment));
     h.client.on('breakerClose', (e) => closed.push(e.deployment));
+    const halfOpen = nextBreakerEvent(h.client, 'breakerHalfOpen');
     h.mocks[0]!.setDefault(fault.status(503));
 
-    for (let i = 0; i < 100; i++) {
-      const { report } = await h.client.chat(hello);
+    const call = async () => {
+      const { report } = await h!.client.chat(hello);
       expect(report.deployment).toBe('secondary/secondary-model');
-    }
+    };
+    for (let i = 0; i < 5; i++) await call();
     expect(opened).toEqual(['primary/primary-model']);
+    for (let i = 0; i < 95; i += 10) await Promise.all(Array.from({ length: Math.min(10, 95 - i) }, call));
     // Once open, the primary sees no more traffic: only the calls before the breaker opened reached it.
     expect(served(h, 0)).toBe(5);
     expect(served(h, 1)).toBe(100);
@@ -46,9 +49,10 @@ describe('failover across deployments', () => {
 
     // After the recovery window one probe call goes through; a success closes the breaker.
     h.mocks[0]!.setDefault(fault.ok());
-    clock.advance(300);
+    await halfOpen;
     const { report } = await h.client.chat(hello);
     expect(report.deployment).toBe('primary/primary-model');
+    expect(opened).toEqual(['primary/primary-model']);
     expect(closed).toEqual(['primary/primary-model']);
     expect(h.client.health().deployments.find((d) => d.id === 'primary/primary-model')?.breaker).toBe(
       'closed',

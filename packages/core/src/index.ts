@@ -7,18 +7,24 @@ export { type AiCaller, AiClient, type AiClientOptions, createAiClient } from '.
 export type { Clock } from './clock';
 export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
 export type { UsageReport, UsageTotals } from './cost';
+export type { RateLimitStatus } from './engine/rate-gate';
+export type { ShadowStatus } from './engine/shadow';
 export { ChatStream } from './engine/stream';
 export * from './errors';
 export type {
   AiFailoverEvents,
   AttemptEvent,
   BreakerEvent,
+  CanaryChange,
+  CanaryReason,
   Disposer,
   EventName,
   FailoverEvent,
   HealthChangeEvent,
   Listener,
   RequestErrorEvent,
+  ShadowComparison,
+  ShadowSide,
   SuccessEvent,
 } from './events';
 export type {
@@ -31,6 +37,8 @@ export type {
 } from './health/report';
 export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { MetricsRegistry, PrometheusMetrics } from './metrics/public';
+export type { RateDecision, RateLimitStore, RateScope } from './policies/rate-limit';
+export type { CanaryState, CanaryStatus } from './routing/canary';
 export type {
   AttemptEndMessage,
   AttemptStartMessage,

@@ -69,3 +69,19 @@ export class ManualClock implements Clock {
     this.#now += ms;
   }
 }
+
+/**
+ * Resolves with `performance.now()` at the client's next breaker event of that kind. A breaker turns
+ * half-open on opossum's reset timer, in real time: tests wait for it rather than move a clock.
+ */
+export function nextBreakerEvent(
+  client: AiClient,
+  event: 'breakerOpen' | 'breakerHalfOpen' | 'breakerClose',
+): Promise<number> {
+  return new Promise((resolve) => {
+    const off = client.on(event, () => {
+      off();
+      resolve(performance.now());
+    });
+  });
+}

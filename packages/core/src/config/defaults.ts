@@ -1,5 +1,12 @@
 /** Default values of every optional setting. */
-import type { Protocol, ResolvedHealth, ResolvedPolicy, ResolvedProbes, RoutingStrategyName } from '../types';
+import type {
+  CanaryRollbackConfig,
+  Protocol,
+  ResolvedHealth,
+  ResolvedPolicy,
+  ResolvedProbes,
+  RoutingStrategyName,
+} from '../types';
 
 /** Defaults applied to each provider. */
 export interface ProviderDefaults {
@@ -18,6 +25,12 @@ export interface ConfigDefaults {
   /** Default `weight` of a deployment; its `priority` defaults to its index in the group. */
   readonly deploymentWeight: number;
   readonly strategy: RoutingStrategyName;
+  /** A canary's rollback rules, from the playbooks: 5 % errors or a p99 over 5 s, over a minute of 20 calls or more. */
+  readonly canaryRollback: Readonly<Required<CanaryRollbackConfig>>;
+  /** Shadow calls in flight at most, per group. */
+  readonly shadowMaxConcurrent: number;
+  /** Prefix of the environment variables read with `fromEnv: true`. */
+  readonly envPrefix: string;
 }
 
 /** The defaults documented on the config types (deeply frozen). */
@@ -30,6 +43,8 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
     rateLimitCooldownMs: 5_000,
     deadlineMs: 60_000,
     minAttemptMs: 100,
+    maxWaitMs: 3_000,
+    learnRateLimits: true,
     breaker: Object.freeze({
       errorThresholdPercentage: 50,
       volumeThreshold: 5,
@@ -52,4 +67,7 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
   provider: Object.freeze({ protocol: 'openai', timeoutMs: 30_000, maxConcurrent: 64 }),
   deploymentWeight: 1,
   strategy: 'priority',
+  canaryRollback: Object.freeze({ errorRate: 0.05, p99Ms: 5_000, windowMs: 60_000, minCalls: 20 }),
+  shadowMaxConcurrent: 4,
+  envPrefix: 'AI_FAILOVER_',
 });

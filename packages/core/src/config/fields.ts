@@ -33,9 +33,17 @@ export function positiveInt(max?: number) {
   });
 }
 
-/** An integer greater than or equal to 0. */
-export function nonNegativeInt() {
-  return numberField('a non-negative integer', (n) => Number.isSafeInteger(n) && n >= 0);
+/** An integer greater than or equal to 0, at most `max` when given. */
+export function nonNegativeInt(max?: number) {
+  const isNonNegativeInt = (value: unknown): value is number =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  return z.custom<number>((value) => isNonNegativeInt(value) && (max === undefined || value <= max), {
+    abort: true,
+    error: (issue) =>
+      isNonNegativeInt(issue.input)
+        ? `must be at most ${max}, got ${issue.input}`
+        : expected('a non-negative integer', issue.input),
+  });
 }
 
 /** An integer from `min` to `max`, both included. */

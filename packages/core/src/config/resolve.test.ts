@@ -387,6 +387,12 @@ describe('resolveConfig: invalid configs', () => {
       /^must be a non-negative integer, got -5$/,
     ],
     [
+      'reset timeout past the longest timer',
+      withValue(['policy', 'breaker', 'resetTimeoutMs'], 2_147_483_648),
+      'policy.breaker.resetTimeoutMs',
+      /^must be at most 2147483647, got 2147483648$/,
+    ],
+    [
       'threshold of 0%',
       withValue(['policy', 'breaker', 'errorThresholdPercentage'], 0),
       'policy.breaker.errorThresholdPercentage',
@@ -551,6 +557,8 @@ describe('resolveConfig: resolved values', () => {
       rateLimitCooldownMs: 5000,
       deadlineMs: 60000,
       minAttemptMs: 100,
+      maxWaitMs: 3000,
+      learnRateLimits: true,
       breaker: {
         errorThresholdPercentage: 50,
         volumeThreshold: 5,

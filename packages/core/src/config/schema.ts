@@ -39,6 +39,9 @@ export const ROUTING_STRATEGIES = [
 /** Every wire protocol a provider can speak. */
 export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 
+/** Longest a Node.js timer waits (about 24.8 days); a breaker's reset period runs on one. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Longest per-attempt timeout a provider may set (10 minutes). */
 export const MAX_PROVIDER_TIMEOUT_MS = 600_000;
 
@@ -103,6 +106,33 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
+/** Requests and tokens per minute (each optional: unlimited). */
+export const rateLimitSchema = strictObject(
+  {
+    /** Requests per minute. */
+    rpm: positiveInt().optional(),
+    /** Tokens per minute: the estimate of each call (prompt + `max_tokens`), corrected from `usage`. */
+    tpm: positiveInt().optional(),
+  },
+  'an object { rpm, tpm } of requests and tokens per minute',
+);
+
+/** A provider's limits: its own, and those of each of its keys. */
+export const providerRateLimitSchema = strictObject(
+  {
+    /** Requests per minute to the whole provider. */
+    rpm: positiveInt().optional(),
+    /** Tokens per minute to the whole provider. */
+    tpm: positiveInt().optional(),
+    /** Limits of each key of the provider. */
+    perKey: rateLimitSchema.optional(),
+  },
+  'an object { rpm, tpm, perKey }',
+);
+
+/** A region name, e.g. `eu-west`. */
+export const regionSchema = nonEmptyString('a region name');
+
 /** An undici `Dispatcher`: anything with `dispatch()` and `request()`. Parsing returns the object itself. */
 export const dispatcherSchema = z.custom<Dispatcher>(
   (value) =>
@@ -155,6 +185,10 @@ export const providerSchema = strictObject(
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
     /** Most requests in flight to this provider at once (default 64). */
     maxConcurrent: positiveInt().optional(),
+    /** Client-side limits of the whole provider, and of each of its keys (`perKey`). */
+    rateLimit: providerRateLimitSchema.optional(),
+    /** Region of its deployments, unless a deployment names its own. */
+    region: regionSchema.optional(),
     /**
      * How to reach this provider: an undici `Dispatcher` (a `ProxyAgent`, an `Agent` with TLS
      * options...) that the app owns and closes. Default: the config's `dispatcher`, else a
@@ -196,8 +230,58 @@ export const deploymentSchema = strictObject(
     price: priceSchema.optional(),
     /** Latency above which this deployment counts as degraded (default: health.degradedLatencyMs). */
     degradedLatencyMs: positiveNumber().optional(),
+    /** Client-side limits of this deployment. */
+    rateLimit: rateLimitSchema.optional(),
+    /** Where it runs (e.g. `eu-west`); a preferred region's deployments are tried first. */
+    region: regionSchema.optional(),
   },
   'a deployment object',
+);
+
+/** A share of calls, in percent. */
+const percentSchema = numberBetween(0, 100);
+
+/** When a canary rolls itself back (defaults: 5 %, 5 000 ms, 60 000 ms, 20 calls). */
+export const canaryRollbackOptionsSchema = strictObject({
+  /** Share of failed calls (0..1) above which it rolls back. */
+  errorRate: numberBetween(0, 1).optional(),
+  /** p99 latency (ms) above which it rolls back. */
+  p99Ms: positiveInt().optional(),
+  /** Sliding window the rules look at. */
+  windowMs: positiveInt().optional(),
+  /** Calls the window must hold before a rule may fire. */
+  minCalls: positiveInt().optional(),
+});
+
+/** The rollback rules, or `false`: never rolls back by itself. */
+export const canaryRollbackSchema = z.union([z.literal(false), canaryRollbackOptionsSchema]);
+
+/** A candidate deployment that gets a share of a group's calls first, and rolls back when it goes bad. */
+export const canarySchema = strictObject(
+  {
+    /** The candidate; it must not be one of the group's deployments already. */
+    deployment: deploymentSchema,
+    /** Share of calls (0..100) that try the canary first. */
+    percent: percentSchema,
+    /** When it rolls itself back to 0 %; `false`: never by itself. */
+    rollback: canaryRollbackSchema.optional(),
+  },
+  'an object { deployment, percent, rollback }',
+);
+
+/** A deployment that receives a copy of a sample of a group's calls, for comparison only. */
+export const shadowSchema = strictObject(
+  {
+    /** The shadow; it answers no caller. */
+    deployment: deploymentSchema,
+    /** Share of calls (0..100) mirrored. */
+    percent: percentSchema,
+    /** Shadow calls in flight at most; a sampled call over it is not mirrored (default 4). */
+    maxConcurrent: positiveInt(1000).optional(),
+    /** Timeout of a shadow call (default: its provider's `timeoutMs`). */
+    timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
+  },
+  'an object { deployment, percent, maxConcurrent, timeoutMs }',
 );
 
 /** One model group. */
@@ -216,6 +300,10 @@ export const modelGroupSchema = strictObject(
     ).optional(),
     /** Group to move to when a provider says the prompt is longer than the model's context. */
     contextFallback: nonEmptyString('the name of a model group').optional(),
+    /** A canary deployment that takes a share of the calls first and rolls itself back. */
+    canary: canarySchema.optional(),
+    /** A shadow deployment that gets a copy of a sample of the calls, for comparison. */
+    shadow: shadowSchema.optional(),
   },
   'a model group object',
 );
@@ -259,8 +347,11 @@ export const breakerSchema = strictObject({
   errorThresholdPercentage: numberBetween(1, 100).optional(),
   /** Calls in the window before the breaker may open (default 5). */
   volumeThreshold: nonNegativeInt().optional(),
-  /** Time open before one probe call is let through (default 30 000 ms). */
-  resetTimeoutMs: nonNegativeInt().optional(),
+  /**
+   * Time open before one probe call is let through (default 30 000 ms; at most 2 147 483 647, the
+   * longest a Node.js timer waits).
+   */
+  resetTimeoutMs: nonNegativeInt(MAX_TIMER_MS).optional(),
   /** Length of the rolling window (default 10 000 ms). */
   rollingWindowMs: nonNegativeInt().optional(),
   /**
@@ -296,6 +387,13 @@ export const policySchema = strictObject({
   deadlineMs: nonNegativeInt().optional(),
   /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs: nonNegativeInt().optional(),
+  /**
+   * Longest wait for a deployment out of its rate-limit budget to have room again, when every
+   * candidate is out; past it the call fails at once with a 429 and `Retry-After` (default 3 000 ms).
+   */
+  maxWaitMs: nonNegativeInt().optional(),
+  /** Stop before a provider's quota runs out, as its `x-ratelimit-*` headers tell (default true). */
+  learnRateLimits: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
   /** The circuit breaker of each deployment. */
   breaker: breakerSchema.optional(),
   /** The clocks of a streaming call. */
@@ -389,6 +487,18 @@ export const loggerSchema = z
     }
   });
 
+/** Environment variables that override the config (see `config/env.ts`). */
+export const fromEnvSchema = z.union([
+  z.boolean(),
+  strictObject({
+    /** Prefix of the variables (default `AI_FAILOVER_`). */
+    prefix: z
+      .string({ error: (issue) => expected('a string', issue.input) })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be letters, digits and "_", e.g. "AI_FAILOVER_"' })
+      .optional(),
+  }),
+]);
+
 /** The whole user configuration. */
 export const configSchema = strictObject({
   /** The upstream APIs, each with its credentials and limits. */
@@ -399,6 +509,13 @@ export const configSchema = strictObject({
   models: modelsSchema,
   /** Group used when a call names no model (default: the first group written). */
   defaultModel: nonEmptyString('the name of a model group').optional(),
+  /** The region this app prefers: its deployments are tried before any other's. */
+  region: regionSchema.optional(),
+  /**
+   * Read settings from environment variables: `true` for the prefix `AI_FAILOVER_`, or
+   * `{ prefix }`. A variable that is set overrides the config (see `config/env.ts` for the table).
+   */
+  fromEnv: fromEnvSchema.optional(),
   /** Retries, cooldowns, deadline, breaker and stream clocks. */
   policy: policySchema.optional(),
   /** How health is measured. */

@@ -3,9 +3,15 @@
  * attempt applies what `policies/decide.ts` decided (wait, cool a key down, retry, fail over or
  * stop). The attempt itself (JSON call or stream) is passed in.
  */
-import { AbortError, AllAttemptsFailedError, DeadlineExceededError, UpstreamError } from '../errors';
+import {
+  AbortError,
+  AllAttemptsFailedError,
+  DeadlineExceededError,
+  RateLimitedError,
+  UpstreamError,
+} from '../errors';
 import type { Events } from '../events';
-import { REFUSED } from '../policies/breaker';
+import { countsForBreaker, REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
 import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
@@ -13,7 +19,8 @@ import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import { Plan, type PlanRequest } from './plan';
-import type { GroupMember, Runtime } from './runtime';
+import type { TokenEstimate } from './rate-gate';
+import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
 
 /**
@@ -36,6 +43,8 @@ export interface ExecuteRequest extends PlanRequest {
   readonly timeoutMs: number | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** The call's estimated tokens, for token budgets (computed on first need). */
+  readonly tokens: TokenEstimate;
   /** Observers of the request (spans, diagnostics channels), when someone observes it. */
   readonly trace: RequestTrace | undefined;
 }
@@ -47,6 +56,8 @@ export interface Executed<T> {
   /** The attempt that succeeded; the caller disposes it (a stream keeps it open until it ends). */
   readonly attempt: AttemptScope;
   readonly latencyMs: number;
+  /** The key it was sent with (for the rate-limit correction once usage is known). */
+  readonly keyIndex: number;
 }
 
 export class Executor {
@@ -73,14 +84,20 @@ export class Executor {
   async execute<T>(request: ExecuteRequest, perform: Perform<T>, admit?: Admit): Promise<Executed<T>> {
     const { scope } = request;
     const clock = this.#runtime.clock;
-    const plan = new Plan(this.#runtime, request);
+    const plan = new Plan(this.#runtime, request, this.#random);
     for (;;) {
       this.#throwIfAborted(request);
       const now = clock.now();
       const candidate = plan.next(now);
       if (!candidate) {
         const due = plan.earliestDeferred(now);
-        if (!due || due.at - now > scope.remaining(now) - this.#policy.minAttemptMs) {
+        const rateLimited = plan.allRateLimited(now);
+        if (
+          !due ||
+          due.at - now > scope.remaining(now) - this.#policy.minAttemptMs ||
+          (rateLimited && due.at - now > this.#policy.maxWaitMs)
+        ) {
+          if (rateLimited && due) throw new RateLimitedError(request.model, due.at - now, request.attempts);
           throw this.#exhausted(request, plan);
         }
         await this.#wait(due.at - now, request);
@@ -109,7 +126,10 @@ export class Executor {
       const started = clock.now();
       const remaining = scope.remaining(started);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
-      const keyIndex = provider.keys.pick(started);
+      let keyIndex = provider.keys.pick(started);
+      if (keyIndex >= 0 && deployment.usable(started) && this.#runtime.rateGate.limits(deployment)) {
+        keyIndex = await this.#takeBudget(deployment, keyIndex, request);
+      }
       const ticket =
         keyIndex < 0 || !deployment.usable(started) ? REFUSED : deployment.breaker.begin(started);
       if (ticket === REFUSED) {
@@ -133,12 +153,15 @@ export class Executor {
         const value = await (traced
           ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
           : perform(member, keyIndex, attempt, timeoutMs));
-        const latencyMs = clock.now() - started;
+        const now = clock.now();
+        const latencyMs = now - started;
         deployment.breaker.record(ticket, 'success');
         deployment.health.recordSuccess(latencyMs);
+        member.canary?.record(true, latencyMs, now);
+        this.#runtime.rateGate.learn(deployment, keyIndex, attempt.responseHeaders, now);
         const report = this.#report(request, member, 'success', 'done', latencyMs, undefined);
         traced?.end(report);
-        return { value, member, group, attempt, latencyMs };
+        return { value, member, group, attempt, latencyMs, keyIndex };
       } catch (error) {
         attempt.dispose();
         if (!(error instanceof AttemptFailure)) {
@@ -159,6 +182,8 @@ export class Executor {
         traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
+      this.#settleFailed(deployment, keyIndex, request, attempt.responseHeaders, now);
+      if (countsForBreaker(failure.outcome)) member.canary?.record(false, latencyMs, now);
       const message = this.#redact(failure.message);
       deployment.health.recordFailure(failure.outcome, latencyMs, message);
       deployment.breaker.record(ticket, failure.outcome, now);
@@ -195,6 +220,52 @@ export class Executor {
           this.#announceFailover(request, deployment.id, failure.outcome, failure.status);
           return undefined;
       }
+    }
+  }
+
+  /**
+   * Takes the call's rate-limit budget on `deployment`, with `keyIndex` or, when that key is out
+   * of its own budget, another key of the provider. Returns the key to send with, or -1 when none
+   * has budget (the deployment is then out until the earliest time one has room).
+   */
+  async #takeBudget(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    request: ExecuteRequest,
+  ): Promise<number> {
+    const gate = this.#runtime.rateGate;
+    const clock = this.#runtime.clock;
+    const keys = deployment.provider.keys;
+    const tried = Math.max(1, keys.size);
+    let retryAt = Number.POSITIVE_INFINITY;
+    let key = keyIndex;
+    for (let i = 0; i < tried && key >= 0; i++) {
+      const now = clock.now();
+      const pending = gate.admit(deployment, key, request.tokens, now);
+      const decision = pending instanceof Promise ? await pending : pending;
+      if (decision.allowed) return key;
+      retryAt = Math.min(retryAt, decision.retryAt);
+      // Only a key's own budget (or its learned quota) can be escaped by another key.
+      if (decision.scope !== 'headers' && !decision.scope?.startsWith('key:')) break;
+      key = keys.pick(now);
+      if (key === keyIndex) break;
+    }
+    deployment.rateLimitedUntil = retryAt;
+    return -1;
+  }
+
+  /** After a failed attempt: what its answer's headers said of the quota; its tokens given back. */
+  #settleFailed(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    request: ExecuteRequest,
+    headers: AttemptScope['responseHeaders'],
+    now: number,
+  ): void {
+    const gate = this.#runtime.rateGate;
+    gate.learn(deployment, keyIndex, headers, now);
+    if (request.tokens.counted && gate.limits(deployment)) {
+      gate.settle(deployment, keyIndex, request.tokens.tokens, undefined, now);
     }
   }
 
@@ -259,6 +330,8 @@ export class Executor {
       decision,
       latencyMs,
     };
+    if (member.deployment.region !== undefined) report.region = member.deployment.region;
+    if (member.canary) report.canary = true;
     if (c !== 'success') {
       if (c.status !== undefined) report.status = c.status;
       if (c.retryAfterMs !== undefined) report.retryAfterMs = c.retryAfterMs;
