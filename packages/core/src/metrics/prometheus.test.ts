@@ -1,7 +1,7 @@
 import { fault } from '@ai-failover/testing';
 import { Counter, Registry } from 'prom-client';
 import { ConfigError, type RequestReport, UpstreamError } from '..';
-import { type Harness, harness, hello } from '../__tests__/support';
+import { type Harness, harness, hello, ManualClock } from '../__tests__/support';
 import { createPrometheusMetrics } from './prometheus';
 
 /** The value of the sample `name{labels}` in Prometheus text, or undefined when absent. */
@@ -31,8 +31,12 @@ describe('Prometheus metrics', () => {
   });
 
   it('counts a scripted mix of requests, attempts, failovers, tokens and cost, and shows an open breaker', async () => {
+    const clock = new ManualClock();
     h = await harness(['a', 'b'], {
       policy: { retries: 0, breaker: { volumeThreshold: 12, errorThresholdPercentage: 50 } },
+      // The fourth failure in a row (not the third) makes A unhealthy: until then it keeps its turn.
+      config: { health: { unhealthyAfter: 4 } },
+      client: { clock },
     });
     const metrics = createPrometheusMetrics(h.client, {});
     const [a, b] = h.mocks;
@@ -108,7 +112,7 @@ describe('Prometheus metrics', () => {
       });
     }
 
-    // No breaker is open yet, but the primary's last 503s in a row (health.unhealthyAfter: 3) made
+    // No breaker is open yet, but the primary's last 503s in a row (health.unhealthyAfter: 4) made
     // it unhealthy, so it is not counted as available.
     expect(sample(text, 'ai_breaker_state', { deployment: A })).toBe(0);
     expect(h.client.health().deployments[0]).toMatchObject({ id: A, status: 'unhealthy', usable: false });
@@ -116,7 +120,9 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'ai_deployment_available', { deployment: B })).toBe(1);
     expect(sample(text, 'ai_model_available', { model: 'chat' })).toBe(1);
 
-    // Fail the primary until its breaker opens.
+    // Fail the primary until its breaker opens: once its unhealthy verdict is a reset period old,
+    // live calls check it again.
+    clock.advance(30_000);
     a!.setDefault(fault.status(503));
     for (let i = 0; i < 20 && h.client.health().deployments[0]!.breaker !== 'open'; i++) {
       await h.client.chat(hello);

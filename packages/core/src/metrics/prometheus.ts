@@ -46,6 +46,8 @@ const prefixSchema = strictObject({ prefix: metricPrefix() });
  *   the error code lowercased (`ai_all_attempts_failed`); `deployment` is the one that served,
  *   else `none`. `model` is always the model group asked for.
  * - `ai_attempts_total{deployment,outcome}`, `ai_failovers_total{model,from,reason}`.
+ * - `ai_hedges_total{model,deployment}`: hedges started, by the deployment raced in;
+ *   `ai_hedge_wins_total{model,deployment}`: requests a hedge served.
  * - `ai_request_latency_seconds{model,outcome}`: histogram of whole-request time (a stream's
  *   until it ended).
  * - `ai_tokens_total{model,deployment,direction}` (`input` | `output`) and
@@ -79,6 +81,8 @@ export function createPrometheusMetrics(
     'attempts_total',
     'request_latency_seconds',
     'failovers_total',
+    'hedges_total',
+    'hedge_wins_total',
     'tokens_total',
     'cost_usd_total',
     'model_health_score',
@@ -127,6 +131,18 @@ export function createPrometheusMetrics(
     name: name('failovers_total'),
     help: 'Moves from a failing deployment to the next candidate.',
     labelNames: ['model', 'from', 'reason'] as const,
+    registers,
+  });
+  const hedges = new prom.Counter({
+    name: name('hedges_total'),
+    help: 'Hedges started: a next candidate raced an attempt that had not answered in time.',
+    labelNames: ['model', 'deployment'] as const,
+    registers,
+  });
+  const hedgeWins = new prom.Counter({
+    name: name('hedge_wins_total'),
+    help: 'Requests served by a hedge rather than by the attempt it raced.',
+    labelNames: ['model', 'deployment'] as const,
     registers,
   });
   const tokens = new prom.Counter({
@@ -246,9 +262,13 @@ export function createPrometheusMetrics(
     source.on('failover', (event) =>
       failovers.inc({ model: event.model, from: event.from, reason: event.reason }),
     ),
+    source.on('hedge', (event) => hedges.inc({ model: event.model, deployment: event.deployment })),
     source.on('success', ({ report }) => {
       finished(report, 'success');
       recordSpend(tokens, cost, report);
+      if (report.hedges && report.attempts.some((a) => a.hedged && a.decision === 'done')) {
+        hedgeWins.inc({ model: report.model, deployment: report.deployment ?? 'none' });
+      }
     }),
     source.on('requestError', ({ report, error }) => finished(report, errorOutcome(error))),
     source.on('canaryChange', (c) =>
