@@ -37,11 +37,8 @@ import {
 } from './health/report';
 import { createScrubber } from './http/context';
 import type { Scrubber } from './http/problem';
-import {
-  createPrometheusMetrics,
-  type PrometheusMetrics,
-  type PrometheusMetricsOptions,
-} from './metrics/prometheus';
+import { createPrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus';
+import type { PrometheusMetrics } from './metrics/public';
 import { badResponse } from './policies/classify';
 import type { RateLimitStore } from './policies/rate-limit';
 import { withModel } from './protocols/openai';

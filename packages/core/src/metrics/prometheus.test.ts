@@ -203,7 +203,7 @@ describe('Prometheus metrics', () => {
     h = await harness(['a']);
     const metrics = createPrometheusMetrics(h.client, {});
     await h.client.chat(hello);
-    const counter = metrics.registry.getSingleMetric('ai_requests_total')!;
+    const counter = (metrics.registry as Registry).getSingleMetric('ai_requests_total')!;
     const before = (await counter.get()).values;
     expect(before).toEqual([{ value: 1, labels: { model: 'chat', deployment: A, outcome: 'success' } }]);
     metrics.close();

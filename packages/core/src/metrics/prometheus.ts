@@ -12,6 +12,7 @@ import type { Disposer } from '../events';
 import type { HealthReport } from '../health/report';
 import { isMissingModule } from '../telemetry/optional';
 import type { BreakerState, RequestReport } from '../types';
+import type { PrometheusMetrics } from './public';
 
 /** The prom-client module. */
 export type PromClient = typeof import('prom-client');
@@ -29,17 +30,6 @@ export interface PrometheusMetricsOptions {
   prefix?: string;
   /** The prom-client module to use (default: `require('prom-client')`). */
   promClient?: PromClient;
-}
-
-export interface PrometheusMetrics {
-  /** The registry the metrics are on. */
-  readonly registry: Registry;
-  /** Content-Type of {@link PrometheusMetrics.render}'s text. */
-  readonly contentType: string;
-  /** The registry's metrics in the Prometheus text format (the whole registry, app metrics too). */
-  render(): Promise<string>;
-  /** Removes the event listeners and this instance's metrics from the registry. Idempotent. */
-  close(): void;
 }
 
 /** Seconds; LLM calls run from a fraction of a second to minutes. */
