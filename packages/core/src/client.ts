@@ -152,6 +152,7 @@ export class AiClient implements AiCaller {
           attempt,
           clocks,
           timeoutMs,
+          this.#redact,
         ),
       );
     } catch (error) {
@@ -207,7 +208,7 @@ export class AiClient implements AiCaller {
         const provider = member.runtime.provider;
         const body = withModel(base, member.deployment.model);
         const response = await send(provider, keyIndex, 'POST', provider.paths[endpoint], body, attempt);
-        const answer = (await readJson(response, attempt)) as T | null;
+        const answer = (await readJson(provider, response, attempt)) as T | null;
         if (
           !answer ||
           typeof answer !== 'object' ||

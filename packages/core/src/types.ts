@@ -24,6 +24,24 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** Most requests in flight to this provider at once (default 64). */
   maxConcurrent?: number;
+  /** This provider's bounds, over the config's `limits`. */
+  limits?: LimitsConfig;
+}
+
+/**
+ * What one upstream response may make the client hold. Crossing a size limit fails the attempt
+ * as a bad response (it counts against the deployment, and the call fails over); a longer wait
+ * asked for by an upstream is cut to `retryAfterMs`.
+ */
+export interface LimitsConfig {
+  /** Largest non-streaming response body: bytes, or a size like `'32mb'` (default 32 MiB). */
+  responseBytes?: number | string;
+  /** Largest line or event of a stream, counted in characters (default 1 MiB). */
+  eventBytes?: number | string;
+  /** Most stream data held before the first content token (default 1 MiB). */
+  preTokenBytes?: number | string;
+  /** Longest wait an upstream may ask for (`Retry-After`, `retry-after-ms`); longer is cut to it (default 1 h). */
+  retryAfterMs?: number;
 }
 
 export interface PriceConfig {
@@ -168,6 +186,8 @@ export interface AiFailoverConfig {
   /** Group used when a call names no model (default: the first group written). */
   defaultModel?: string;
   policy?: PolicyConfig;
+  /** Bounds on what an upstream response may make the client hold, for every provider. */
+  limits?: LimitsConfig;
   health?: HealthConfig;
   /** Active health probes in the background (off by default). */
   probes?: boolean | ProbesConfig;
@@ -190,11 +210,22 @@ export interface ResolvedProvider {
   readonly basePath: string;
   /** Base URL safe to show (no credentials, no query). */
   readonly displayUrl: string;
+  /** The keys (not enumerable: left out of `JSON.stringify` and `util.inspect`). */
   readonly keys: readonly string[];
   readonly protocol: Protocol;
+  /** Extra headers, which may carry keys (not enumerable, like `keys`). */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
+  readonly limits: ResolvedLimits;
+}
+
+/** `LimitsConfig` with defaults applied, sizes in bytes. */
+export interface ResolvedLimits {
+  readonly responseBytes: number;
+  readonly eventBytes: number;
+  readonly preTokenBytes: number;
+  readonly retryAfterMs: number;
 }
 
 export interface ResolvedDeployment {

@@ -21,7 +21,9 @@ const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
  */
 export function buildConfig(config: ParsedConfig, keys: readonly (readonly string[])[]): ResolvedConfig {
   const health = resolveHealth(config.health);
-  const providers = config.providers.map((provider, index) => buildProvider(provider, keys[index] ?? []));
+  const providers = config.providers.map((provider, index) =>
+    buildProvider(provider, keys[index] ?? [], config.limits),
+  );
   const groups = Object.entries(config.models).map(([name, group]) =>
     buildGroup(name, group, health.degradedLatencyMs),
   );
@@ -46,17 +48,27 @@ export function buildConfig(config: ParsedConfig, keys: readonly (readonly strin
   return deepFreeze(resolved);
 }
 
-function buildProvider(provider: ParsedProvider, keys: readonly string[]): ResolvedProvider {
+function buildProvider(
+  provider: ParsedProvider,
+  keys: readonly string[],
+  limits: ParsedConfig['limits'],
+): ResolvedProvider {
   const defaults = DEFAULTS.provider;
-  return {
+  const resolved = {
     id: provider.id,
     ...splitBaseUrl(provider.baseUrl),
-    keys: [...keys],
     protocol: provider.protocol ?? defaults.protocol,
-    headers: { ...provider.headers },
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
-  };
+    limits: { ...DEFAULTS.limits, ...limits, ...provider.limits },
+  } as ResolvedProvider;
+  // Keys and headers (which may hold keys too) are not enumerable: `JSON.stringify` and
+  // `util.inspect` of the resolved config never show them.
+  Object.defineProperties(resolved, {
+    keys: { value: [...keys] },
+    headers: { value: { ...provider.headers } },
+  });
+  return resolved;
 }
 
 function buildGroup(name: string, group: ParsedModelGroup, degradedLatencyMs: number): ResolvedModelGroup {

@@ -1,5 +1,12 @@
 /** Default values of every optional setting. */
-import type { Protocol, ResolvedHealth, ResolvedPolicy, ResolvedProbes, RoutingStrategyName } from '../types';
+import type {
+  Protocol,
+  ResolvedHealth,
+  ResolvedLimits,
+  ResolvedPolicy,
+  ResolvedProbes,
+  RoutingStrategyName,
+} from '../types';
 
 /** Defaults applied to each provider. */
 export interface ProviderDefaults {
@@ -11,6 +18,7 @@ export interface ProviderDefaults {
 /** Every default applied by `resolveConfig`. */
 export interface ConfigDefaults {
   readonly policy: ResolvedPolicy;
+  readonly limits: ResolvedLimits;
   readonly health: ResolvedHealth;
   readonly probes: ResolvedProbes;
   readonly metricsPrefix: string;
@@ -38,6 +46,12 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
       consecutiveFailures: 5,
     }),
     stream: Object.freeze({ headersTimeoutMs: 10_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 }),
+  }),
+  limits: Object.freeze({
+    responseBytes: 32 * 1024 * 1024,
+    eventBytes: 1024 * 1024,
+    preTokenBytes: 1024 * 1024,
+    retryAfterMs: 3_600_000,
   }),
   health: Object.freeze({
     windowSize: 100,

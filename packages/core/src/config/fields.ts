@@ -1,6 +1,7 @@
 /** Building blocks of the config schema, each with messages that say what is expected. */
 import { z } from 'zod';
-import { expected, quoteList } from './messages';
+import { describeOption, expected, quoteList } from './messages';
+import { parseByteSize } from './size';
 
 /** A number accepted when `test` passes; otherwise `must be <what>, got <value>`. */
 export function numberField(what: string, test: (value: number) => boolean) {
@@ -46,6 +47,19 @@ export function positiveNumber() {
 /** A finite number greater than or equal to 0. */
 export function nonNegativeNumber() {
   return numberField('a finite number >= 0', (n) => Number.isFinite(n) && n >= 0);
+}
+
+/** A size in bytes: a positive integer or a string like `'512kb'`, `'1mb'`; parsed to bytes. */
+export function byteSize() {
+  return z
+    .custom<number | string>((value) => parseByteSize(value) !== undefined, {
+      abort: true,
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required (a size in bytes)'
+          : `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describeOption(issue.input)}`,
+    })
+    .transform((value) => parseByteSize(value)!);
 }
 
 /** A string with at least one character. */

@@ -8,6 +8,7 @@ import type { Logger, RoutingStrategyName } from '../types';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
+  byteSize,
   intBetween,
   nonEmptyString,
   nonNegativeInt,
@@ -98,6 +99,14 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
+/** Bounds on what one upstream response may make the client hold: bytes buffered, time waited. */
+export const limitsSchema = strictObject({
+  responseBytes: byteSize().optional(),
+  eventBytes: byteSize().optional(),
+  preTokenBytes: byteSize().optional(),
+  retryAfterMs: positiveInt().optional(),
+});
+
 /** One provider. */
 export const providerSchema = strictObject(
   {
@@ -108,6 +117,7 @@ export const providerSchema = strictObject(
     headers: headersSchema.optional(),
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
     maxConcurrent: positiveInt().optional(),
+    limits: limitsSchema.optional(),
   },
   'a provider object',
 );
@@ -287,6 +297,7 @@ export const configSchema = strictObject({
   models: modelsSchema,
   defaultModel: nonEmptyString('the name of a model group').optional(),
   policy: policySchema.optional(),
+  limits: limitsSchema.optional(),
   health: healthSchema.optional(),
   probes: probesSchema.optional(),
   metrics: metricsSchema.optional(),

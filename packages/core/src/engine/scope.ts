@@ -139,6 +139,11 @@ export class AttemptScope {
     this.#timer = undefined;
   }
 
+  /** Starts the clock stopped by `disarm()` again, from zero, with the meaning it had. */
+  resume(): void {
+    if (!this.#timer && !this.controller.signal.aborted) this.arm(this.#clockMs, this.#clock);
+  }
+
   abort(reason?: unknown): void {
     this.controller.abort(reason);
   }

@@ -1,12 +1,17 @@
 /**
- * Reads an OpenAI-style SSE body into parsed chunks with `eventsource-parser`, with backpressure:
- * the socket is paused while the consumer is behind.
+ * Reads an OpenAI-style SSE body into parsed chunks, within bounds: one line or event holds at most
+ * `maxEventBytes` characters (`transport/bounded`), and the socket is paused while the chunks the
+ * consumer has not taken yet hold more than a small high-water mark.
  */
 import type { Readable } from 'node:stream';
-import { createParser, type EventSourceParser } from 'eventsource-parser';
+import type { Redactor } from '../redact';
+import { boundedSseParser } from '../transport/bounded';
 import type { ChatCompletionChunk } from '../types';
 
+/** Chunks queued before the socket is paused. */
 const HIGH_WATER = 64;
+/** Characters of queued chunk data before the socket is paused. */
+const HIGH_WATER_CHARS = 64 * 1024;
 
 /** The upstream sent an error object inside the stream. */
 export class StreamPayloadError extends Error {
@@ -18,25 +23,55 @@ export class StreamPayloadError extends Error {
   }
 }
 
+/** What a reader reports of the upstream side, for a clock that measures upstream silence only. */
+export interface ReaderWatch {
+  /** Bytes arrived from the upstream. */
+  received(): void;
+  /** The socket was paused because the consumer is behind: the upstream is not to blame. */
+  paused(): void;
+  /** Reading resumed after a pause. */
+  resumed(): void;
+  /** The upstream finished sending. */
+  ended(): void;
+}
+
+export interface SseReaderOptions {
+  /** Largest line or event, in characters. */
+  readonly maxEventBytes: number;
+  /** Applied to an error message the upstream sends inside the stream. */
+  readonly redact: Redactor;
+}
+
 export class SseReader {
   readonly #body: Readable;
-  readonly #parser: EventSourceParser;
+  readonly #parser: { feed(text: string): void };
+  readonly #redact: Redactor;
   readonly #decoder = new TextDecoder();
   readonly #queue: ChatCompletionChunk[] = [];
+  readonly #sizes: number[] = [];
   #head = 0;
+  #queuedChars = 0;
   #ended = false;
   #error: unknown;
+  #watch: ReaderWatch | undefined;
   #waiter:
     | { resolve: (chunk: ChatCompletionChunk | undefined) => void; reject: (error: unknown) => void }
     | undefined;
+  /** Characters of chunk data handed out by `next()` so far. */
+  delivered = 0;
   /** `data: [DONE]` was received. */
   sawDone = false;
   /** A chunk with a `finish_reason` was received. */
   sawFinish = false;
 
-  constructor(body: Readable) {
+  constructor(body: Readable, options: SseReaderOptions) {
     this.#body = body;
-    this.#parser = createParser({ onEvent: (event) => this.#onData(event.data) });
+    this.#redact = options.redact;
+    this.#parser = boundedSseParser(
+      options.maxEventBytes,
+      (event) => this.#onData(event.data),
+      (error) => this.#fail(error),
+    );
     body.on('data', this.#onChunk);
     body.once('end', this.#onEnd);
     body.once('error', this.#onError);
@@ -53,6 +88,14 @@ export class SseReader {
     });
   }
 
+  /** Reports upstream activity, pauses and the end to `watch` from now on (`undefined` stops). */
+  watch(watch: ReaderWatch | undefined): void {
+    this.#watch = watch;
+    if (!watch) return;
+    if (this.#ended) watch.ended();
+    else if (this.#body.isPaused()) watch.paused();
+  }
+
   /** Stops reading and releases the socket. */
   destroy(): void {
     this.#fail(new Error('stream reader destroyed'));
@@ -60,18 +103,37 @@ export class SseReader {
 
   #shift(): ChatCompletionChunk {
     const chunk = this.#queue[this.#head]!;
+    const size = this.#sizes[this.#head]!;
     this.#queue[this.#head++] = undefined as unknown as ChatCompletionChunk;
+    this.#queuedChars -= size;
+    this.delivered += size;
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0;
+      this.#sizes.length = 0;
       this.#head = 0;
     }
-    if (this.#body.isPaused() && this.#queue.length - this.#head < HIGH_WATER / 2) this.#body.resume();
+    if (this.#body.isPaused() && !this.#ended && this.#error === undefined && !this.#full(2)) {
+      this.#body.resume();
+      this.#watch?.resumed();
+    }
     return chunk;
   }
 
+  /** The queue holds more than the high-water mark divided by `divisor`. */
+  #full(divisor: number): boolean {
+    return (
+      this.#queue.length - this.#head >= HIGH_WATER / divisor ||
+      this.#queuedChars >= HIGH_WATER_CHARS / divisor
+    );
+  }
+
   readonly #onChunk = (buffer: Buffer): void => {
+    this.#watch?.received();
     this.#parser.feed(this.#decoder.decode(buffer, { stream: true }));
-    if (this.#queue.length - this.#head >= HIGH_WATER) this.#body.pause();
+    if (this.#error === undefined && !this.#body.isPaused() && this.#full(1)) {
+      this.#body.pause();
+      this.#watch?.paused();
+    }
   };
 
   #onData(data: string): void {
@@ -89,7 +151,7 @@ export class SseReader {
     }
     const error = (chunk as { error?: { message?: unknown; code?: unknown; type?: unknown } }).error;
     if (error && typeof error === 'object') {
-      const message = typeof error.message === 'string' ? error.message : 'error in stream';
+      const message = typeof error.message === 'string' ? this.#redact(error.message) : 'error in stream';
       const code =
         typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
       this.#fail(new StreamPayloadError(message, code));
@@ -99,15 +161,19 @@ export class SseReader {
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;
+      this.delivered += data.length;
       waiter.resolve(chunk);
     } else {
       this.#queue.push(chunk);
+      this.#sizes.push(data.length);
+      this.#queuedChars += data.length;
     }
   }
 
   readonly #onEnd = (): void => {
     this.#ended = true;
     this.#detach();
+    this.#watch?.ended();
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.resolve(undefined);

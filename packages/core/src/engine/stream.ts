@@ -3,13 +3,15 @@
  * still fail over), then hand the caller a `ChatStream` that never restarts elsewhere: a failure
  * after content reached the caller ends in a `StreamInterruptedError`, never in a clean end.
  */
-import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../errors';
+import { AbortError, ClientClosedError, DeadlineExceededError, StreamInterruptedError } from '../errors';
 import { badResponse, classifyError } from '../policies/classify';
+import type { Redactor } from '../redact';
+import { ResponseLimitError } from '../transport/bounded';
 import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope, RequestScope } from './scope';
-import { SseReader } from './sse';
+import { type ReaderWatch, SseReader } from './sse';
 import { send } from './upstream';
 
 export interface OpenedStream {
@@ -33,7 +35,10 @@ function hasContent(chunk: ChatCompletionChunk): boolean {
   );
 }
 
-/** Opens the stream and reads up to its first content chunk, within the three stream clocks. */
+/**
+ * Opens the stream and reads up to its first content chunk, within the three stream clocks and the
+ * provider's limits (no more than `limits.preTokenBytes` of chunks held before it).
+ */
 export async function openStream(
   provider: ProviderRuntime,
   keyIndex: number,
@@ -41,7 +46,9 @@ export async function openStream(
   attempt: AttemptScope,
   clocks: ResolvedPolicy['stream'],
   budgetMs: number,
+  redact: Redactor,
 ): Promise<OpenedStream> {
+  const limits = provider.config.limits;
   const started = Date.now();
   attempt.arm(Math.min(clocks.headersTimeoutMs, budgetMs), 'timeout');
   const response = await send(provider, keyIndex, 'POST', provider.paths.chat, body, attempt);
@@ -52,7 +59,7 @@ export async function openStream(
   }
   const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (Date.now() - started);
   attempt.arm(firstTokenMs, 'first_token_timeout');
-  const reader = new SseReader(response.body);
+  const reader = new SseReader(response.body, { maxEventBytes: limits.eventBytes, redact });
   const buffered: ChatCompletionChunk[] = [];
   try {
     for (;;) {
@@ -67,6 +74,10 @@ export async function openStream(
       }
       buffered.push(chunk);
       if (hasContent(chunk)) break;
+      if (reader.delivered > limits.preTokenBytes) {
+        buffered.length = 0;
+        throw new ResponseLimitError('preTokenBytes', limits.preTokenBytes);
+      }
     }
   } catch (error) {
     reader.destroy();
@@ -131,6 +142,8 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     });
     // A caller abort or a stalled upstream ends the stream even when nobody is reading it.
     attempt.signal.addEventListener('abort', this.#onAbort, { once: true });
+    // The idle clock measures the upstream's silence, not the consumer's pace.
+    opened.reader.watch(this.#upstream);
   }
 
   [Symbol.asyncIterator](): this {
@@ -151,7 +164,6 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
           throw this.#fail(error);
         }
         if (this.#ended || this.#error) continue;
-        this.#attempt.refresh();
         if (chunk === undefined) {
           const { sawDone, sawFinish } = this.#opened.reader;
           if (sawDone || sawFinish) {
@@ -209,6 +221,14 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     });
   }
 
+  /** Keeps the idle clock on the upstream: restarted by each arrival, stopped while the consumer is behind. */
+  readonly #upstream: ReaderWatch = {
+    received: () => this.#attempt.refresh(),
+    paused: () => this.#attempt.disarm(),
+    resumed: () => this.#attempt.resume(),
+    ended: () => this.#attempt.disarm(),
+  };
+
   readonly #onAbort = (): void => {
     if (this.#ended || this.#error) return;
     this.#fail(this.#attempt.signal.reason);
@@ -219,6 +239,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     if (this.#error) return this.#error;
     let error: Error;
     if (this.#scope.cause === 'caller') error = new AbortError([], cause);
+    else if (this.#scope.cause === 'closed') error = new ClientClosedError();
     else if (this.#scope.cause === 'deadline')
       error = new DeadlineExceededError(this.#scope.deadlineMs, this.#scope.elapsed(), []);
     else {
@@ -235,6 +256,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
   #finish(error: Error | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#opened.reader.watch(undefined);
     this.#attempt.signal.removeEventListener('abort', this.#onAbort);
     this.#attempt.dispose();
     this.#scope.dispose();

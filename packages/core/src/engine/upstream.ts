@@ -2,6 +2,7 @@
 import type { Dispatcher } from 'undici';
 import { badResponse, classifyStatus } from '../policies/classify';
 import { parseErrorBody } from '../protocols/openai';
+import { readBounded, readHead } from '../transport/bounded';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
@@ -32,18 +33,32 @@ export async function send(
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   let text = '';
   try {
-    text = await readLimited(response.body, MAX_ERROR_BODY);
+    text = await readHead(response.body, MAX_ERROR_BODY);
   } catch {
     // The status alone is enough to classify.
   }
-  throw new AttemptFailure(classifyStatus(response.statusCode, response.headers, parseErrorBody(text)));
+  throw new AttemptFailure(
+    classifyStatus(
+      response.statusCode,
+      response.headers,
+      parseErrorBody(text),
+      provider.config.limits.retryAfterMs,
+    ),
+  );
 }
 
-/** Reads and parses a JSON body; a body that is cut short or is not JSON is a failed attempt. */
-export async function readJson(response: Dispatcher.ResponseData, attempt: AttemptScope): Promise<unknown> {
+/**
+ * Reads and parses a JSON body of at most the provider's `limits.responseBytes`; a body that is
+ * larger, cut short or not JSON is a failed attempt.
+ */
+export async function readJson(
+  provider: ProviderRuntime,
+  response: Dispatcher.ResponseData,
+  attempt: AttemptScope,
+): Promise<unknown> {
   let text: string;
   try {
-    text = await response.body.text();
+    text = await readBounded(response.body, response.headers, provider.config.limits.responseBytes);
   } catch (error) {
     throw failureFrom(error, attempt);
   }
@@ -52,19 +67,4 @@ export async function readJson(response: Dispatcher.ResponseData, attempt: Attem
   } catch {
     throw new AttemptFailure(badResponse('response body is not valid JSON', response.statusCode));
   }
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    parts.push(buffer);
-    size += buffer.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(parts).toString('utf8').slice(0, limit);
 }

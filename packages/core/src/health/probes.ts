@@ -160,7 +160,7 @@ export class ActiveProber {
         }
       } else {
         const response = await send(provider, keyIndex, 'POST', provider.paths.chat, target.body, attempt);
-        const body = await readJson(response, attempt);
+        const body = await readJson(provider, response, attempt);
         if (!hasChoices(body)) {
           throw new AttemptFailure(badResponse('response has no `choices` array', response.statusCode));
         }

@@ -37,21 +37,35 @@ export interface ProviderErrorBody {
 const CONTEXT_PATTERN =
   /context[_ ]length|maximum context|context window|too many tokens|prompt is too long/i;
 
-/** Classifies an HTTP answer that is not a 2xx. */
+/**
+ * Classifies an HTTP answer that is not a 2xx. A wait the provider asks for is cut to
+ * `retryAfterCapMs` (the provider's `limits.retryAfterMs`).
+ */
 export function classifyStatus(
   status: number,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   body: ProviderErrorBody | undefined,
+  retryAfterCapMs: number,
 ): Classification {
   const message = body?.message || `HTTP ${status}`;
   const providerCode = body?.code || body?.type || undefined;
   const base = { status, message, providerCode };
+  if (status < 200 || (status >= 300 && status < 400)) {
+    // Redirects are never followed (the key would go with them): the deployment is misconfigured.
+    return {
+      status,
+      message: `unexpected HTTP ${status} answer (redirects are not followed)`,
+      outcome: 'bad_response',
+      verdict: 'failover',
+      countsForBreaker: true,
+    };
+  }
   if (status === 429) {
     return {
       ...base,
       outcome: 'rate_limited',
       verdict: 'rate-limited',
-      retryAfterMs: parseRetryAfter(headers),
+      retryAfterMs: parseRetryAfter(headers, retryAfterCapMs),
       countsForBreaker: false,
       keyFault: 'rate',
     };
@@ -66,7 +80,7 @@ export function classifyStatus(
     return { ...base, outcome: 'server_error', verdict: 'retry', countsForBreaker: true };
   }
   if (status >= 500) {
-    const retryAfterMs = parseRetryAfter(headers);
+    const retryAfterMs = parseRetryAfter(headers, retryAfterCapMs);
     return {
       ...base,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -120,6 +134,10 @@ export function classifyError(error: unknown): Classification {
       message: `${code}: ${message}`,
       countsForBreaker: true,
     };
+  }
+  if (error instanceof Error && error.name === 'ResponseLimitError') {
+    // Over a size limit: the same deployment would likely send it again.
+    return { outcome: 'bad_response', verdict: 'failover', message, countsForBreaker: true };
   }
   if (error instanceof Error && error.name === 'StreamPayloadError') {
     const providerCode = (error as { providerCode?: string }).providerCode;
