@@ -70,6 +70,8 @@ export class AiClient implements AiCaller {
   readonly #tracing: Tracing | undefined;
   /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
   readonly metrics: PrometheusMetrics | undefined;
+  /** The longest cooldown this config sets (auth, rate limit, an upstream's wait). */
+  readonly #longestCooldownMs: number;
   #started = false;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -83,6 +85,12 @@ export class AiClient implements AiCaller {
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
     this.#runtime = new Runtime(this.config, this.#events);
+    const { authCooldownMs, rateLimitCooldownMs } = this.config.policy;
+    this.#longestCooldownMs = Math.max(
+      authCooldownMs,
+      rateLimitCooldownMs,
+      ...[...this.config.providers.values()].map((p) => p.limits.retryAfterMs),
+    );
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
@@ -247,6 +255,13 @@ export class AiClient implements AiCaller {
    * closed breaker, a key or deployment cooling down. Returns false for what does not apply here.
    */
   applyStateChange(change: StateChange): boolean {
+    const until = change.until;
+    if (until !== undefined && !(Number.isFinite(until) && until >= 0)) return false;
+    if (change.kind === 'cooldown') {
+      // No cooldown learned elsewhere lasts longer than one this client could set itself.
+      const latest = Date.now() + this.#longestCooldownMs;
+      if (change.until > latest) return this.#runtime.apply({ ...change, until: latest });
+    }
     return this.#runtime.apply(change);
   }
 
