@@ -274,4 +274,25 @@ describe('the caller', () => {
     expect(report.deployment).toBe('b/b-model');
     expect(h.mocks[1]!.requests[0]!.path).toBe('/v1/embeddings');
   });
+
+  test.each([301, 302, 307, 308])(
+    'a %i from a provider fails over; the redirect is not followed',
+    async (status) => {
+      h = await harness(['a', 'b', 'trap'], { policy: { retries: 1 } });
+      const trap = h.mocks[2]!;
+      h.mocks[0]!.setDefault(
+        fault.status(status, { headers: { location: `${trap.baseUrl}/chat/completions` }, body: '' }),
+      );
+      const { report } = await h.client.chat(hello);
+      expect(report.deployment).toBe('b/b-model');
+      expect(report.attempts[0]).toMatchObject({
+        deployment: 'a/a-model',
+        outcome: 'bad_response',
+        decision: 'failover',
+        status,
+      });
+      expect(h.mocks[0]!.requests).toHaveLength(1); // not retried in place either
+      expect(trap.requests).toHaveLength(0); // the key never went where the redirect pointed
+    },
+  );
 });
