@@ -10,7 +10,14 @@ import { type GroupMember, Runtime } from './engine/runtime';
 import { RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
-import { AbortError, AiFailoverError, ClientClosedError, ConfigError, InternalError } from './errors';
+import {
+  AbortError,
+  AiFailoverError,
+  ClientClosedError,
+  ConfigError,
+  InternalError,
+  InvalidRequestError,
+} from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
 import { ActiveProber } from './health/probes';
 import {
@@ -146,9 +153,9 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
+    const base = serialize(request, true);
     const call = this.#begin(options);
     const wantsUsage = request.stream_options?.include_usage === true;
-    const base = serialize(request, true);
     const clocks = this.config.policy.stream;
     let executed: Executed<OpenedStream>;
     try {
@@ -208,8 +215,8 @@ export class AiClient implements AiCaller {
     field: 'choices' | 'data',
     usageOf: (body: T) => Usage | undefined,
   ): Promise<{ response: T; report: RequestReport }> {
-    const call = this.#begin(options);
     const base = serialize(request, false);
+    const call = this.#begin(options);
     try {
       const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
         attempt.arm(timeoutMs, 'timeout');
@@ -417,14 +424,25 @@ function countFailovers(report: RequestReport): number {
   return n;
 }
 
-/** Serializes the request once without its `model`; each attempt prefixes its deployment's model. */
+/**
+ * Serializes the request once without its `model`; each attempt prefixes its deployment's model.
+ * A request that cannot be serialized (nested too deeply, a cycle, a BigInt) is the caller's fault.
+ */
 function serialize(request: ChatRequest | EmbeddingsRequest, streaming: boolean): string {
   const { model: _model, ...rest } = request;
   if (streaming) {
     rest.stream = true;
     rest.stream_options = { ...(request.stream_options as object | undefined), include_usage: true };
   }
-  return JSON.stringify(rest);
+  try {
+    return JSON.stringify(rest);
+  } catch (error) {
+    const reason =
+      error instanceof RangeError
+        ? 'is nested too deeply'
+        : `cannot be serialized as JSON: ${(error as Error).message}`;
+    throw new InvalidRequestError(reason, 'request');
+  }
 }
 
 function withModel(base: string, model: string): string {

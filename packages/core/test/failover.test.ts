@@ -8,7 +8,7 @@ import {
   UnknownModelError,
   UpstreamError,
 } from '../src';
-import { type Harness, harness, hello } from './support';
+import { activeResources, type Harness, harness, hello } from './support';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -252,6 +252,27 @@ describe('the caller', () => {
       field: 'options.deadlineMs',
     });
     await expect(h.client.chat(hello, { model: 'nope' })).rejects.toBeInstanceOf(UnknownModelError);
+    await expect(h.client.chat({ ...hello, stream: 'yes' } as never)).rejects.toMatchObject({
+      code: 'AI_INVALID_REQUEST',
+      field: 'stream',
+    });
+    expect(h.mocks[0]!.requests).toHaveLength(0);
+  });
+
+  test('a request nested 5,000 levels deep is an InvalidRequestError and leaves no timer behind', async () => {
+    h = await harness(['a']);
+    let nested: Record<string, unknown> = {};
+    for (let i = 0; i < 5000; i++) nested = { a: nested };
+    const deep = { ...hello, metadata: nested };
+    const before = activeResources().Timeout ?? 0;
+    for (const call of [
+      () => h!.client.chat(deep),
+      () => h!.client.chatStream(deep),
+      () => h!.client.embeddings({ input: 'x', extra: nested }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'AI_INVALID_REQUEST', field: 'request' });
+    }
+    expect(activeResources().Timeout ?? 0).toBeLessThanOrEqual(before);
     expect(h.mocks[0]!.requests).toHaveLength(0);
   });
 

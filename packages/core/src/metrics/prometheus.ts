@@ -14,11 +14,16 @@ import type { BreakerState, RequestReport } from '../types';
 /** The prom-client module. */
 export type PromClient = typeof import('prom-client');
 
-/** What the metrics read: the client's events and its health report (an `AiClient` fits). */
+/** What the metrics read: the client's events, health report and model groups (an `AiClient` fits). */
 export interface MetricsSource {
   on: AiClient['on'];
   health(): HealthReport;
+  /** The configured model groups: any other name a caller sends is counted as `(unknown)`. */
+  readonly models: readonly string[];
 }
+
+/** The `model` label of every request naming a group that is not configured: one series, however many names. */
+export const UNKNOWN_MODEL_LABEL = '(unknown)';
 
 export interface PrometheusMetricsOptions {
   /** The app's registry (default: a new one of the metrics' own). */
@@ -52,7 +57,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  *
  * - `ai_requests_total{model,deployment,outcome}`: finished requests; `outcome` is `success` or
  *   the error code lowercased (`ai_all_attempts_failed`); `deployment` is the one that served,
- *   else `none`. `model` is always the model group asked for.
+ *   else `none`. `model` is the model group asked for, or `(unknown)` for a name that is not a
+ *   configured group (so callers cannot grow the number of series).
  * - `ai_attempts_total{deployment,outcome}`, `ai_failovers_total{model,from,reason}`.
  * - `ai_request_latency_seconds{model,outcome}`: histogram of whole-request time (a stream's
  *   until it ended).
@@ -182,9 +188,12 @@ export function createPrometheusMetrics(
     },
   });
 
+  const known = new Set(source.models);
+  const modelLabel = (model: string): string => (known.has(model) ? model : UNKNOWN_MODEL_LABEL);
   const finished = (report: RequestReport, outcome: string): void => {
-    requests.inc({ model: report.model, deployment: report.deployment ?? 'none', outcome });
-    latency.observe({ model: report.model, outcome }, report.latencyMs / 1000);
+    const model = modelLabel(report.model);
+    requests.inc({ model, deployment: report.deployment ?? 'none', outcome });
+    latency.observe({ model, outcome }, report.latencyMs / 1000);
   };
   const disposers: Disposer[] = [
     source.on('attempt', ({ attempt }) =>
