@@ -18,6 +18,10 @@ import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
+import type { SlotQueue } from './slots';
+
+/** Longest wait for a provider slot before the plan is looked at again (a release usually ends it first). */
+const SLOT_RECHECK_MS = 1000;
 
 /** Runs one attempt on a deployment. It must arm the attempt's clock itself. */
 export type Perform<T> = (
@@ -79,7 +83,8 @@ export class Executor {
         if (!due || due.at - Date.now() > scope.remaining() - this.#policy.minAttemptMs) {
           throw this.#exhausted(request, plan);
         }
-        await this.#wait(due.at - Date.now(), request);
+        if (due.slot) await this.#waitForSlot(due.slot, request);
+        else await this.#wait(due.at - Date.now(), request);
         plan.retryDeferred();
         continue;
       }
@@ -142,7 +147,7 @@ export class Executor {
         failure = error;
       } finally {
         deployment.inFlight--;
-        provider.inFlight--;
+        provider.release();
       }
 
       const c = failure.classification;
@@ -300,6 +305,16 @@ export class Executor {
     }
   }
 
+  /** Waits for a slot of a saturated provider: until a call ends there, the deadline, or a recheck. */
+  async #waitForSlot(slots: SlotQueue, request: ExecuteRequest): Promise<void> {
+    const ms = Math.min(SLOT_RECHECK_MS, request.scope.remaining() - this.#policy.minAttemptMs);
+    try {
+      await slots.wait(ms, request.scope);
+    } catch {
+      throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
+    }
+  }
+
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {
     try {
       await sleep(ms, request.scope);
@@ -394,15 +409,24 @@ class Plan {
     this.#failed.add(deploymentId);
   }
 
-  /** The time the deferred candidate due back first is usable, if any. */
-  earliestDeferred(now: number): { at: number } | undefined {
+  /**
+   * The time the deferred candidate due back first is usable, if any; `slot` when that candidate
+   * waits only for a free slot of its provider (a release, not a time, lets it through).
+   */
+  earliestDeferred(now: number): { at: number; slot: SlotQueue | undefined } | undefined {
     let at = Number.POSITIVE_INFINITY;
+    let first: GroupMember | undefined;
     for (const member of this.#deferred) {
       if (this.#hasFailed(member.runtime.id)) continue;
       const due = member.runtime.availableAt(now);
-      if (due < at) at = due;
+      if (due < at) {
+        at = due;
+        first = member;
+      }
     }
-    return at === Number.POSITIVE_INFINITY ? undefined : { at: Math.max(at, now) };
+    if (!first) return undefined;
+    const slot = first.runtime.waitsForSlot(now) ? first.runtime.provider.slots : undefined;
+    return { at: Math.max(at, now), slot };
   }
 
   /** Puts the deferred candidates back in the queue, earliest due first. */

@@ -19,6 +19,7 @@ import type {
   ResolvedProvider,
   StateChange,
 } from '../types';
+import { SlotQueue } from './slots';
 
 export class ProviderRuntime {
   readonly config: ResolvedProvider;
@@ -28,6 +29,8 @@ export class ProviderRuntime {
   /** Request headers per key index. */
   readonly headers: readonly Readonly<Record<string, string>>[];
   inFlight = 0;
+  /** Callers waiting for one of the `maxConcurrent` slots, woken as calls end. */
+  readonly slots = new SlotQueue();
   /** Until when the provider refused every key (401/403); 0 when not. */
   authFailedUntil = 0;
   lastAuthError: string | undefined;
@@ -43,6 +46,14 @@ export class ProviderRuntime {
   get saturated(): boolean {
     return this.inFlight >= this.config.maxConcurrent;
   }
+
+  /** A call in flight ended: its slot goes to a waiting caller, if any. */
+  release(): void {
+    this.inFlight--;
+    if (this.slots.size > 0) this.slots.release(this.#free);
+  }
+
+  readonly #free = (): boolean => !this.saturated;
 }
 
 export class DeploymentRuntime {
@@ -82,6 +93,16 @@ export class DeploymentRuntime {
       this.cooldownUntil <= now &&
       !this.provider.keys.exhausted(now) &&
       !this.provider.saturated
+    );
+  }
+
+  /** Unusable now only because its provider has no free slot: a release will let it through. */
+  waitsForSlot(now: number): boolean {
+    return (
+      this.provider.saturated &&
+      this.breaker.canAttempt &&
+      this.cooldownUntil <= now &&
+      !this.provider.keys.exhausted(now)
     );
   }
 
