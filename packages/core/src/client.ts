@@ -7,7 +7,7 @@ import { costOf, UsageLedger, type UsageReport } from './cost';
 import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { type GroupMember, Runtime } from './engine/runtime';
-import { RequestScope } from './engine/scope';
+import { ActiveRequests, RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
 import {
@@ -53,6 +53,18 @@ import { validateChatRequest, validateEmbeddingsRequest, validateOptions } from 
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
+/** Default time `close()` lets calls in flight finish before it aborts them. */
+export const DEFAULT_DRAIN_MS = 10_000;
+
+/** Options of {@link AiClient.close}. */
+export interface CloseOptions {
+  /**
+   * How long calls in flight (streams included) may run on before they are aborted with
+   * `ClientClosedError` (default 10 000 ms). No call starts a new attempt or wait meanwhile.
+   */
+  drainMs?: number;
+}
+
 /** One call in progress: the executor's request plus the report being built. */
 type Call = ExecuteRequest & { report: RequestReport };
 let sequence = 0;
@@ -72,6 +84,8 @@ export class AiClient implements AiCaller {
   readonly #executor: Executor;
   readonly #redact: Redactor;
   readonly #ledger = new UsageLedger();
+  /** Calls in progress, drained by `close()`. */
+  readonly #active = new ActiveRequests();
   readonly #startedAt = Date.now();
   readonly #prober: ActiveProber | undefined;
   readonly #tracing: Tracing | undefined;
@@ -187,7 +201,7 @@ export class AiClient implements AiCaller {
       wantsUsage,
       (end: StreamEnd) => {
         if (end.error) {
-          if (!(end.error instanceof AbortError)) {
+          if (!(end.error instanceof AbortError || end.error instanceof ClientClosedError)) {
             member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
           }
           return this.#failStream(call, member, end);
@@ -304,18 +318,33 @@ export class AiClient implements AiCaller {
     this.#prober?.start();
   }
 
-  /** Stops background work and closes every connection. New calls fail with `ClientClosedError`. Idempotent. */
-  close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closed = true;
-      this.#closing = (async () => {
-        await this.#prober?.close();
-        this.metrics?.close();
-        this.#tracing?.close();
-        await this.#runtime.close();
-        this.#events.clear();
-      })();
+  /**
+   * Closes the client. At once: readiness answers 503 and new calls fail with `ClientClosedError`;
+   * calls in flight start no new attempt or wait (they end with `ClientClosedError` instead) and get
+   * `drainMs` to finish, then are aborted. Then background work stops and every connection closes.
+   * Idempotent; a later call with a shorter `drainMs` brings the abort forward.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+    if (typeof drainMs !== 'number' || !(drainMs >= 0) || drainMs === Number.POSITIVE_INFINITY) {
+      return Promise.reject(
+        new InvalidRequestError(
+          `must be a non-negative number of milliseconds, got ${String(drainMs)}`,
+          'drainMs',
+        ),
+      );
     }
+    this.#closed = true;
+    const drained = this.#active.drain(drainMs);
+    this.#closing ??= (async () => {
+      const probes = this.#prober?.close();
+      await drained;
+      await probes;
+      this.metrics?.close();
+      this.#tracing?.close();
+      await this.#runtime.close();
+      this.#events.clear();
+    })();
     return this.#closing;
   }
 
@@ -328,6 +357,7 @@ export class AiClient implements AiCaller {
       options.deadlineMs ?? this.config.policy.deadlineMs,
       options.signal,
       (options as { boundSignal?: AbortSignal }).boundSignal,
+      this.#active,
     );
     const attempts: RequestReport['attempts'] = [];
     const requestId = idPrefix + (++sequence).toString(36);

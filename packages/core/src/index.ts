@@ -1,4 +1,10 @@
-export { type AiCaller, AiClient, createAiClient } from './client';
+export {
+  type AiCaller,
+  AiClient,
+  type CloseOptions,
+  createAiClient,
+  DEFAULT_DRAIN_MS,
+} from './client';
 export { DEFAULTS, resolveConfig } from './config';
 export { costOf, type UsageReport, type UsageTotals } from './cost';
 export * from './dashboard';

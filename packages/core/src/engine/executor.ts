@@ -6,6 +6,7 @@
 import {
   AbortError,
   AllAttemptsFailedError,
+  ClientClosedError,
   DeadlineExceededError,
   UnknownModelError,
   UpstreamError,
@@ -105,6 +106,7 @@ export class Executor {
     const provider = deployment.provider;
     const { scope } = request;
     for (let retry = 0; ; ) {
+      this.#throwIfAborted(request);
       const now = Date.now();
       const remaining = scope.remaining(now);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
@@ -323,9 +325,10 @@ export class Executor {
     }
   }
 
-  /** Throws (and returns, for `throw x ?? y`) the error of an aborted request. */
+  /** Throws (and returns, for `throw x ?? y`) the error of an aborted request, or of a closed client. */
   #throwIfAborted(request: ExecuteRequest): Error | undefined {
     const { scope } = request;
+    if (scope.cause === 'closed' || (scope.closing && !scope.aborted)) throw new ClientClosedError();
     if (!scope.aborted) return undefined;
     if (scope.cause === 'deadline') throw this.#deadline(request);
     throw new AbortError(request.attempts, scope.reason);

@@ -18,16 +18,29 @@ export class RequestScope {
   aborted = false;
   cause: AbortCause | undefined;
   reason: unknown;
+  /** The client is closing: no new attempt or wait may start (the one in flight may finish). */
+  closing = false;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #boundSignal: AbortSignal | undefined;
+  readonly #active: ActiveRequests | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #current: (() => void) | undefined;
+  /** What runs now is a wait (ended by `close()` too), not an attempt. */
+  #currentIsWait = false;
 
   /**
    * @param callerSignal the call's own signal
    * @param boundSignal a second signal from a bound client (e.g. the HTTP request's)
+   * @param active the client's requests in progress, which this one joins until disposed
    */
-  constructor(deadlineMs: number, callerSignal: AbortSignal | undefined, boundSignal?: AbortSignal) {
+  constructor(
+    deadlineMs: number,
+    callerSignal: AbortSignal | undefined,
+    boundSignal?: AbortSignal,
+    active?: ActiveRequests,
+  ) {
+    this.#active = active;
+    active?.add(this);
     this.startedAt = Date.now();
     this.deadlineMs = deadlineMs;
     this.deadlineAt = this.startedAt + deadlineMs;
@@ -50,9 +63,13 @@ export class RequestScope {
     return now - this.startedAt;
   }
 
-  /** Registers what runs under the request now; it is called once if the request is aborted. */
-  attach(onAbort: () => void): void {
+  /**
+   * Registers what runs under the request now; it is called once if the request is aborted. A
+   * `wait` is also ended by `close()`.
+   */
+  attach(onAbort: () => void, wait = false): void {
     this.#current = onAbort;
+    this.#currentIsWait = wait;
   }
 
   detach(onAbort: () => void): void {
@@ -69,11 +86,22 @@ export class RequestScope {
     this.#abort(cause, reason);
   }
 
+  /** The client is closing: no new attempt starts, and a wait in progress ends now. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.#currentIsWait) return;
+    const current = this.#current;
+    this.#current = undefined;
+    current?.();
+  }
+
   dispose(): void {
     this.stopDeadline();
     this.#current = undefined;
     this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
     this.#boundSignal?.removeEventListener('abort', this.#onBoundAbort);
+    this.#active?.delete(this);
   }
 
   readonly #onCallerAbort = (): void => this.#abort('caller', this.#callerSignal?.reason);
@@ -161,9 +189,9 @@ export class AttemptScope {
   };
 }
 
-/** Waits `ms`, or rejects as soon as the request is aborted; the timer is always cleared. */
+/** Waits `ms`, or rejects as soon as the request is aborted or closed; the timer is always cleared. */
 export function sleep(ms: number, scope: RequestScope): Promise<void> {
-  if (scope.aborted) return Promise.reject(scope.reason);
+  if (scope.aborted || scope.closing) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
@@ -173,6 +201,60 @@ export function sleep(ms: number, scope: RequestScope): Promise<void> {
       scope.detach(onAbort);
       resolve();
     }, ms);
-    scope.attach(onAbort);
+    scope.attach(onAbort, true);
   });
+}
+
+/**
+ * The requests in progress of one client. Closing the client drains them: none may start another
+ * attempt or wait, those in flight get a grace period to finish, then the rest are aborted.
+ */
+export class ActiveRequests {
+  readonly #scopes = new Set<RequestScope>();
+  #onIdle: (() => void) | undefined;
+  #abortAt = Number.POSITIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #drained: Promise<void> | undefined;
+
+  get size(): number {
+    return this.#scopes.size;
+  }
+
+  add(scope: RequestScope): void {
+    this.#scopes.add(scope);
+  }
+
+  delete(scope: RequestScope): void {
+    if (this.#scopes.delete(scope) && this.#scopes.size === 0) this.#onIdle?.();
+  }
+
+  /**
+   * Closes every request now, and resolves once they have all ended: by themselves within `ms`, or
+   * aborted (cause `closed`) when `ms` is up. A later call with a shorter `ms` brings that forward.
+   */
+  drain(ms: number): Promise<void> {
+    for (const scope of this.#scopes) scope.close();
+    const abortAt = Date.now() + ms;
+    if (abortAt < this.#abortAt) {
+      this.#abortAt = abortAt;
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.#abortAll, ms);
+    }
+    this.#drained ??= new Promise<void>((resolve) => {
+      this.#onIdle = () => {
+        if (this.#timer) clearTimeout(this.#timer);
+        this.#timer = undefined;
+        resolve();
+      };
+      if (this.#scopes.size === 0) this.#onIdle();
+    });
+    return this.#drained;
+  }
+
+  readonly #abortAll = (): void => {
+    this.#timer = undefined;
+    for (const scope of [...this.#scopes]) scope.abort('closed', new Error('the client was closed'));
+    // Each aborted call ends on its own; the drain is over once they have been told.
+    setImmediate(() => this.#onIdle?.());
+  };
 }

@@ -27,7 +27,7 @@ export class SlotQueue {
    * request's reason when it is aborted. The timer and the abort hook are always removed.
    */
   wait(maxMs: number, scope: RequestScope): Promise<void> {
-    if (scope.aborted) return Promise.reject(scope.reason);
+    if (scope.aborted || scope.closing) return Promise.reject(scope.reason);
     return new Promise((resolve, reject) => {
       let waiting = true;
       const end = (): boolean => {
@@ -50,7 +50,7 @@ export class SlotQueue {
         },
         Math.max(0, maxMs),
       );
-      scope.attach(onAbort);
+      scope.attach(onAbort, true);
       this.#waiters.push({
         get waiting() {
           return waiting;
