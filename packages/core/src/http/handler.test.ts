@@ -187,7 +187,7 @@ describe('metrics and affinity', () => {
           served.add(await (await fetch(`${base}/ask`, { headers: { 'x-user': user } })).text());
           const res = await fetch(`${base}/v1/chat/completions`, {
             method: 'POST',
-            headers: { 'x-user': user },
+            headers: { 'x-user': user, 'content-type': 'application/json' },
             body: JSON.stringify({ model: 'chat', ...hello }),
           });
           served.add(res.headers.get('x-ai-failover-deployment'));

@@ -12,7 +12,7 @@ export {
   looksLikeRequest,
   misuseMessage,
 } from './adapter';
-export { parseByteSize, readJsonBody } from './body';
+export { assertJsonContentType, DEFAULT_BODY_TIMEOUT_MS, parseByteSize, readJsonBody } from './body';
 export { createScrubber } from './context';
 export {
   type AiHttpHandler,

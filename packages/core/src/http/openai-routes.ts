@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AiFailoverError } from '../errors';
 import type { CallOptions, ChatRequest, EmbeddingsRequest } from '../types';
-import { readJsonBody } from './body';
+import { assertJsonContentType, readJsonBody } from './body';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
 import { HttpProblem, openAiErrorBody, problemFor } from './problem';
@@ -51,6 +51,7 @@ export function serveOpenAi<S>(
   const trace = newTrace();
   return (async () => {
     try {
+      if (kind === 'chat' || kind === 'embeddings') assertJsonContentType(req);
       await authorize(ctx, routes, subject);
       switch (kind) {
         case 'models':
@@ -111,7 +112,7 @@ async function serveCall<S>(
   parsedBody: unknown,
   trace: Trace,
 ): Promise<void> {
-  const body = await readJsonBody(req, routes.bodyLimit, parsedBody);
+  const body = await readJsonBody(req, routes.bodyLimit, parsedBody, routes.bodyTimeoutMs);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { describeOption, describeType, isRecord } from '../config/messages';
 import { closestMatch } from '../config/suggest';
 import { ConfigError, type ConfigIssue } from '../errors';
-import { parseByteSize } from './body';
+import { DEFAULT_BODY_TIMEOUT_MS, parseByteSize } from './body';
 
 /** Default largest request body the OpenAI-compatible routes read: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -40,6 +40,8 @@ export interface OpenAiRouteOptions<S = IncomingMessage> {
   authorize: (subject: S) => boolean | Promise<boolean>;
   /** Largest request body: bytes, or a size like `'512kb'`, `'1mb'` (default 1 MiB). */
   bodyLimit?: number | string;
+  /** Longest time a request body may take to arrive, in ms (default 30 000); slower gets a 408. */
+  bodyTimeoutMs?: number;
   /** Model groups the routes expose (default: every configured group). */
   models?: readonly string[];
 }
@@ -98,6 +100,7 @@ export interface ResolvedOpenAiRoutes<S> {
   readonly models: string;
   readonly authorize: (subject: S) => boolean | Promise<boolean>;
   readonly bodyLimit: number;
+  readonly bodyTimeoutMs: number;
   /** Exposed model groups; `undefined` exposes every group. */
   readonly exposed: ReadonlySet<string> | undefined;
 }
@@ -124,7 +127,7 @@ export interface ResolveContext {
 const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard'];
 const DASHBOARD_KEYS = ['path', 'authorize', 'intervalMs', 'title'];
 const PATH_KEYS = ['path'];
-const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'models'];
+const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'bodyTimeoutMs', 'models'];
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 
@@ -240,7 +243,7 @@ function resolveOpenAi<S>(
   if (!isRecord(value)) {
     problem(
       'openai',
-      `must be an object ({ authorize, path, bodyLimit, models }) or false, got ${describeType(value)}`,
+      `must be an object ({ authorize, path, bodyLimit, bodyTimeoutMs, models }) or false, got ${describeType(value)}`,
     );
     return false;
   }
@@ -262,6 +265,16 @@ function resolveOpenAi<S>(
         `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describeOption(value.bodyLimit)}`,
       );
     } else bodyLimit = parsed;
+  }
+  let bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
+  if (value.bodyTimeoutMs !== undefined) {
+    const ms = value.bodyTimeoutMs;
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0) {
+      problem(
+        'openai.bodyTimeoutMs',
+        `must be a positive integer of milliseconds, got ${describeOption(ms)}`,
+      );
+    } else bodyTimeoutMs = ms;
   }
   let exposed: Set<string> | undefined;
   if (value.models !== undefined) {
@@ -291,6 +304,7 @@ function resolveOpenAi<S>(
     models: `${base}/models`,
     authorize: authorize as (subject: S) => boolean | Promise<boolean>,
     bodyLimit,
+    bodyTimeoutMs,
     exposed,
   };
 }
