@@ -18,12 +18,11 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
   const app = express();
   app.use(express.json({ limit: '16kb' }));
 
-  // req.ai, GET /health, /health/live, /health/ready, and /v1/chat/completions, /v1/models...
-  const ai = aiFailover(config, {
-    openai: {
-      authorize: (req) => req.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`,
-    },
-  });
+  // req.ai, GET /health, /health/live, /health/ready (details for holders of the token), and
+  // /v1/chat/completions, /v1/models...
+  const authorize = (req: express.Request) =>
+    req.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`;
+  const ai = aiFailover(config, { openai: { authorize }, health: { authorize } });
   app.use(ai);
 
   app.get('/', (_req, res) => {

@@ -13,8 +13,11 @@ export interface AiFailoverClientOption {
  */
 export type AiFailoverModuleConfig = AiFailoverConfig | AiFailoverClientOption | AiClient;
 
-/** Where the health controller is mounted, or `false` for no controller. */
-export type AiFailoverHealthOption = { path?: string } | false;
+/**
+ * Where the health controller is mounted and who sees the whole report (`authorize`; everyone else
+ * gets the status only), or `false` for no controller.
+ */
+export type AiFailoverHealthOption = { path?: string; authorize?: AiFailoverAuthorize } | false;
 
 /**
  * Decides whether a request may use a route; only `true` lets it through. It receives the Node.js

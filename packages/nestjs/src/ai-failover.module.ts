@@ -130,7 +130,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
       module: AiFailoverModule,
       global: options.isGlobal ?? false,
       imports,
-      controllers: health === false ? [] : [createAiFailoverHealthController(health.path)],
+      controllers: health === false ? [] : [createAiFailoverHealthController(health.path, health.authorize)],
       providers,
       exports: [AI_FAILOVER_CLIENT, AI_FAILOVER_OPTIONS, AI_FAILOVER_HTTP_HANDLER, AiFailoverService],
     };

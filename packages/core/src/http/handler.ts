@@ -214,8 +214,10 @@ class Handler<S> implements AiHttpHandler<S> {
     switch (route.kind) {
       case 'health':
       case 'live':
-      case 'ready':
-        return serveHealth(this.client, route.kind, req, res);
+      case 'ready': {
+        const subject = 'subject' in context ? (context.subject as S) : (req as unknown as S);
+        return serveHealth(this.client, route.kind, req, res, await this.#detailedHealth(subject));
+      }
       case 'dashboard': {
         if ('subject' in context) this.#subjects.set(req, context.subject as S);
         if (this.#dashboard && (await this.#dashboard.handle(req, res, route.path))) return;
@@ -237,6 +239,20 @@ class Handler<S> implements AiHttpHandler<S> {
         const id = route.kind === 'model' ? route.id : undefined;
         return serveOpenAi(this.#context, openai, route.kind, req, res, subject, context.body, id);
       }
+    }
+  }
+
+  /** Whether `subject` may see the detailed health report (`health.authorize` says `true`). */
+  async #detailedHealth(subject: S): Promise<boolean> {
+    const authorize = this.options.health ? this.options.health.authorize : undefined;
+    if (!authorize) return false;
+    try {
+      return (await authorize(subject)) === true;
+    } catch (error) {
+      this.#context.logger?.error?.('ai-failover health.authorize() threw; answering the status only', {
+        error: this.scrub(String(error)),
+      });
+      return false;
     }
   }
 

@@ -23,7 +23,13 @@ export {
   isAiClient,
   type ServeContext,
 } from './handler';
-export { type HealthRouteKind, type MetricsSource, metricsOf } from './health';
+export {
+  type HealthRouteKind,
+  healthAnswer,
+  type MetricsSource,
+  metricsOf,
+  type PublicHealth,
+} from './health';
 export type { OpenAiModel, OpenAiRouteKind } from './openai-routes';
 export {
   type AffinityKeyOption,

@@ -14,10 +14,16 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** Default name of the response header that carries the decision trace. */
 export const DEFAULT_TRACE_HEADER = 'x-ai-failover-trace';
 
-/** Health routes: `{path}`, `{path}/live`, `{path}/ready`. */
-export interface HealthRouteOptions {
+/**
+ * Health routes: `{path}`, `{path}/live`, `{path}/ready`. They answer everyone with the status
+ * only (and the status code a probe needs); the whole report (deployments, providers, errors) only
+ * to a request `authorize` accepts.
+ */
+export interface HealthRouteOptions<S = IncomingMessage> {
   /** Base path (default `/health`). */
   path?: string;
+  /** Who sees the detailed report (receives the framework's request or context); only `true` does. */
+  authorize?: (subject: S) => boolean | Promise<boolean>;
 }
 
 /** The Prometheus route, served when the client has metrics on. */
@@ -51,8 +57,8 @@ export type AffinityKeyOption<S = IncomingMessage> = string | ((subject: S) => s
 
 /** Options of the HTTP layer, shared by every framework adapter. */
 export interface AiHttpRouteOptions<S = IncomingMessage> {
-  /** Health routes, on by default; `false` turns them off. */
-  health?: HealthRouteOptions | boolean;
+  /** Health routes, on by default (status only, details behind `authorize`); `false` turns them off. */
+  health?: HealthRouteOptions<S> | boolean;
   /** Metrics route, on by default when the client has metrics; `false` turns it off. */
   metrics?: MetricsRouteOptions | boolean;
   /** OpenAI-compatible routes, off unless given (they need `authorize`). */
@@ -86,10 +92,12 @@ export interface ResolvedDashboardRoutes<S> {
 }
 
 /** Health routes after resolution. */
-export interface ResolvedHealthRoutes {
+export interface ResolvedHealthRoutes<S = IncomingMessage> {
   readonly path: string;
   readonly live: string;
   readonly ready: string;
+  /** Who sees the detailed report; `undefined`: nobody, over HTTP. */
+  readonly authorize: ((subject: S) => boolean | Promise<boolean>) | undefined;
 }
 
 /** OpenAI-compatible routes after resolution. */
@@ -107,7 +115,7 @@ export interface ResolvedOpenAiRoutes<S> {
 
 /** Options after validation: defaults applied, paths normalised, frozen. */
 export interface ResolvedHttpOptions<S = IncomingMessage> {
-  readonly health: ResolvedHealthRoutes | false;
+  readonly health: ResolvedHealthRoutes<S> | false;
   readonly metrics: { readonly path: string } | false;
   readonly openai: ResolvedOpenAiRoutes<S> | false;
   /** Reads the affinity key of a request, or `undefined` when none is configured. */
@@ -127,6 +135,7 @@ export interface ResolveContext {
 const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard'];
 const DASHBOARD_KEYS = ['path', 'authorize', 'intervalMs', 'title'];
 const PATH_KEYS = ['path'];
+const HEALTH_KEYS = ['path', 'authorize'];
 const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'bodyTimeoutMs', 'models'];
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
@@ -151,7 +160,16 @@ export function resolveHttpOptions<S = IncomingMessage>(
   const source: Record<string, unknown> = options ?? {};
   unknownKeys(source, TOP_KEYS, '', problem);
 
-  const health = routeBase(source.health, 'health', '/health', problem);
+  const health = routeBase(source.health, 'health', '/health', problem, HEALTH_KEYS);
+  let healthAuthorize: ResolvedHealthRoutes<S>['authorize'];
+  if (isRecord(source.health) && source.health.authorize !== undefined) {
+    if (typeof source.health.authorize !== 'function') {
+      problem(
+        'health.authorize',
+        `must be a function (req) => boolean | Promise<boolean>, got ${describeType(source.health.authorize)}`,
+      );
+    } else healthAuthorize = source.health.authorize as ResolvedHealthRoutes<S>['authorize'];
+  }
   const metrics = routeBase(source.metrics, 'metrics', '/metrics', problem);
   const openai = resolveOpenAi(source.openai, context.models, problem);
 
@@ -187,7 +205,12 @@ export function resolveHttpOptions<S = IncomingMessage>(
     health:
       health === false
         ? false
-        : Object.freeze({ path: health, live: join(health, '/live'), ready: join(health, '/ready') }),
+        : Object.freeze({
+            path: health,
+            live: join(health, '/live'),
+            ready: join(health, '/ready'),
+            authorize: healthAuthorize,
+          }),
     metrics: metrics === false ? false : Object.freeze({ path: metrics }),
     openai: openai === false ? false : Object.freeze(openai as ResolvedOpenAiRoutes<S>),
     affinityKey,
@@ -223,14 +246,20 @@ function resolveDashboard<S>(value: unknown, problem: Problem): ResolvedDashboar
   });
 }
 
-function routeBase(value: unknown, name: string, fallback: string, problem: Problem): string | false {
+function routeBase(
+  value: unknown,
+  name: string,
+  fallback: string,
+  problem: Problem,
+  keys: string[] = PATH_KEYS,
+): string | false {
   if (value === false) return false;
   if (value === undefined || value === true) return fallback;
   if (!isRecord(value)) {
-    problem(name, `must be an object ({ path }) or false, got ${describeType(value)}`);
+    problem(name, `must be an object ({ ${keys.join(', ')} }) or false, got ${describeType(value)}`);
     return false;
   }
-  unknownKeys(value, PATH_KEYS, `${name}.`, problem);
+  unknownKeys(value, keys, `${name}.`, problem);
   return value.path === undefined ? fallback : (routePath(value.path, `${name}.path`, problem) ?? false);
 }
 
