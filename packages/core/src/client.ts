@@ -33,7 +33,7 @@ import {
   type PrometheusMetricsOptions,
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
-import { createRedactor, type Redactor } from './redact';
+import { createRedactor, type Redactor, secretsOf } from './redact';
 import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
 import type {
   AiFailoverConfig,
@@ -101,7 +101,7 @@ export class AiClient implements AiCaller {
   constructor(config: AiFailoverConfig) {
     this.config = resolveConfig(config);
     const logger = this.config.logger;
-    this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
+    this.#redact = createRedactor(secretsOf(this.config.providers.values()));
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );

@@ -8,7 +8,7 @@ import type { DeploymentRuntime, ProviderRuntime, Runtime } from '../engine/runt
 import { AttemptScope, RequestScope } from '../engine/scope';
 import { readJson, send } from '../engine/upstream';
 import { badResponse, type Classification } from '../policies/classify';
-import { createRedactor, type Redactor } from '../redact';
+import { createRedactor, type Redactor, secretsOf } from '../redact';
 
 /** Settings of the active prober. */
 export interface ProbeOptions {
@@ -76,7 +76,7 @@ export class ActiveProber {
     }
     this.#options = { ...options };
     this.#now = now;
-    this.#redact = createRedactor([...runtime.providers.values()].flatMap((p) => p.config.keys));
+    this.#redact = createRedactor(secretsOf([...runtime.providers.values()].map((p) => p.config)));
     this.#targets = options.mode === 'models' ? byProvider(runtime) : byDeployment(runtime);
   }
 
