@@ -8,6 +8,7 @@ import {
   type AiClient,
   type AiFailoverConfig,
   type AiHttpRouteOptions,
+  type CloseOptions,
   createAdapterHandler,
   defineLazy,
   looksLikeRequest,
@@ -37,9 +38,11 @@ export interface AiFailoverMiddleware {
   readonly client: AiClient;
   /**
    * Stops the middleware. Closes the client when the middleware created it from a config (also
-   * done when the HTTP server closes); a client passed in stays open.
+   * done when the HTTP server closes); a client passed in stays open. Call it on SIGTERM before
+   * `server.close()`: readiness turns 503 at once, and calls in flight get `drainMs` (default
+   * 10 s) to finish before they are aborted.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -69,6 +72,6 @@ export function aiFailover(
 
   return Object.defineProperties(aiFailoverMiddleware, {
     client: { value: http.client, enumerable: true },
-    close: { value: () => http.close() },
+    close: { value: (options?: CloseOptions) => http.close(options) },
   }) as AiFailoverMiddleware;
 }

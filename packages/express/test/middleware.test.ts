@@ -241,3 +241,32 @@ describe.each([
     await own.close();
   });
 });
+
+describe('shutting down with close({ drainMs })', () => {
+  test('readiness turns 503 at once; a hung call ends with 503 client_closed after drainMs', async () => {
+    const env = await providers(['a']);
+    env.mocks[0]!.setDefault(fault.hang());
+    const ai = aiFailover(env.config(), { openai: { authorize: () => true } });
+    const web = express();
+    web.use(ai);
+    const app = await listen(web);
+    try {
+      const pending = fetch(`${app.base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4.1', ...hello }),
+      });
+      await env.mocks[0]!.waitForRequests(1);
+      const closed = ai.close({ drainMs: 200 });
+      expect((await fetch(`${app.base}/health/ready`)).status).toBe(503);
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: 'client_closed' } });
+      await closed;
+      expect((await env.mocks[0]!.waitForAbort(1000)).aborted).toBe(true);
+    } finally {
+      await app.close();
+      await env.close();
+    }
+  });
+});

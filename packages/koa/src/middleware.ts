@@ -8,6 +8,7 @@ import {
   type AiClient,
   type AiFailoverConfig,
   type AiHttpRouteOptions,
+  type CloseOptions,
   createAdapterHandler,
   defineLazy,
   misuseMessage,
@@ -40,9 +41,11 @@ export interface AiFailoverKoaMiddleware<StateT = DefaultState, ContextT = Defau
   readonly client: AiClient;
   /**
    * Stops the middleware. Closes the client when the middleware created it from a config (also
-   * done when the HTTP server closes); a client passed in stays open.
+   * done when the HTTP server closes); a client passed in stays open. Call it on SIGTERM before
+   * `server.close()`: readiness turns 503 at once, and calls in flight get `drainMs` (default
+   * 10 s) to finish before they are aborted.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -77,7 +80,7 @@ export function aiFailover<StateT = DefaultState, ContextT = DefaultContext>(
 
   return Object.defineProperties(aiFailoverMiddleware, {
     client: { value: http.client, enumerable: true },
-    close: { value: () => http.close() },
+    close: { value: (options?: CloseOptions) => http.close(options) },
   }) as AiFailoverKoaMiddleware<StateT, ContextT>;
 }
 

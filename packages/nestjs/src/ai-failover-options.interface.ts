@@ -85,6 +85,12 @@ export interface AiFailoverModuleOptions {
    * `false` turns it off.
    */
   metrics?: AiFailoverMetricsOptions | boolean;
+  /**
+   * When the app shuts down (`app.close()`, or a signal with `enableShutdownHooks()`), how long
+   * calls in flight may finish before they are aborted, in ms (default 10 000). Readiness answers
+   * 503 from the start of the shutdown. Applies to a client the module created.
+   */
+  drainMs?: number;
 }
 
 /** The module options the HTTP middleware is built from. */

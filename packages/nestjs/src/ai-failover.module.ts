@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { AiHttpHandler } from '@ai-failover/core';
+import { type AiHttpHandler, ConfigError } from '@ai-failover/core';
 import {
+  type BeforeApplicationShutdown,
   type DynamicModule,
   Inject,
   type MiddlewareConsumer,
@@ -16,6 +17,7 @@ import { APP_FILTER, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
 import {
   AI_FAILOVER_CLIENT,
   AI_FAILOVER_CLIENT_HANDLE,
+  AI_FAILOVER_DRAIN_MS,
   AI_FAILOVER_HTTP_HANDLER,
   AI_FAILOVER_HTTP_OPTIONS,
   AI_FAILOVER_OPTIONS,
@@ -50,11 +52,13 @@ const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify'])
  * applies `AiFailoverHttpMiddleware` for the OpenAI-compatible routes, the dashboard and
  * `/metrics` when they are on. The client and the routes are built while the app bootstraps (an
  * invalid config or option fails it with the `ConfigError`), the client is started on module
- * init; open dashboard pages are closed on module destroy, and the client on application
- * shutdown, after the HTTP server has stopped taking requests, unless the app passed its own client.
+ * init; open dashboard pages are closed on module destroy; before the HTTP server closes, a client
+ * the module created is drained (`drainMs`) and closed, unless the app passed its own client.
  */
 @Module({})
-export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+export class AiFailoverModule
+  implements NestModule, OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly handle: AiFailoverClientHandle;
   private readonly http: AiHttpHandler<IncomingMessage> | null;
 
@@ -62,6 +66,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
     @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
     @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() @Inject(AI_FAILOVER_DRAIN_MS) private readonly drainMs?: number,
   ) {
     if (!handle) {
       throw new Error(
@@ -107,6 +112,15 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
     imports: NonNullable<DynamicModule['imports']>,
     options: AiFailoverModuleOptions,
   ): DynamicModule {
+    const { drainMs } = options;
+    if (drainMs !== undefined && !(typeof drainMs === 'number' && drainMs >= 0 && Number.isFinite(drainMs))) {
+      throw new ConfigError([
+        {
+          path: 'nestjs.drainMs',
+          message: `must be a non-negative number of milliseconds, got ${String(drainMs)}`,
+        },
+      ]);
+    }
     const http: AiFailoverHttpOptions = {
       openai: options.openai,
       dashboard: options.dashboard,
@@ -116,6 +130,7 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
       ...optionsProviders,
       ...createClientProviders(),
       { provide: AI_FAILOVER_HTTP_OPTIONS, useValue: http },
+      { provide: AI_FAILOVER_DRAIN_MS, useValue: options.drainMs },
       {
         provide: AI_FAILOVER_HTTP_HANDLER,
         useFactory: createAiFailoverHttpHandler,
@@ -169,7 +184,17 @@ export class AiFailoverModule implements NestModule, OnModuleInit, OnModuleDestr
     await this.http?.close();
   }
 
-  /** Closes the client, when the module created it. */
+  /**
+   * Drains the client the module created, before the HTTP server closes: readiness answers 503 at
+   * once, new calls are refused, calls in flight get `drainMs` to finish and are then aborted, so
+   * the server is not held open by a hung upstream.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.handle.owned)
+      await this.handle.client.close(this.drainMs === undefined ? {} : { drainMs: this.drainMs });
+  }
+
+  /** Closes the client, when the module created it (already drained: this only waits for it). */
   async onApplicationShutdown(): Promise<void> {
     if (this.handle.owned) await this.handle.client.close();
   }

@@ -6,7 +6,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AiCaller, AiClient } from '../client';
+import { type AiCaller, AiClient, type CloseOptions } from '../client';
 import { createDashboard, type Dashboard } from '../dashboard';
 import { ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
@@ -64,8 +64,11 @@ export interface AiHttpHandler<S = IncomingMessage> {
   caller(req: IncomingMessage, res: ServerResponse, subject?: S): AiCaller;
   /** Closes the handler when `server` emits `close` (once per server; ignores non-servers). */
   watchServer(server: unknown): void;
-  /** Stops listening to the client and the servers, and closes the client if the handler owns it. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops listening to the client and the servers, and closes the client if the handler owns it
+   * (calls in flight get `drainMs` to finish: see `AiClient.close`). Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Names the adapter in option errors (`express.openai.authorize: ...`). */
@@ -290,13 +293,16 @@ class Handler<S> implements AiHttpHandler<S> {
     server.once('close', onClose);
   }
 
-  close(): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
     if (!this.#closing) {
       for (const [server, onClose] of this.#servers) server.off('close', onClose);
       this.#servers.clear();
       this.#lastServer = undefined;
       this.#dashboard?.close();
-      this.#closing = this.ownsClient ? this.client.close() : Promise.resolve();
+      this.#closing = this.ownsClient ? this.client.close(options) : Promise.resolve();
+    } else if (this.ownsClient && options) {
+      // A shorter drain asked for later still applies.
+      return this.client.close(options);
     }
     return this.#closing;
   }
