@@ -43,6 +43,8 @@ export interface AiFailoverOpenAiOptions {
    * 1 MiB). A JSON body Nest's body parser already read is bound by that parser's limit instead.
    */
   bodyLimit?: number | string;
+  /** Longest time a body the routes read themselves may take to arrive, in ms (default 30 000; 408 after). */
+  bodyTimeoutMs?: number;
   /** Model groups the routes expose (default: every configured group). */
   models?: readonly string[];
 }
