@@ -16,11 +16,14 @@ const swc = [
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/examples'],
-  testMatch: ['**/?(*.)test.ts', '**/test/**/*.test.ts'],
+  testMatch: ['**/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper: {
     '^@ai-failover/(core|testing|express|koa|nestjs|redis)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@ai-failover/core/http$': '<rootDir>/packages/core/src/http/index.ts',
+    '^@ai-failover/core/options$': '<rootDir>/packages/core/src/options.ts',
+    '^@ai-failover/testing/support$': '<rootDir>/packages/testing/src/support/index.ts',
     '^@ai-failover/example-shared$': '<rootDir>/examples/shared/src/index.ts',
   },
   testTimeout: 20000,

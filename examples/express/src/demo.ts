@@ -15,7 +15,7 @@ const CONCURRENCY = 4;
 const tty = process.stdout.isTTY === true;
 
 interface Answer {
-  servedBy: string | null;
+  deployment: string | null;
   failovers: number;
   costUsd: number | null;
   latencyMs: number;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         stats.failovers += body.failovers;
         stats.cost += body.costUsd ?? 0;
         latencies.push(body.latencyMs);
-        if (body.servedBy) served[body.servedBy] = (served[body.servedBy] ?? 0) + 1;
+        if (body.deployment) served[body.deployment] = (served[body.deployment] ?? 0) + 1;
       } else {
         stats.failed++;
         say(`request failed with ${res.status}: ${JSON.stringify(body)}`);

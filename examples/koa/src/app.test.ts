@@ -1,4 +1,4 @@
-import { bootListener, describeExampleApp, useExample } from '../../shared/src/testing/example-suite';
+import { bootListener, describeExampleApp, useExample } from '../../shared/src/__tests__/example-suite';
 import { BODY_LIMIT, createApp } from './app';
 
 const boot = bootListener((config) => {

@@ -2,7 +2,8 @@
  * The Koa app: `POST /chat`, `GET /chat/stream` (server-sent events), a page at `/` that uses
  * it, and from the ai-failover middleware the health routes and the OpenAI-compatible API.
  */
-import { type AiFailoverConfig, HttpProblem, readJsonBody } from '@ai-failover/core';
+import { type AiFailoverConfig } from '@ai-failover/core';
+import { HttpProblem, readJsonBody } from '@ai-failover/core/http';
 import { chatRequest, PAGE_HTML, readMessage, sendChatStream, summarize } from '@ai-failover/example-shared';
 import { type AiFailoverKoaMiddleware, aiFailover, aiFailoverErrorHandler } from '@ai-failover/koa';
 import Koa, { type Context, type ParameterizedContext } from 'koa';
@@ -47,8 +48,8 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
         return;
       }
       const { response, report } = await ctx.ai.chat(chatRequest(input.message), { model: 'chat' });
-      const { servedBy, attempts, costUsd } = summarize(report);
-      ctx.body = { answer: response.choices[0]?.message.content ?? '', servedBy, attempts, costUsd };
+      const { deployment, attempts, costUsd } = summarize(report);
+      ctx.body = { answer: response.choices[0]?.message.content ?? '', deployment, attempts, costUsd };
     },
 
     'GET /chat/stream': async (ctx) => {

@@ -1,13 +1,13 @@
 /** What the chat routes send: the request to the model, the summary of a call, and the SSE stream. */
 import type { ServerResponse } from 'node:http';
+import type { ChatRequest, ChatStream, RequestReport } from '@ai-failover/core';
 import {
-  AiFailoverError,
-  type ChatRequest,
-  type ChatStream,
-  drained,
-  isGone,
-  type RequestReport,
-} from '@ai-failover/core';
+  type ChatSseOptions,
+  createScrubber,
+  type OpenAiErrorBody,
+  openAiErrorBody,
+  publicProblem,
+} from '@ai-failover/core/http';
 
 /** The longest message the routes accept, in characters. */
 export const MAX_MESSAGE_LENGTH = 4_000;
@@ -22,7 +22,8 @@ export interface AttemptSummary {
 
 /** What a call did: who answered, after which attempts, at what cost. */
 export interface CallSummary {
-  servedBy: string | null;
+  /** The deployment that answered (`provider/model`). */
+  deployment: string | null;
   attempts: AttemptSummary[];
   failovers: number;
   costUsd: number | null;
@@ -54,7 +55,7 @@ export function chatRequest(message: string): ChatRequest {
 /** The parts of a report worth showing (provider error messages stay in the server's logs). */
 export function summarize(report: RequestReport): CallSummary {
   const summary: CallSummary = {
-    servedBy: report.deployment ?? null,
+    deployment: report.deployment ?? null,
     attempts: report.attempts.map((attempt) => ({
       deployment: attempt.deployment,
       outcome: attempt.outcome,
@@ -74,48 +75,34 @@ function roundUsd(usd: number): number {
   return Math.round(usd * 1e8) / 1e8;
 }
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
+/**
+ * What the example's stream events carry: one `data: {"delta": "..."}` per piece of text, then
+ * `event: done` with the summary, or `event: error` if the provider stopped mid-answer.
+ */
+export const CHAT_SSE: ChatSseOptions<RequestReport> = {
+  chunk: (chunk) => {
+    const delta = chunk.choices[0]?.delta.content;
+    return delta ? { delta } : undefined;
+  },
+  end: (report) => ({ event: 'done', data: summarize(report) }),
+  error: streamError,
 };
 
 /**
- * Sends a started stream as server-sent events: one `data: {"delta": "..."}` per piece of text,
- * then `event: done` with the summary, or `event: error` if the provider stopped mid-answer.
- * When the browser goes away the loop ends, which aborts the upstream call (`req.ai`/`ctx.ai`
- * calls are also aborted on their own when the client disconnects).
+ * Sends a started stream as server-sent events ({@link CHAT_SSE}), waiting while the socket is
+ * full. When the browser goes away the upstream call is aborted (`req.ai`/`ctx.ai` calls are also
+ * aborted on their own when the client disconnects).
  */
 export async function sendChatStream(stream: ChatStream<RequestReport>, res: ServerResponse): Promise<void> {
-  res.writeHead(200, SSE_HEADERS);
-  try {
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.content;
-      if (delta && !(await sendEvent(res, undefined, { delta }))) return;
-    }
-    await sendEvent(res, 'done', summarize(await stream.done));
-  } catch (error) {
-    await sendEvent(res, 'error', streamError(error));
-  } finally {
-    if (!res.writableEnded) res.end();
-  }
+  await stream.pipeSse(res, CHAT_SSE);
 }
 
-/** Writes one event; resolves `false` when the browser is gone. Waits while the socket is full. */
-async function sendEvent(res: ServerResponse, event: string | undefined, data: unknown): Promise<boolean> {
-  if (isGone(res) || res.writableEnded) return false;
-  if (!res.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`)) await drained(res);
-  return !res.destroyed;
-}
+const scrub = createScrubber();
 
-/** The `event: error` payload of a stream that failed: the error itself when it is the caller's, else a neutral message. */
-export function streamError(error: unknown): { code: string; message: string } {
-  if (error instanceof AiFailoverError && error.httpStatus < 500) {
-    return { code: error.code, message: error.message };
-  }
-  return {
-    code: error instanceof AiFailoverError ? error.code : 'INTERNAL_ERROR',
-    message: 'The answer stopped before it was complete',
-  };
+/**
+ * The `event: error` payload of a stream that failed, in the error body shape of every route:
+ * `{ error: { message, type, param, code } }`, the message neutral for a server error.
+ */
+export function streamError(error: unknown): OpenAiErrorBody {
+  return openAiErrorBody(publicProblem(error, scrub));
 }

@@ -23,11 +23,11 @@ document.getElementById('ask').onsubmit = (event) => {
     source.close();
     const r = JSON.parse(e.data);
     const tried = r.attempts.map((a) => a.deployment + ' ' + a.outcome).join(', ');
-    report.textContent = 'served by ' + r.servedBy + ' (' + tried + '), $' + (r.costUsd ?? 0).toFixed(6);
+    report.textContent = 'answered by ' + r.deployment + ' (' + tried + '), $' + (r.costUsd ?? 0).toFixed(6);
   });
   source.addEventListener('error', (e) => {
     source.close();
-    report.textContent = e.data ? JSON.parse(e.data).message : 'the request failed: see /health';
+    report.textContent = e.data ? JSON.parse(e.data).error.message : 'the request failed: see /health';
   });
 };
 </script>

@@ -2,12 +2,13 @@
  * The client an app calls instead of a provider SDK. It owns the runtime state (pools, breakers,
  * health) and turns each call into a failover plan run by the executor.
  */
+import { type Clock, systemClock } from './clock';
 import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
-import { type Executed, type ExecuteRequest, Executor } from './engine/executor';
+import { type Admit, type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { type GroupMember, Runtime } from './engine/runtime';
-import { ActiveRequests, RequestScope } from './engine/scope';
+import { ActiveRequests, type AttemptScope, RequestScope } from './engine/scope';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
 import {
@@ -17,6 +18,7 @@ import {
   ConfigError,
   InternalError,
   InvalidRequestError,
+  UnsupportedFeatureError,
 } from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
 import { ActiveProber } from './health/probes';
@@ -27,14 +29,20 @@ import {
   type ReadinessReport,
   readiness,
 } from './health/report';
+import { createScrubber } from './http/context';
+import type { Scrubber } from './http/problem';
 import {
   createPrometheusMetrics,
   type PrometheusMetrics,
   type PrometheusMetricsOptions,
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
+import { withModel } from './protocols/openai';
+import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor, secretsOf } from './redact';
-import { createTracing, type Tracing, type TracingOptions } from './telemetry/otel';
+import type { Operation } from './telemetry/channels';
+import { createTracing, type TracingOptions } from './telemetry/otel';
+import { Telemetry } from './telemetry/request-trace';
 import type {
   AiFailoverConfig,
   CallOptions,
@@ -44,6 +52,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
   EmbeddingsResult,
+  Protocol,
   RequestReport,
   ResolvedConfig,
   StateChange,
@@ -70,6 +79,17 @@ type Call = ExecuteRequest & { report: RequestReport };
 let sequence = 0;
 const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
 
+/** Options of the client itself, apart from its config. */
+export interface AiClientOptions {
+  /**
+   * What cooldowns, breaker periods, health and durations are read from (default: a monotonic
+   * clock on the epoch scale). A test can pass a clock it moves forward instead of sleeping.
+   */
+  clock?: Clock;
+  /** Uniform draws in [0, 1) for backoff jitter and random routing (default `Math.random`). */
+  random?: () => number;
+}
+
 /** The methods a request-bound client offers (`req.ai`, `ctx.ai`). */
 export interface AiCaller {
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
@@ -83,38 +103,46 @@ export class AiClient implements AiCaller {
   readonly #runtime: Runtime;
   readonly #executor: Executor;
   readonly #redact: Redactor;
+  /** Scrubs what a stream's `event: error` tells the HTTP client: keys, upstream URLs, hosts, addresses. */
+  readonly #scrub: Scrubber;
   readonly #ledger = new UsageLedger();
   /** Calls in progress, drained by `close()`. */
   readonly #active = new ActiveRequests();
-  readonly #startedAt = Date.now();
-  readonly #prober: ActiveProber | undefined;
-  readonly #tracing: Tracing | undefined;
-  /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
-  readonly metrics: PrometheusMetrics | undefined;
   /** The longest cooldown this config sets (auth, rate limit, an upstream's wait). */
   readonly #longestCooldownMs: number;
+  readonly #clock: Clock;
+  readonly #startedAt: number;
+  readonly #prober: ActiveProber | undefined;
+  readonly #telemetry: Telemetry;
+  /** Prometheus metrics (`render()` gives the text to serve), when `config.metrics` is on. */
+  readonly metrics: PrometheusMetrics | undefined;
   #started = false;
   #closed = false;
   #closing: Promise<void> | undefined;
 
   /** Validates the config (throws `ConfigError` listing every problem) and builds the runtime. */
-  constructor(config: AiFailoverConfig) {
+  constructor(config: AiFailoverConfig, options: AiClientOptions = {}) {
     this.config = resolveConfig(config);
+    this.#clock = options.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+    const random = options.random ?? Math.random;
     const logger = this.config.logger;
     this.#redact = createRedactor(secretsOf(this.config.providers.values()));
-    this.#events = new Events((error, event) =>
-      logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
-    );
-    this.#runtime = new Runtime(this.config, this.#events);
     const { authCooldownMs, rateLimitCooldownMs } = this.config.policy;
     this.#longestCooldownMs = Math.max(
       authCooldownMs,
       rateLimitCooldownMs,
       ...[...this.config.providers.values()].map((p) => p.limits.retryAfterMs),
     );
-    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact);
+    this.#scrub = createScrubber(this);
+    this.#events = new Events((error, event) =>
+      logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
+    );
+    this.#runtime = new Runtime(this.config, this.#events, this.#clock, random);
+    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
     if (logger) this.#wireLogger();
     const { probes, metrics, tracing } = this.config;
+    let otel: ReturnType<typeof createTracing>;
     try {
       if (probes) this.#prober = new ActiveProber(this.#runtime, probes);
       if (metrics) {
@@ -124,8 +152,8 @@ export class AiClient implements AiCaller {
         });
       }
       if (tracing) {
-        this.#tracing = createTracing(this, { tracer: tracing.tracer?.() as TracingOptions['tracer'] });
-        if (!this.#tracing) {
+        otel = createTracing({ tracer: tracing.tracer?.() as TracingOptions['tracer'] });
+        if (!otel) {
           throw new ConfigError([
             { path: 'tracing', message: 'needs @opentelemetry/api: npm install @opentelemetry/api' },
           ]);
@@ -136,6 +164,7 @@ export class AiClient implements AiCaller {
       this.metrics?.close();
       throw error;
     }
+    this.#telemetry = new Telemetry(otel);
   }
 
   get closed(): boolean {
@@ -155,7 +184,24 @@ export class AiClient implements AiCaller {
   /** One chat completion, failing over as needed. */
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
-    return this.#callJson<ChatCompletion>(request, options, 'chat', 'choices', (body) => body.usage);
+    const chat = new Translation(request, false);
+    return this.#callJson<ChatCompletion>(
+      'chat',
+      request,
+      options,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const { path, body } = chat.call(member);
+        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
+        return provider.protocol.readChat(
+          await readJson(provider, response, attempt),
+          member.deployment.model,
+          response.statusCode,
+        );
+      },
+      (body) => body.usage,
+      chat.admit,
+    );
   }
 
   /**
@@ -167,22 +213,21 @@ export class AiClient implements AiCaller {
     options: CallOptions = NO_OPTIONS,
   ): Promise<ChatStream<RequestReport>> {
     validateChatRequest(request, true);
-    const base = serialize(request, true);
-    const call = this.#begin(options);
+    const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
+    const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
     let executed: Executed<OpenedStream>;
     try {
-      executed = await this.#executor.execute(call, (member, keyIndex, attempt, timeoutMs) =>
-        openStream(
-          member.runtime.provider,
-          keyIndex,
-          withModel(base, member.deployment.model),
-          attempt,
-          clocks,
-          timeoutMs,
-          this.#redact,
-        ),
+      executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          const provider = member.runtime.provider;
+          const decoder = provider.protocol.streamDecoder(member.deployment.model);
+          const call = chat.call(member);
+          return openStream(provider, keyIndex, call, decoder, attempt, clocks, timeoutMs, this.#redact);
+        },
+        chat.admit,
       );
     } catch (error) {
       call.scope.dispose();
@@ -191,6 +236,8 @@ export class AiClient implements AiCaller {
     call.scope.stopDeadline();
     const { member, value, attempt } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
+    const responseModel = value.buffered[0]?.model;
+    if (typeof responseModel === 'string') call.report.responseModel = responseModel;
     return new ChatStream(
       call.requestId,
       call.attempts,
@@ -208,46 +255,59 @@ export class AiClient implements AiCaller {
         }
         return this.#succeed(call, member, end.usage);
       },
+      this.#scrub,
     );
   }
 
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
-    return this.#callJson<EmbeddingsResponse>(request, options, 'embeddings', 'data', ({ usage }) =>
-      usage
-        ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
-        : undefined,
+    const { model: _model, ...rest } = request;
+    const base = serializable(() => JSON.stringify(rest));
+    return this.#callJson<EmbeddingsResponse>(
+      'embeddings',
+      request,
+      options,
+      async (member, keyIndex, attempt) => {
+        const provider = member.runtime.provider;
+        const body = withModel(base, member.deployment.model);
+        const response = await send(provider, keyIndex, 'POST', provider.paths.embeddings, body, attempt);
+        const answer = (await readJson(provider, response, attempt)) as EmbeddingsResponse | null;
+        if (!answer || typeof answer !== 'object' || !Array.isArray(answer.data)) {
+          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+        }
+        return answer;
+      },
+      ({ usage }) =>
+        usage
+          ? { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }
+          : undefined,
+      admitEmbeddings,
     );
   }
 
-  /** A non-streaming call: one JSON request per attempt, the answer must carry an array in `field`. */
+  /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
   async #callJson<T extends object>(
+    operation: Operation,
     request: ChatRequest | EmbeddingsRequest,
     options: CallOptions,
-    endpoint: 'chat' | 'embeddings',
-    field: 'choices' | 'data',
+    attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
+    admit: Admit,
   ): Promise<{ response: T; report: RequestReport }> {
-    const base = serialize(request, false);
-    const call = this.#begin(options);
+    const call = this.#begin(options, operation, false, request);
     try {
-      const executed = await this.#executor.execute(call, async (member, keyIndex, attempt, timeoutMs) => {
-        attempt.arm(timeoutMs, 'timeout');
-        const provider = member.runtime.provider;
-        const body = withModel(base, member.deployment.model);
-        const response = await send(provider, keyIndex, 'POST', provider.paths[endpoint], body, attempt);
-        const answer = (await readJson(provider, response, attempt)) as T | null;
-        if (
-          !answer ||
-          typeof answer !== 'object' ||
-          !Array.isArray((answer as Record<string, unknown>)[field])
-        ) {
-          throw new AttemptFailure(badResponse(`response has no \`${field}\` array`, response.statusCode));
-        }
-        return answer;
-      });
+      const executed = await this.#executor.execute(
+        call,
+        (member, keyIndex, attempt, timeoutMs) => {
+          attempt.arm(timeoutMs, 'timeout');
+          return attemptOnce(member, keyIndex, attempt);
+        },
+        admit,
+      );
       executed.attempt.dispose();
+      const responseModel = (executed.value as { model?: unknown }).model;
+      if (typeof responseModel === 'string') call.report.responseModel = responseModel;
       const report = this.#succeed(call, executed.member, usageOf(executed.value));
       return { response: executed.value, report };
     } catch (error) {
@@ -280,7 +340,7 @@ export class AiClient implements AiCaller {
     if (until !== undefined && !(Number.isFinite(until) && until >= 0)) return false;
     if (change.kind === 'cooldown') {
       // No cooldown learned elsewhere lasts longer than one this client could set itself.
-      const latest = Date.now() + this.#longestCooldownMs;
+      const latest = this.#clock.now() + this.#longestCooldownMs;
       if (change.until > latest) return this.#runtime.apply({ ...change, until: latest });
     }
     return this.#runtime.apply(change);
@@ -296,7 +356,7 @@ export class AiClient implements AiCaller {
     return {
       status: this.#closed ? 'closing' : 'ok',
       httpStatus: 200,
-      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      uptimeSeconds: Math.round((this.#clock.now() - this.#startedAt) / 1000),
     };
   }
 
@@ -341,14 +401,13 @@ export class AiClient implements AiCaller {
       await drained;
       await probes;
       this.metrics?.close();
-      this.#tracing?.close();
       await this.#runtime.close();
       this.#events.clear();
     })();
     return this.#closing;
   }
 
-  #begin(options: CallOptions): Call {
+  #begin(options: CallOptions, operation: Operation, stream: boolean, request: object): Call {
     if (this.#closed) throw new ClientClosedError();
     if (options !== NO_OPTIONS) validateOptions(options);
     const model = options.model ?? this.config.defaultModel;
@@ -357,6 +416,7 @@ export class AiClient implements AiCaller {
       options.deadlineMs ?? this.config.policy.deadlineMs,
       options.signal,
       (options as { boundSignal?: AbortSignal }).boundSignal,
+      this.#clock,
       this.#active,
     );
     const attempts: RequestReport['attempts'] = [];
@@ -373,6 +433,7 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
   }
 
@@ -394,11 +455,16 @@ export class AiClient implements AiCaller {
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
+    call.trace?.end(report, undefined);
     return report;
   }
 
   #failStream(call: Call, member: GroupMember, end: StreamEnd): RequestReport {
     const report = this.#served(call, member, end.usage);
+    if (end.error instanceof AiFailoverError) {
+      end.error.requestId ??= call.requestId;
+      end.error.report ??= report;
+    }
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -407,6 +473,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, end.error);
     return report;
   }
 
@@ -419,6 +486,7 @@ export class AiClient implements AiCaller {
         ? error
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
+    typed.report ??= report;
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -427,6 +495,7 @@ export class AiClient implements AiCaller {
         report,
       });
     }
+    call.trace?.end(report, typed);
     return typed;
   }
 
@@ -444,8 +513,8 @@ export class AiClient implements AiCaller {
 }
 
 /** Creates a client; the config is validated now (a `ConfigError` names every bad field). */
-export function createAiClient(config: AiFailoverConfig): AiClient {
-  return new AiClient(config);
+export function createAiClient(config: AiFailoverConfig, options?: AiClientOptions): AiClient {
+  return new AiClient(config, options);
 }
 
 function countFailovers(report: RequestReport): number {
@@ -455,28 +524,77 @@ function countFailovers(report: RequestReport): number {
 }
 
 /**
- * Serializes the request once without its `model`; each attempt prefixes its deployment's model.
- * A request that cannot be serialized (nested too deeply, a cycle, a BigInt) is the caller's fault.
+ * A chat request translated lazily, once per protocol the plan reaches: a request that only ever
+ * meets OpenAI-compatible deployments is serialized once, as before any translation existed.
  */
-function serialize(request: ChatRequest | EmbeddingsRequest, streaming: boolean): string {
-  const { model: _model, ...rest } = request;
-  if (streaming) {
-    rest.stream = true;
-    rest.stream_options = { ...(request.stream_options as object | undefined), include_usage: true };
+class Translation {
+  readonly #request: ChatRequest;
+  readonly #streaming: boolean;
+  readonly #prepared: Partial<Record<Protocol, PreparedChat | Unsupported>> = {};
+
+  constructor(request: ChatRequest, streaming: boolean) {
+    this.#request = request;
+    this.#streaming = streaming;
   }
-  try {
-    return JSON.stringify(rest);
-  } catch (error) {
-    const reason =
-      error instanceof RangeError
-        ? 'is nested too deeply'
-        : `cannot be serialized as JSON: ${(error as Error).message}`;
-    throw new InvalidRequestError(reason, 'request');
+
+  /** Throws `UnsupportedFeatureError` when the member's protocol cannot express the request. */
+  readonly admit = (member: GroupMember): void => {
+    const prepared = this.#of(member);
+    if (prepared instanceof Unsupported) {
+      throw new UnsupportedFeatureError(
+        prepared.field,
+        prepared.message,
+        member.runtime.provider.protocol.name,
+        member.runtime.id,
+      );
+    }
+  };
+
+  /** The attempt's path and body (the member was admitted). */
+  call(member: GroupMember): { path: string; body: string } {
+    return (this.#of(member) as PreparedChat).call(member.runtime.provider.config, member.deployment.model);
+  }
+
+  #of(member: GroupMember): PreparedChat | Unsupported {
+    const protocol = member.runtime.provider.protocol;
+    let prepared = this.#prepared[protocol.name];
+    if (prepared === undefined) {
+      try {
+        prepared = serializable(() => protocol.prepareChat(this.#request, this.#streaming));
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        prepared = error;
+      }
+      this.#prepared[protocol.name] = prepared;
+    }
+    return prepared;
   }
 }
 
-function withModel(base: string, model: string): string {
-  return base.length > 2
-    ? `{"model":${JSON.stringify(model)},${base.slice(1)}`
-    : `{"model":${JSON.stringify(model)}}`;
+/** Embeddings go only to protocols that serve them. */
+function admitEmbeddings(member: GroupMember): void {
+  const protocol = member.runtime.provider.protocol;
+  if (!protocol.embeddings) {
+    throw new UnsupportedFeatureError(
+      'input',
+      'embeddings cannot be requested',
+      protocol.name,
+      member.runtime.id,
+    );
+  }
+}
+
+/**
+ * Runs a serialization of the caller's request; one that cannot be done (nested too deeply, a
+ * cycle, a BigInt) is the caller's fault, an `InvalidRequestError`.
+ */
+function serializable<T>(serialize: () => T): T {
+  try {
+    return serialize();
+  } catch (error) {
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+    const reason =
+      error instanceof RangeError ? 'is nested too deeply' : `cannot be serialized as JSON: ${error.message}`;
+    throw new InvalidRequestError(reason, 'request');
+  }
 }

@@ -1,8 +1,11 @@
 /**
  * Typed errors. Every error carries a stable `code`; `instanceof` works across duplicate copies of
- * the package (pnpm can load two) through a `Symbol.for` brand.
+ * the package (pnpm can load two) through a `Symbol.for` brand. Each also speaks the convention
+ * web frameworks read off any error (`status`/`statusCode`, `expose`, `headers`), so Koa's
+ * `onerror`, Express's final handler, Nest's `BaseExceptionFilter` and Fastify's default handler
+ * answer it with the right status and headers without a handler of ours.
  */
-import type { AttemptReport } from './types';
+import type { AttemptReport, RequestReport } from './types';
 
 const BRAND = Symbol.for('ai-failover.error');
 
@@ -18,18 +21,25 @@ export type ErrorCode =
   | 'AI_CLIENT_CLOSED'
   | 'AI_INTERNAL_ERROR';
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Base class of every error this library throws. */
 export class AiFailoverError extends Error {
   readonly code: ErrorCode;
-  /** HTTP status an adapter should answer with. */
-  readonly httpStatus: number;
+  /** HTTP status to answer with (Koa and Express read `status`; Fastify and Nest `statusCode`). */
+  readonly status: number;
   /** Id of the request it ended (as in its report), when it came from a call. */
   requestId: string | undefined;
+  /**
+   * The report of the call it ended, when it came from a call: the attempts made, and for a
+   * stream that failed midway, who was serving it and the usage so far.
+   */
+  report: RequestReport | undefined;
 
-  constructor(code: ErrorCode, message: string, httpStatus: number, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, status: number, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.httpStatus = httpStatus;
+    this.status = status;
     this.name = new.target.name;
     // The names of the class chain, so `instanceof` also matches a copy of a class loaded from
     // another installation of the package.
@@ -38,6 +48,24 @@ export class AiFailoverError extends Error {
       chain.push(c.name);
     }
     Object.defineProperty(this, BRAND, { value: chain });
+  }
+
+  /** The same as `status`, under the name Fastify, Nest and Node's `http` use. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /**
+   * Whether the message may be shown to an HTTP client (the `http-errors` convention): a client
+   * error's yes; a server error's no, its details are for logs.
+   */
+  get expose(): boolean {
+    return this.status < 500;
+  }
+
+  /** Headers an HTTP answer to it should carry (`retry-after`); empty for most errors. */
+  get headers(): Readonly<Record<string, string>> {
+    return NO_HEADERS;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -74,6 +102,23 @@ export class InvalidRequestError extends AiFailoverError {
   }
 }
 
+/**
+ * The request uses something a deployment's protocol cannot express (`logprobs` on Anthropic, a
+ * JSON schema on a protocol without one...). Raised when the plan reaches such a deployment, before
+ * any call: the request is refused rather than answered without the feature.
+ */
+export class UnsupportedFeatureError extends InvalidRequestError {
+  /** Protocol that cannot express it. */
+  readonly protocol: string;
+  /** The deployment the plan had reached (`provider/model`). */
+  readonly deployment: string;
+  constructor(field: string, message: string, protocol: string, deployment: string) {
+    super(`${message} (not supported by the ${protocol} protocol of ${deployment})`, field);
+    this.protocol = protocol;
+    this.deployment = deployment;
+  }
+}
+
 /** The requested model group is not configured. */
 export class UnknownModelError extends AiFailoverError {
   readonly model: string;
@@ -89,10 +134,14 @@ export class UnknownModelError extends AiFailoverError {
   }
 }
 
-/** An upstream provider answered with an error the caller must see (e.g. a 400 it caused). */
+/**
+ * An upstream provider answered with an error the caller must see (e.g. a 400 it caused). Its
+ * `status` is the provider's 4xx, except 401/403/407 (the provider refused this server's
+ * credentials, not the caller's), which like every other failure answer 502.
+ */
 export class UpstreamError extends AiFailoverError {
-  /** Upstream HTTP status, if a response was received. */
-  readonly status: number | undefined;
+  /** The provider's HTTP status, if a response was received. */
+  readonly upstreamStatus: number | undefined;
   /** The provider's own error message (secrets removed). */
   readonly providerMessage: string;
   /** The provider's error code / type, e.g. `context_length_exceeded`. */
@@ -110,7 +159,7 @@ export class UpstreamError extends AiFailoverError {
   }) {
     const where = init.status ? `${init.deployment} answered ${init.status}` : `${init.deployment} failed`;
     super('AI_UPSTREAM_ERROR', `${where}: ${init.providerMessage}`, upstreamHttpStatus(init.status));
-    this.status = init.status;
+    this.upstreamStatus = init.status;
     this.providerMessage = init.providerMessage;
     this.providerCode = init.providerCode;
     this.retryable = init.retryable;
@@ -120,7 +169,7 @@ export class UpstreamError extends AiFailoverError {
 }
 
 function upstreamHttpStatus(status: number | undefined): number {
-  if (status === undefined) return 502;
+  if (status === undefined || status === 401 || status === 403 || status === 407) return 502;
   if (status >= 400 && status < 500) return status;
   return 502;
 }
@@ -137,6 +186,22 @@ export class AllAttemptsFailedError extends AiFailoverError {
     this.model = model;
     this.attempts = attempts;
   }
+
+  /** `retry-after` (seconds) when every attempt was rate limited: the shortest wait asked for. */
+  override get headers(): Readonly<Record<string, string>> {
+    const seconds = retryAfterSeconds(this.attempts);
+    return seconds === undefined ? super.headers : { 'retry-after': String(seconds) };
+  }
+}
+
+/** Shortest wait any deployment asked for, rounded up to seconds, when every attempt was rate limited. */
+function retryAfterSeconds(attempts: readonly AttemptReport[]): number | undefined {
+  let shortest: number | undefined;
+  for (const attempt of attempts) {
+    if (attempt.outcome !== 'rate_limited') return undefined;
+    if (attempt.retryAfterMs !== undefined) shortest = Math.min(shortest ?? Infinity, attempt.retryAfterMs);
+  }
+  return shortest === undefined ? undefined : Math.max(1, Math.ceil(shortest / 1000));
 }
 
 /** The request's deadline passed before any deployment answered. */

@@ -1,16 +1,33 @@
+/**
+ * `@ai-failover/core`: the client, its configuration, its errors and events, and the types an app
+ * sees. What only framework adapters need (the HTTP layer, the dashboard handler) is in
+ * `@ai-failover/core/http`.
+ */
 export {
   type AiCaller,
   AiClient,
+  type AiClientOptions,
   type CloseOptions,
   createAiClient,
   DEFAULT_DRAIN_MS,
 } from './client';
-export { DEFAULTS, resolveConfig } from './config';
-export { costOf, type UsageReport, type UsageTotals } from './cost';
-export * from './dashboard';
+export type { Clock } from './clock';
+export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
+export type { UsageReport, UsageTotals } from './cost';
 export { ChatStream } from './engine/stream';
 export * from './errors';
-export type * from './events';
+export type {
+  AiFailoverEvents,
+  AttemptEvent,
+  BreakerEvent,
+  Disposer,
+  EventName,
+  FailoverEvent,
+  HealthChangeEvent,
+  Listener,
+  RequestErrorEvent,
+  SuccessEvent,
+} from './events';
 export type {
   DeploymentHealth,
   HealthReport,
@@ -19,6 +36,16 @@ export type {
   ProviderHealth,
   ReadinessReport,
 } from './health/report';
-export * from './http';
+export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { PrometheusMetrics } from './metrics/prometheus';
-export type * from './types';
+export type {
+  AttemptEndMessage,
+  AttemptStartMessage,
+  Operation,
+  RequestEndMessage,
+  RequestStartMessage,
+} from './telemetry/channels';
+export type * from './types/calls';
+export type * from './types/config';
+export type * from './types/reports';
+export type * from './types/wire';

@@ -1,21 +1,44 @@
-/** Cheap checks of a caller's request and options, so a bad call fails with an error that names the field. */
+/**
+ * Checks of a caller's request and options, so a bad call fails with an `InvalidRequestError` that
+ * names the field, in the wording of the config's messages. The options go through a zod schema
+ * like every other option; the request body is checked by hand, since a schema parse would copy
+ * every message of every request.
+ */
+import { z } from 'zod';
+import { arrayOf, checked, intBetween, nonEmptyString, numberField } from './config/fields';
+import { expected } from './config/messages';
+import { parseCallOptions } from './config/options';
 import { InvalidRequestError } from './errors';
 import type { CallOptions, ChatRequest, EmbeddingsRequest } from './types';
 
+const milliseconds = () =>
+  numberField('a positive number of milliseconds', (n) => Number.isFinite(n) && n > 0).optional();
+
+/** The options of one call. Other keys pass (a bound client adds its own). */
+const callOptionsSchema = z.looseObject({
+  model: nonEmptyString('the name of a model group').optional(),
+  fallbacks: arrayOf(z.unknown(), 'an array of model group names').optional(),
+  signal: checked<AbortSignal>('an AbortSignal', (value) => value instanceof AbortSignal).optional(),
+  deadlineMs: milliseconds(),
+  affinityKey: checked<string>('a string', (value) => typeof value === 'string').optional(),
+  retries: intBetween(0, 10).optional(),
+  timeoutMs: milliseconds(),
+});
+
 export function validateChatRequest(request: unknown, streaming: boolean): asserts request is ChatRequest {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw new InvalidRequestError('must be an object with a `messages` array', 'request');
+    throw new InvalidRequestError(expected('an object with a `messages` array', request), 'request');
   }
   const { messages, stream } = request as { messages?: unknown; stream?: unknown };
-  if (!Array.isArray(messages)) throw new InvalidRequestError('is required and must be an array', 'messages');
+  if (!Array.isArray(messages)) throw new InvalidRequestError(expected('an array', messages), 'messages');
   if (messages.length === 0) throw new InvalidRequestError('must not be empty', 'messages');
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as { role?: unknown } | null;
     if (typeof message !== 'object' || message === null) {
-      throw new InvalidRequestError('must be an object', `messages[${i}]`);
+      throw new InvalidRequestError(expected('an object', message), `messages[${i}]`);
     }
     if (typeof message.role !== 'string' || message.role === '') {
-      throw new InvalidRequestError('must be a non-empty string', `messages[${i}].role`);
+      throw new InvalidRequestError(expected('a non-empty string', message.role), `messages[${i}].role`);
     }
   }
   if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
@@ -28,7 +51,7 @@ export function validateChatRequest(request: unknown, streaming: boolean): asser
 
 export function validateEmbeddingsRequest(request: unknown): asserts request is EmbeddingsRequest {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw new InvalidRequestError('must be an object with an `input`', 'request');
+    throw new InvalidRequestError(expected('an object with an `input`', request), 'request');
   }
   const { input } = request as { input?: unknown };
   const ok =
@@ -36,36 +59,9 @@ export function validateEmbeddingsRequest(request: unknown): asserts request is 
     (Array.isArray(input) &&
       input.length > 0 &&
       (typeof input[0] === 'string' || typeof input[0] === 'number' || Array.isArray(input[0])));
-  if (!ok) throw new InvalidRequestError('is required: a string or a non-empty array', 'input');
+  if (!ok) throw new InvalidRequestError(expected('a string or a non-empty array', input), 'input');
 }
 
 export function validateOptions(options: CallOptions): void {
-  const { deadlineMs, timeoutMs, retries, model, affinityKey, fallbacks, signal } = options;
-  if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
-    throw new InvalidRequestError(
-      `must be a positive number of milliseconds, got ${deadlineMs}`,
-      'options.deadlineMs',
-    );
-  }
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new InvalidRequestError(
-      `must be a positive number of milliseconds, got ${timeoutMs}`,
-      'options.timeoutMs',
-    );
-  }
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 10)) {
-    throw new InvalidRequestError(`must be an integer from 0 to 10, got ${retries}`, 'options.retries');
-  }
-  if (model !== undefined && (typeof model !== 'string' || model === '')) {
-    throw new InvalidRequestError('must be a non-empty string', 'options.model');
-  }
-  if (affinityKey !== undefined && typeof affinityKey !== 'string') {
-    throw new InvalidRequestError('must be a string', 'options.affinityKey');
-  }
-  if (fallbacks !== undefined && !Array.isArray(fallbacks)) {
-    throw new InvalidRequestError('must be an array of model group names', 'options.fallbacks');
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidRequestError('must be an AbortSignal', 'options.signal');
-  }
+  parseCallOptions(callOptionsSchema, options, 'options');
 }

@@ -3,17 +3,15 @@
  * routes. A thin face on the core's HTTP layer; works with Express 4 and 5.
  */
 import type { Server } from 'node:net';
+import { type AiCaller, type AiClient, type AiFailoverConfig } from '@ai-failover/core';
 import {
-  type AiCaller,
-  type AiClient,
-  type AiFailoverConfig,
   type AiHttpRouteOptions,
   type CloseOptions,
   createAdapterHandler,
   defineLazy,
   looksLikeRequest,
   misuseMessage,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import type { NextFunction, Request, Response } from 'express';
 
 declare global {

@@ -1,16 +1,18 @@
 /** `app.use(aiFailoverErrorHandler())`: answers the typed errors of `ctx.ai` calls as JSON. */
-import { AiFailoverError, createErrorMapper, type ErrorMappingOptions } from '@ai-failover/core';
+import { createErrorMapper, type ErrorHandlerOptions } from '@ai-failover/core/http';
 import type { DefaultContext, DefaultState, Middleware } from 'koa';
 
-/** Options of {@link aiFailoverErrorHandler}. */
-export type ErrorHandlerOptions = ErrorMappingOptions;
+export type { ErrorHandlerOptions };
 
 /**
  * A middleware for errors that downstream middleware let through from `ctx.ai`: each ai-failover
- * error is answered with its `httpStatus` and `{ error: { code, message } }` (a neutral message
- * for server errors), plus `retry-after` and the decision trace when known. Anything else is
- * rethrown. Register it before your routes. (Without it, Koa's own handler still answers with the
- * error's status: `ctx.ai` errors carry `status` and `expose`.)
+ * error is answered with its `status` and the OpenAI error body
+ * `{ error: { message, type, param, code } }` (a neutral message for server errors), plus
+ * `retry-after` and the decision trace when known. A body parser's error (`@koa/bodyparser` on a
+ * malformed or too large body) is answered in the same shape, so the OpenAI-compatible routes keep
+ * their error shape when the body parser is mounted before the middleware. Anything else is
+ * rethrown. Register it first. (Without it, Koa's own handler still answers with the error's
+ * status and `retry-after`: the errors carry `status`, `expose` and `headers`.)
  */
 export function aiFailoverErrorHandler<StateT = DefaultState, ContextT = DefaultContext>(
   options?: ErrorHandlerOptions,
@@ -20,15 +22,15 @@ export function aiFailoverErrorHandler<StateT = DefaultState, ContextT = Default
     try {
       await next();
     } catch (error) {
-      if (!(error instanceof AiFailoverError) || ctx.headerSent) throw error;
+      const answer = ctx.headerSent ? undefined : map(error);
+      if (!answer) throw error;
       if (!ctx.writable) {
         ctx.respond = false;
         return;
       }
-      const { status, headers, body } = map(error);
-      ctx.status = status;
-      ctx.set(headers);
-      ctx.body = body;
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = answer.body;
     }
   };
 }

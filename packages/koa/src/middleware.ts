@@ -3,16 +3,14 @@
  * routes. A thin face on the core's HTTP layer; works with Koa 2 and 3.
  */
 import type { Server } from 'node:net';
+import { type AiCaller, type AiClient, type AiFailoverConfig } from '@ai-failover/core';
 import {
-  type AiCaller,
-  type AiClient,
-  type AiFailoverConfig,
   type AiHttpRouteOptions,
   type CloseOptions,
   createAdapterHandler,
   defineLazy,
   misuseMessage,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
 
 declare module 'koa' {

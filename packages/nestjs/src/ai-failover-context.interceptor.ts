@@ -1,4 +1,4 @@
-import { requestSignal } from '@ai-failover/core';
+import { requestSignal } from '@ai-failover/core/http';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Observable } from 'rxjs';

@@ -1,77 +1,31 @@
+import { type AiClient, AiFailoverError } from '@ai-failover/core';
 import {
-  type AiClient,
-  AiFailoverError,
-  type AttemptReport,
   createScrubber,
   DEFAULT_TRACE_HEADER,
+  type ErrorResponse,
   errorResponse,
   type Scrubber,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Observable, throwError } from 'rxjs';
 import { AI_FAILOVER_CLIENT } from './ai-failover.constants';
 import { nodeResponse } from './node-message';
 
-/** One attempt as the client sees it: where it went and how it ended, without provider messages. */
-export interface AiFailoverErrorAttempt {
-  deployment: string;
-  group: string;
-  outcome: AttemptReport['outcome'];
-  status?: number;
-  latencyMs: number;
-  retryAfterMs?: number;
-}
-
-/** The JSON body `AiFailoverExceptionFilter` answers with. */
-export interface AiFailoverErrorBody {
-  statusCode: number;
-  /** Stable code, e.g. `AI_ALL_ATTEMPTS_FAILED`. */
-  code: string;
-  /** The error's message for a 4xx; a neutral one for a 5xx. No key, URL or address. */
-  message: string;
-  /** The attempts, when the error carries them. */
-  attempts?: AiFailoverErrorAttempt[];
-}
-
-/** The HTTP answer to a typed error: status, headers and body. */
-export interface AiFailoverErrorAnswer {
-  status: number;
-  headers: Readonly<Record<string, string>>;
-  body: AiFailoverErrorBody;
-}
+/** The HTTP answer to a typed error: status, headers and the OpenAI error body. */
+export type AiFailoverErrorAnswer = ErrorResponse;
 
 /**
- * The answer to a typed error, on the core's mapping shared with the Express and Koa adapters: its
- * `httpStatus` (an upstream 401/403 becomes 502: the provider refused this server's key, not the
- * caller's), a neutral message for server errors, `retry-after` when every deployment was rate
- * limited, the decision trace header, `cache-control: no-store`; plus the attempts in the body.
+ * The answer to a typed error, the one the Express and Koa adapters and the OpenAI-compatible
+ * routes give: its `status`, the body `{ error: { message, type, param, code } }` with a neutral
+ * message for server errors, `retry-after` when every deployment was rate limited, the decision
+ * trace header and `cache-control: no-store`.
  */
 export function aiFailoverErrorAnswer(
   error: AiFailoverError,
   scrub: Scrubber = createScrubber(),
 ): AiFailoverErrorAnswer {
-  const mapped = errorResponse(error, scrub, DEFAULT_TRACE_HEADER);
-  const body: AiFailoverErrorBody = {
-    statusCode: mapped.status,
-    code: error.code,
-    message: mapped.body.error.message,
-  };
-  const attempts = (error as { attempts?: readonly AttemptReport[] }).attempts;
-  if (Array.isArray(attempts) && attempts.length > 0) body.attempts = attempts.map(publicAttempt);
-  return { status: mapped.status, headers: mapped.headers, body };
-}
-
-function publicAttempt(a: AttemptReport): AiFailoverErrorAttempt {
-  const attempt: AiFailoverErrorAttempt = {
-    deployment: a.deployment,
-    group: a.group,
-    outcome: a.outcome,
-    latencyMs: a.latencyMs,
-  };
-  if (a.status !== undefined) attempt.status = a.status;
-  if (a.retryAfterMs !== undefined) attempt.retryAfterMs = a.retryAfterMs;
-  return attempt;
+  return errorResponse(error, scrub, DEFAULT_TRACE_HEADER);
 }
 
 /** The part of an Express response the filter answers through without an HTTP adapter. */
@@ -140,8 +94,9 @@ function answerDirectly(response: unknown, answer: AiFailoverErrorAnswer): void 
 /**
  * Answers ai-failover's typed errors with their HTTP status (400 invalid request, 404 unknown
  * model, the upstream 4xx or 502, 503 all attempts failed or client closed, 504 deadline exceeded,
- * 499 aborted) and a JSON body `{ statusCode, code, message, attempts? }` (see
- * `aiFailoverErrorAnswer()`). Register it with `exceptionFilter: true` in `AiFailoverModule.forRoot()`,
+ * 499 aborted) and the OpenAI error body `{ error: { message, type, param, code } }` (see
+ * `aiFailoverErrorAnswer()`). Without it Nest's own filter still answers with the error's status
+ * (the errors carry `statusCode` and `expose`), in Nest's body shape and without `retry-after`. Register it with `exceptionFilter: true` in `AiFailoverModule.forRoot()`,
  * or on a controller or route with `@UseFilters(AiFailoverExceptionFilter)`. It answers through the
  * app's HTTP adapter (`HttpAdapterHost`), so on platform-express and platform-fastify alike; an
  * instance created with `new` answers through the Express response or the Fastify reply itself.

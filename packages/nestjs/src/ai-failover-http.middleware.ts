@@ -3,8 +3,9 @@ import {
   type AiHttpHandler,
   type AiHttpRouteOptions,
   createAiHttpHandler,
+  isBodyParserError,
   metricsOf,
-} from '@ai-failover/core';
+} from '@ai-failover/core/http';
 import { Inject, Injectable, type NestMiddleware, Optional } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { AI_FAILOVER_HTTP_HANDLER } from './ai-failover.constants';
@@ -82,23 +83,53 @@ export class AiFailoverHttpMiddleware implements NestMiddleware<unknown, unknown
     const res = nodeResponse(response);
     const handler = this.handler;
     if (!handler || !req || !res) return next();
-    const route = handler.match(req.method, this.pathOf(req));
-    if (!route) return next();
+    const route = handler.match(req.method, routePath(req, this.config));
+    // Controllers of the app may serve other paths under the prefix: Nest answers what none serves.
+    if (!route || route.kind === 'notFound') return next();
     const body = (request as { body?: unknown }).body ?? (req as { body?: unknown }).body;
     await handler.serve(route, req, res, body === undefined ? { subject: req } : { subject: req, body });
   }
+}
 
-  /** The request's path, without the query and without the global prefix when it starts with it. */
-  private pathOf(req: IncomingMessage): string {
-    const original = (req as { originalUrl?: unknown }).originalUrl;
-    const url = typeof original === 'string' ? original : (req.url ?? '/');
-    const end = url.search(/[?#]/);
-    const path = end === -1 ? url : url.slice(0, end);
-    const prefix = globalPrefix(this.config);
-    if (prefix === '' || !path.startsWith(prefix)) return path;
-    if (path.length === prefix.length) return '/';
-    return path.charCodeAt(prefix.length) === 0x2f ? path.slice(prefix.length) : path;
-  }
+/** An Express error-handling middleware: `(error, req, res, next)`. */
+export type ExpressErrorLayer = (
+  error: unknown,
+  req: unknown,
+  res: unknown,
+  next: (error?: unknown) => void,
+) => void;
+
+/**
+ * The Express error layer that answers, on the OpenAI-compatible routes, the errors of Nest's
+ * body parser (malformed JSON, a body over its limit), which runs before any middleware and
+ * would otherwise reach Nest's exception handler and get Nest's error shape. It answers them as
+ * the routes would have, had they read the body: OpenAI-shaped, with the routes' headers. Any
+ * other error, or any other path, goes on.
+ */
+export function createBodyErrorLayer(
+  handler: AiHttpHandler<IncomingMessage>,
+  config: ApplicationConfig | undefined,
+): ExpressErrorLayer {
+  return function aiFailoverBodyErrors(error, request, response, next) {
+    const req = nodeRequest(request);
+    const res = nodeResponse(response);
+    const route =
+      req && res && isBodyParserError(error) ? handler.match(req.method, routePath(req, config)) : undefined;
+    if (!route || route.kind === 'notFound') return next(error);
+    handler.serve(route, req!, res!, { subject: req!, bodyError: error }).catch(next);
+  };
+}
+
+/** The request's path, without the query and without the global prefix when it starts with it. */
+function routePath(req: IncomingMessage, config: ApplicationConfig | undefined): string {
+  const original = (req as { originalUrl?: unknown }).originalUrl;
+  const url = typeof original === 'string' ? original : (req.url ?? '/');
+  const end = url.search(/[?#]/);
+  const path = end === -1 ? url : url.slice(0, end);
+  const prefix = globalPrefix(config);
+  if (prefix === '' || !path.startsWith(prefix)) return path;
+  if (path.length === prefix.length) return '/';
+  return path.charCodeAt(prefix.length) === 0x2f ? path.slice(prefix.length) : path;
 }
 
 const STATIC_SEGMENT = /^[A-Za-z0-9\-._~%@,;=&']*$/;

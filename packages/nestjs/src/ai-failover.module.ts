@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { type AiHttpHandler, ConfigError } from '@ai-failover/core';
+import { ConfigError } from '@ai-failover/core';
+import type { AiHttpHandler } from '@ai-failover/core/http';
 import {
   type BeforeApplicationShutdown,
   type DynamicModule,
@@ -13,7 +14,7 @@ import {
   Optional,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import {
   AI_FAILOVER_CLIENT,
   AI_FAILOVER_CLIENT_HANDLE,
@@ -34,6 +35,7 @@ import { createAiFailoverHealthController } from './ai-failover-health.controlle
 import {
   AiFailoverHttpMiddleware,
   createAiFailoverHttpHandler,
+  createBodyErrorLayer,
   middlewareRoutes,
 } from './ai-failover-http.middleware';
 import type {
@@ -66,6 +68,7 @@ export class AiFailoverModule
     @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
     @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() private readonly appConfig?: ApplicationConfig,
     @Optional() @Inject(AI_FAILOVER_DRAIN_MS) private readonly drainMs?: number,
   ) {
     if (!handle) {
@@ -155,13 +158,16 @@ export class AiFailoverModule
    * Applies `AiFailoverHttpMiddleware` to the paths of the OpenAI-compatible routes, the dashboard
    * and `/metrics`, when one of them is on. They need the Node.js request and response, which only
    * platform-express and platform-fastify hand middleware: on another HTTP adapter the bootstrap
-   * fails here, rather than every request to them getting a 404.
+   * fails here, rather than every request to them getting a 404. On Express, an error layer added
+   * after Nest's body parser answers its errors on the OpenAI-compatible routes in their shape (on
+   * Fastify the routes read the body themselves).
    */
   configure(consumer: MiddlewareConsumer): void {
     if (!this.http) return;
     const routes = middlewareRoutes(this.http);
     if (routes.length === 0) return;
-    const platform = this.adapterHost?.httpAdapter?.getType();
+    const adapter = this.adapterHost?.httpAdapter;
+    const platform = adapter?.getType();
     if (platform !== undefined && !SUPPORTED_PLATFORMS.has(platform)) {
       if (this.handle.owned) void this.handle.client.close();
       throw new Error(
@@ -169,6 +175,9 @@ export class AiFailoverModule
       );
     }
     consumer.apply(AiFailoverHttpMiddleware).forRoutes(...routes);
+    if (platform === 'express' && this.http.options.openai) {
+      adapter!.use(createBodyErrorLayer(this.http, this.appConfig));
+    }
   }
 
   /** Starts the client's background work. */

@@ -1,4 +1,5 @@
-import { AiClient, type AiFailoverConfig, ConfigError, isAiClient } from '@ai-failover/core';
+import { AiClient, type AiFailoverConfig, ConfigError } from '@ai-failover/core';
+import { isAiClient } from '@ai-failover/core/http';
 import type { FactoryProvider, Provider } from '@nestjs/common';
 import { AI_FAILOVER_CLIENT, AI_FAILOVER_CLIENT_HANDLE, AI_FAILOVER_OPTIONS } from './ai-failover.constants';
 import type {

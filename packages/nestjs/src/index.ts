@@ -21,8 +21,6 @@ export { AiFailoverService } from './ai-failover.service';
 export { AiFailoverContextInterceptor } from './ai-failover-context.interceptor';
 export {
   type AiFailoverErrorAnswer,
-  type AiFailoverErrorAttempt,
-  type AiFailoverErrorBody,
   AiFailoverExceptionFilter,
   aiFailoverErrorAnswer,
 } from './ai-failover-exception.filter';
@@ -45,5 +43,5 @@ export type {
   AiFailoverOptionsFactory,
 } from './ai-failover-options.interface';
 export { AiModel } from './ai-model.decorator';
-export { type ToSseOptions, toSse } from './to-sse.operator';
+export type { ChatChunkEvent, ChatEndEvent, ChatStreamEvent } from './chat-stream-event';
 export { UseModel } from './use-model.decorator';

@@ -1,3 +1,13 @@
+import { ConfigError } from '@ai-failover/core';
+import {
+  arrayOf,
+  checked,
+  expected,
+  nonEmptyString,
+  numberField,
+  parseOptions,
+  strictObject,
+} from '@ai-failover/core/options';
 import { type CustomDecorator, SetMetadata } from '@nestjs/common';
 import { USE_MODEL_METADATA } from './ai-failover.constants';
 import type { ModelSelection, UseModelOptions } from './ai-failover.context';
@@ -15,44 +25,37 @@ import type { ModelSelection, UseModelOptions } from './ai-failover.context';
  * }
  * ```
  *
- * @throws TypeError when the arguments are not valid, at class definition.
+ * @throws ConfigError naming each bad argument (`UseModel.deadlineMs: ...`), at class definition.
  */
 export function UseModel(model: string, options: UseModelOptions = {}): CustomDecorator<symbol> {
   return SetMetadata(USE_MODEL_METADATA, modelSelection(model, options));
 }
 
-function modelSelection(model: unknown, options: UseModelOptions): Readonly<ModelSelection> {
-  if (typeof model !== 'string' || model.trim() === '') {
-    throw new TypeError(`@UseModel(model): model must be a non-empty string, got ${describe(model)}`);
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `@UseModel('${model}', options): options must be an object, got ${describe(options)}`,
-    );
-  }
-  const selection: ModelSelection = { model };
-  const { fallbacks, deadlineMs } = options;
-  if (fallbacks !== undefined) {
-    if (!Array.isArray(fallbacks) || fallbacks.some((f) => typeof f !== 'string' || f === '')) {
-      throw new TypeError(
-        `@UseModel('${model}', { fallbacks }): fallbacks must be an array of model group names, got ${describe(fallbacks)}`,
-      );
-    }
-    selection.fallbacks = Object.freeze([...fallbacks]);
-  }
-  if (deadlineMs !== undefined) {
-    if (typeof deadlineMs !== 'number' || !Number.isFinite(deadlineMs) || deadlineMs <= 0) {
-      throw new TypeError(
-        `@UseModel('${model}', { deadlineMs }): deadlineMs must be a positive number of milliseconds, got ${describe(deadlineMs)}`,
-      );
-    }
-    selection.deadlineMs = deadlineMs;
-  }
-  return Object.freeze(selection);
-}
+const selectionSchema = strictObject(
+  {
+    model: checked<string>(
+      'the name of a model group',
+      (value) => typeof value === 'string' && value.trim() !== '',
+    ),
+    fallbacks: arrayOf(
+      nonEmptyString('the name of a model group'),
+      'an array of model group names',
+    ).optional(),
+    deadlineMs: numberField(
+      'a positive number of milliseconds',
+      (n) => Number.isFinite(n) && n > 0,
+    ).optional(),
+  },
+  'an options object',
+);
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+function modelSelection(model: unknown, options: UseModelOptions): Readonly<ModelSelection> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigError([{ path: 'UseModel.options', message: expected('an options object', options) }]);
+  }
+  const given = parseOptions(selectionSchema, { ...options, model }, 'UseModel');
+  const selection: ModelSelection = { model: given.model };
+  if (given.fallbacks) selection.fallbacks = Object.freeze([...given.fallbacks]);
+  if (given.deadlineMs !== undefined) selection.deadlineMs = given.deadlineMs;
+  return Object.freeze(selection);
 }

@@ -1,6 +1,15 @@
 /** Options of `shareStateThroughRedis()`, checked once and resolved into a frozen object. */
 import { createHash } from 'node:crypto';
-import { type AiClient, ConfigError, type ConfigIssue, type Logger } from '@ai-failover/core';
+import type { AiClient, Logger } from '@ai-failover/core';
+import {
+  checked,
+  customField,
+  expected,
+  intBetween,
+  loggerSchema,
+  parseOptions,
+  strictObject,
+} from '@ai-failover/core/options';
 import type { Redis } from 'ioredis';
 
 /** Options of `shareStateThroughRedis()`. */
@@ -46,43 +55,45 @@ export const SHARING_DEFAULTS = Object.freeze({
   startTimeoutMs: 5_000,
 });
 
-const KNOWN = ['redis', 'prefix', 'namespace', 'breakerTtlMs', 'startTimeoutMs', 'logger'] as const;
 const MAX_SEGMENT_LENGTH = 200;
 const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
+/** A key segment: non-empty, at most 200 characters, no whitespace. */
+const segment = () =>
+  checked<string>(
+    `a non-empty string of at most ${MAX_SEGMENT_LENGTH} characters without spaces`,
+    (value) =>
+      typeof value === 'string' &&
+      value.length > 0 &&
+      value.length <= MAX_SEGMENT_LENGTH &&
+      !/\s/.test(value),
+  );
+
+const sharingOptionsSchema = strictObject(
+  {
+    redis: customField<string | Redis>(connectionProblem),
+    prefix: segment().optional(),
+    namespace: segment().optional(),
+    breakerTtlMs: intBetween(1, MAX_DURATION_MS).optional(),
+    startTimeoutMs: intBetween(0, MAX_DURATION_MS).optional(),
+    logger: loggerSchema.optional(),
+  },
+  'an options object with at least `redis`',
+);
 
 /** Checks the options (throws a `ConfigError` listing every problem) and applies the defaults. */
 export function resolveSharingOptions(
   client: AiClient,
   options: RedisSharingOptions,
 ): ResolvedSharingOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: 'redis', message: 'options must be an object with at least `redis`' }]);
-  }
-  const issues: ConfigIssue[] = [];
-  const given = options as unknown as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      issues.push({ path: `redis.${key}`, message: `unknown option; expected one of ${KNOWN.join(', ')}` });
-    }
-  }
-  checkConnection(options.redis, issues);
-  const prefix = segment(options.prefix, 'prefix', issues) ?? SHARING_DEFAULTS.prefix;
-  const namespace = segment(options.namespace, 'namespace', issues) ?? defaultNamespace(client);
-  const breakerTtlMs =
-    duration(options.breakerTtlMs, 'breakerTtlMs', 1, issues) ?? SHARING_DEFAULTS.breakerTtlMs;
-  const startTimeoutMs =
-    duration(options.startTimeoutMs, 'startTimeoutMs', 0, issues) ?? SHARING_DEFAULTS.startTimeoutMs;
-  if (options.logger !== undefined && (typeof options.logger !== 'object' || options.logger === null)) {
-    issues.push({ path: 'redis.logger', message: 'must be an object with debug/info/warn/error methods' });
-  }
-  if (issues.length > 0) throw new ConfigError(issues);
+  const given = parseOptions(sharingOptionsSchema, options, 'redis');
   return Object.freeze({
-    redis: options.redis,
-    prefix,
-    namespace,
-    breakerTtlMs,
-    startTimeoutMs,
-    logger: options.logger ?? client.config.logger,
+    redis: given.redis,
+    prefix: given.prefix ?? SHARING_DEFAULTS.prefix,
+    namespace: given.namespace ?? defaultNamespace(client),
+    breakerTtlMs: given.breakerTtlMs ?? SHARING_DEFAULTS.breakerTtlMs,
+    startTimeoutMs: given.startTimeoutMs ?? SHARING_DEFAULTS.startTimeoutMs,
+    logger: given.logger ?? client.config.logger,
   });
 }
 
@@ -92,8 +103,8 @@ export function defaultNamespace(client: AiClient): string {
   return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16);
 }
 
-function checkConnection(redis: unknown, issues: ConfigIssue[]): void {
-  const path = 'redis.redis';
+/** What is wrong with the `redis` option, if anything. */
+function connectionProblem(redis: unknown): string | undefined {
   if (typeof redis === 'string') {
     let protocol: string | undefined;
     try {
@@ -101,60 +112,18 @@ function checkConnection(redis: unknown, issues: ConfigIssue[]): void {
     } catch {
       protocol = undefined;
     }
-    if (protocol !== 'redis:' && protocol !== 'rediss:') {
-      issues.push({
-        path,
-        message:
-          'must be a redis:// or rediss:// URL, or an ioredis connection (for sockets, Sentinel and the like)',
-      });
-    }
-    return;
+    if (protocol === 'redis:' || protocol === 'rediss:') return undefined;
+    return 'must be a redis:// or rediss:// URL, or an ioredis connection (for sockets, Sentinel and the like)';
   }
   if (typeof redis !== 'object' || redis === null) {
-    issues.push({ path, message: 'is required: a redis:// URL or an ioredis connection' });
-    return;
+    return expected('a redis:// URL or an ioredis connection', redis);
   }
   const candidate = redis as Record<string, unknown>;
   if (candidate.isCluster === true) {
-    issues.push({
-      path,
-      message: 'a Redis Cluster is not supported: pass a connection to one Redis (or its primary)',
-    });
-    return;
+    return 'a Redis Cluster is not supported: pass a connection to one Redis (or its primary)';
   }
   const missing = ['duplicate', 'multi', 'scan', 'mget', 'on', 'off'].filter(
     (method) => typeof candidate[method] !== 'function',
   );
-  if (missing.length > 0) {
-    issues.push({ path, message: `is not an ioredis connection (no ${missing.join(', ')})` });
-  }
-}
-
-function segment(value: unknown, name: string, issues: ConfigIssue[]): string | undefined {
-  if (value === undefined) return undefined;
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > MAX_SEGMENT_LENGTH ||
-    /\s/.test(value)
-  ) {
-    issues.push({
-      path: `redis.${name}`,
-      message: `must be a non-empty string of at most ${MAX_SEGMENT_LENGTH} characters without spaces`,
-    });
-    return undefined;
-  }
-  return value;
-}
-
-function duration(value: unknown, name: string, min: number, issues: ConfigIssue[]): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_DURATION_MS) {
-    issues.push({
-      path: `redis.${name}`,
-      message: `must be an integer number of ms from ${min} to ${MAX_DURATION_MS}, got ${String(value)}`,
-    });
-    return undefined;
-  }
-  return value;
+  return missing.length > 0 ? `is not an ioredis connection (no ${missing.join(', ')})` : undefined;
 }

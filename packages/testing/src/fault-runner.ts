@@ -6,6 +6,7 @@ import type {
   FloodShape,
   MalformedJsonFault,
   OkFault,
+  ReplyShape,
   ResetMidStreamFault,
   StallFault,
   StreamErrorFault,
@@ -13,8 +14,8 @@ import type {
 } from './fault-types';
 import { type Latency, sampleLatency } from './latency';
 import { openAiError } from './openai-errors';
-import { healthyReply, type Reply, type ReplySettings } from './reply';
-import { JSON_HEADERS, SSE_DONE, SSE_HEADERS, sseEvent } from './sse';
+import { healthyReply, type Reply, type ReplyOverrides, type ReplySettings } from './reply';
+import { halveEvent, JSON_HEADERS, SSE_DONE, SSE_HEADERS, sseEvent } from './sse';
 
 /** What running a fault needs besides the fault itself. */
 export interface RunContext {
@@ -22,6 +23,11 @@ export interface RunContext {
   settings: ReplySettings;
   chunkDelayMs: number;
   latencyMs: Latency | undefined;
+}
+
+/** The healthy reply a fault starts from. */
+function shape(fault: ReplyShape): ReplyOverrides {
+  return { content: fault.content, toolCalls: fault.toolCalls, reasoning: fault.reasoning };
 }
 
 function half(text: string): string {
@@ -55,7 +61,7 @@ async function writeEvents(
 
 async function sendOk(ctx: RunContext, fault: OkFault): Promise<void> {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content, usage: fault.usage });
+  const reply = healthyReply(exchange.record, ctx.settings, { ...shape(fault), usage: fault.usage });
   if (!(await exchange.sleep(fault.ttfbMs ?? 0))) return;
   if (reply.kind === 'json') {
     exchange.send(reply.status, JSON_HEADERS, reply.body);
@@ -68,7 +74,7 @@ async function sendOk(ctx: RunContext, fault: OkFault): Promise<void> {
 
 async function sendResetMidStream(ctx: RunContext, fault: ResetMidStreamFault): Promise<void> {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const reply = healthyReply(exchange.record, ctx.settings, shape(fault));
   if (reply.kind === 'json') {
     exchange.writeHead(reply.status, {
       ...JSON_HEADERS,
@@ -87,7 +93,7 @@ async function sendResetMidStream(ctx: RunContext, fault: ResetMidStreamFault): 
 
 async function sendStall(ctx: RunContext, fault: StallFault): Promise<void> {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const reply = healthyReply(exchange.record, ctx.settings, shape(fault));
   const stall = { at: Math.max(0, fault.afterChunks), ms: fault.ms ?? Number.POSITIVE_INFINITY };
   const { status, headers } = replyHead(reply);
   if (reply.kind === 'json') {
@@ -110,16 +116,15 @@ function sendMalformed(ctx: RunContext, _fault: MalformedJsonFault): void {
     exchange.send(200, JSON_HEADERS, half(reply.body) || '{');
     return;
   }
-  const payload = reply.events[1]!.slice('data: '.length, -2);
   exchange.writeHead(200, SSE_HEADERS);
   exchange.write(reply.events[0]!);
-  exchange.write(sseEvent(half(payload)));
-  exchange.end(SSE_DONE);
+  exchange.write(halveEvent(reply.events[1]!));
+  exchange.end(reply.events.at(-1) === SSE_DONE ? SSE_DONE : '');
 }
 
 function sendTruncated(ctx: RunContext, fault: TruncatedFault): void {
   const { exchange } = ctx;
-  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  const reply = healthyReply(exchange.record, ctx.settings, shape(fault));
   const body = reply.kind === 'json' ? reply.body : reply.events.join('');
   const { status, headers } = replyHead(reply);
   exchange.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });

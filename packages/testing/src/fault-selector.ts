@@ -1,6 +1,5 @@
 import type { Fault } from './fault-types';
 import { fault } from './faults';
-import { invalidKeyMessage } from './openai-errors';
 import { RateLimiter } from './rate-limiter';
 import { routeError } from './routes';
 import { Schedule } from './schedule';
@@ -58,7 +57,7 @@ export class FaultSelector {
     const handled = this.handler?.(request);
     if (handled) return handled;
     if (this.apiKeys && (request.apiKey === undefined || !this.apiKeys.includes(request.apiKey))) {
-      return fault.unauthorized({ message: invalidKeyMessage(request.apiKey) });
+      return fault.unauthorized();
     }
     const error = routeError(request, this.models);
     if (error) return fault.status(error.status, { body: error.body });

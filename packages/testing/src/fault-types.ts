@@ -5,6 +5,21 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /**
+   * Prompt tokens read from the provider's prompt cache (default 0): OpenAI's
+   * `prompt_tokens_details.cached_tokens`, Anthropic's `cache_read_input_tokens`, Gemini's
+   * `cachedContentTokenCount`.
+   */
+  cached_tokens?: number;
+}
+
+/** A tool call the mock answers with. */
+export interface MockToolCall {
+  /** Default: `call_mock_<n>` (OpenAI), `toolu_mock_<n>` (Anthropic); Gemini sends none. */
+  id?: string;
+  name: string;
+  /** The arguments: a JSON string, or an object serialized as JSON. */
+  arguments: string | Record<string, unknown>;
 }
 
 /** Options every fault accepts. */
@@ -15,8 +30,12 @@ export interface FaultCommon {
 
 /** Shape of the healthy answer a fault starts from. */
 export interface ReplyShape {
-  /** Reply text of a chat completion; defaults to the provider's `content`. */
+  /** Reply text of a chat completion; defaults to the provider's `content`, or none with `toolCalls`. */
   content?: string;
+  /** Answer with these tool calls (finish reason `tool_calls` / `tool_use`). */
+  toolCalls?: MockToolCall[];
+  /** Thinking before the answer: `reasoning_content`, Anthropic `thinking`, Gemini thought parts. */
+  reasoning?: string;
   /** Delay between stream chunks; defaults to the provider's `chunkDelayMs`. */
   chunkDelayMs?: number;
 }

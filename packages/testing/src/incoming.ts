@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { isJsonObject } from './routes';
+import { isJsonObject, resolveRoute } from './routes';
 import type { RecordedRequest } from './types';
 
 /** Reads the whole request body; rejects if the client leaves first. */
@@ -30,22 +30,40 @@ export function bearerKey(authorization: string | undefined): string | undefined
   return match?.[1]?.trim();
 }
 
+/** The key a request carries: `Authorization: Bearer`, `x-api-key` (Anthropic), `x-goog-api-key` or `?key=` (Gemini). */
+function apiKeyOf(headers: Record<string, string>, query: string): string | undefined {
+  return (
+    bearerKey(headers.authorization) ??
+    (headers['x-api-key'] || headers['x-goog-api-key'] || new URLSearchParams(query).get('key') || undefined)
+  );
+}
+
 /** The record of a request whose headers just arrived; its body fields are filled by {@link applyBody}. */
 export function recordRequest(id: number, req: IncomingMessage): RecordedRequest {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
-  return {
+  const headers = flattenHeaders(req.headers);
+  const method = req.method ?? 'GET';
+  const path = query === -1 ? url : url.slice(0, query);
+  const record: RecordedRequest = {
     id,
-    method: req.method ?? 'GET',
-    path: query === -1 ? url : url.slice(0, query),
-    headers: flattenHeaders(req.headers),
+    method,
+    path,
+    headers,
     body: undefined,
-    apiKey: bearerKey(req.headers.authorization),
+    apiKey: apiKeyOf(headers, query === -1 ? '' : url.slice(query + 1)),
     stream: false,
     receivedAt: Date.now(),
     fault: 'none',
     aborted: false,
   };
+  // Gemini names the model and the streaming in the path.
+  const route = resolveRoute(method, path);
+  if (route.kind === 'generate') {
+    record.model = route.model;
+    record.stream = route.stream;
+  }
+  return record;
 }
 
 /** Fills the body, model and stream fields of `record` from the raw body. */
@@ -56,7 +74,7 @@ export function applyBody(record: RecordedRequest, raw: string): void {
   } catch {
     record.body = raw;
   }
-  if (isJsonObject(record.body)) {
+  if (isJsonObject(record.body) && record.model === undefined) {
     if (typeof record.body.model === 'string') record.model = record.body.model;
     record.stream = record.body.stream === true;
   }

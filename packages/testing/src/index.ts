@@ -1,3 +1,4 @@
+export type { Dialect } from './dialects';
 export type {
   BadRequestFault,
   ContextLengthFault,
@@ -8,6 +9,7 @@ export type {
   FloodShape,
   HangFault,
   MalformedJsonFault,
+  MockToolCall,
   OkFault,
   RateLimitedFault,
   ReplyShape,

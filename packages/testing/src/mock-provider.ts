@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Exchange } from './exchange';
 import { runFault } from './fault-runner';
@@ -20,7 +21,9 @@ import { Waiters } from './waiters';
 const DEFAULT_WAIT_MS = 5000;
 
 /**
- * A fake OpenAI API on a real HTTP server, with faults scripted per request or on a schedule.
+ * A fake LLM API on a real HTTP server, with faults scripted per request or on a schedule. It
+ * speaks OpenAI's chat completions (`baseUrl`), Anthropic's Messages API (`anthropicBaseUrl`) and
+ * Gemini's generateContent (`geminiBaseUrl`), with the same faults and deterministic answers.
  *
  * ```ts
  * const mock = await MockProvider.start({ name: 'primary' });
@@ -33,6 +36,7 @@ export class MockProvider {
   /** Name given in the options (default `'mock'`). */
   readonly name: string;
   private readonly server: Server;
+  private readonly protocol: 'http' | 'https';
   private readonly sockets = new Set<Socket>();
   private readonly exchanges = new Set<Exchange>();
   private readonly waiters = new Waiters();
@@ -61,7 +65,11 @@ export class MockProvider {
     this.maxRecords = Math.max(1, options.maxRecords ?? 10_000);
     this.latencyMs = options.latencyMs;
     this.selector = new FaultSelector(options.apiKeys, models);
-    this.server = createServer((req, res) => this.onRequest(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res);
+    this.protocol = options.tls ? 'https' : 'http';
+    this.server = options.tls
+      ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+      : createServer(handler);
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -80,11 +88,25 @@ export class MockProvider {
     return this.listening().port;
   }
 
-  /** The OpenAI base URL of the mock, e.g. `http://127.0.0.1:PORT/v1`. */
+  /** The OpenAI base URL of the mock, e.g. `http://127.0.0.1:PORT/v1` (`https:` with `tls`). */
   get baseUrl(): string {
+    return `${this.origin}/v1`;
+  }
+
+  /** The base URL of the mock's Anthropic Messages API (`POST {base}/messages`): the same `/v1`. */
+  get anthropicBaseUrl(): string {
+    return `${this.origin}/v1`;
+  }
+
+  /** The base URL of the mock's Gemini API (`POST {base}/models/{model}:generateContent`), e.g. `.../v1beta`. */
+  get geminiBaseUrl(): string {
+    return `${this.origin}/v1beta`;
+  }
+
+  private get origin(): string {
     const { address, port } = this.listening();
     const host = address.includes(':') ? `[${address}]` : address;
-    return `http://${host}:${port}/v1`;
+    return `${this.protocol}://${host}:${port}`;
   }
 
   /** Every request received so far, oldest first (a copy; the records themselves stay live). */

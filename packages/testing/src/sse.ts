@@ -1,6 +1,14 @@
-/** One server-sent event carrying `data`. */
-export function sseEvent(data: string): string {
-  return `data: ${data}\n\n`;
+/** One server-sent event carrying `data`, named `event` when given. */
+export function sseEvent(data: string, event?: string): string {
+  return event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
+}
+
+/** The same event with its data cut in half (no longer valid JSON). */
+export function halveEvent(event: string): string {
+  return event.replace(
+    /^data: (.*)$/m,
+    (_line, data: string) => `data: ${data.slice(0, Math.floor(data.length / 2))}`,
+  );
 }
 
 /** The event that ends an OpenAI stream. */

@@ -12,11 +12,11 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The parsed JSON body, the raw text when it is not JSON, `undefined` when empty. */
   body: unknown;
-  /** The key of an `Authorization: Bearer <key>` header. */
+  /** The key sent: `Authorization: Bearer <key>`, `x-api-key` (Anthropic), `x-goog-api-key` (Gemini). */
   apiKey?: string;
-  /** `model` of the body, when it is a string. */
+  /** `model` of the body, when it is a string (Gemini: the model of the path). */
   model?: string;
-  /** `true` when the body has `stream: true`. */
+  /** `true` when the body has `stream: true` (Gemini: a `streamGenerateContent` call). */
   stream: boolean;
   /** `Date.now()` when the request headers arrived. */
   receivedAt: number;
@@ -40,7 +40,7 @@ export interface MockProviderOptions {
   port?: number;
   /** Models listed by `GET /v1/models` (default `['mock-model']`). */
   models?: string[];
-  /** When set, requests without `Authorization: Bearer <one of these>` get a 401. */
+  /** When set, requests without one of these keys get the API's invalid-key error. */
   apiKeys?: string[];
   /** Default reply text (default `Hello from ${name}`). */
   content?: string;
@@ -52,6 +52,8 @@ export interface MockProviderOptions {
   latencyMs?: Latency;
   /** Requests kept in `requests`, oldest dropped first (default 10 000), so a long-running mock stays small. */
   maxRecords?: number;
+  /** Serve HTTPS with this key and certificate (PEM); `baseUrl` is then `https://...`. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** One phase of a {@link MockProvider.schedule}. */

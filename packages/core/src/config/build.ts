@@ -5,6 +5,7 @@ import type {
   ResolvedDeployment,
   ResolvedModelGroup,
   ResolvedProvider,
+  ResolvedTransport,
 } from '../types';
 import { DEFAULTS } from './defaults';
 import { deepFreeze } from './freeze';
@@ -16,13 +17,18 @@ const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
 /**
  * Builds the deeply frozen `ResolvedConfig` of a config that passed every check. `keys` holds the
- * resolved keys of each provider, by index. Nothing of `config` is shared with the result except
- * the logger's methods.
+ * resolved keys of each provider, by index, and `transports` how each is reached. Nothing of
+ * `config` is shared with the result except the logger's methods and the app's dispatchers (kept
+ * behind functions, never frozen).
  */
-export function buildConfig(config: ParsedConfig, keys: readonly (readonly string[])[]): ResolvedConfig {
+export function buildConfig(
+  config: ParsedConfig,
+  keys: readonly (readonly string[])[],
+  transports: readonly ResolvedTransport[],
+): ResolvedConfig {
   const health = resolveHealth(config.health);
   const providers = config.providers.map((provider, index) =>
-    buildProvider(provider, keys[index] ?? [], config.limits),
+    buildProvider(provider, keys[index] ?? [], transports[index]!, config.limits),
   );
   const groups = Object.entries(config.models).map(([name, group]) =>
     buildGroup(name, group, health.degradedLatencyMs),
@@ -51,6 +57,7 @@ export function buildConfig(config: ParsedConfig, keys: readonly (readonly strin
 function buildProvider(
   provider: ParsedProvider,
   keys: readonly string[],
+  transport: ResolvedTransport,
   limits: ParsedConfig['limits'],
 ): ResolvedProvider {
   const defaults = DEFAULTS.provider;
@@ -58,9 +65,11 @@ function buildProvider(
     id: provider.id,
     ...splitBaseUrl(provider.baseUrl),
     protocol: provider.protocol ?? defaults.protocol,
+    streamUsage: provider.streamUsage ?? true,
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
     limits: { ...DEFAULTS.limits, ...limits, ...provider.limits },
+    transport,
   } as ResolvedProvider;
   // Keys and headers (which may hold keys too) are not enumerable: `JSON.stringify` and
   // `util.inspect` of the resolved config never show them.

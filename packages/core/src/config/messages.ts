@@ -1,4 +1,5 @@
 /** Wording shared by the config and option messages. Only {@link describeOption} prints a string value. */
+import { didYouMean } from './suggest';
 
 /** A short description of a value for a message: `-5`, `null`, `a string`, `an array`. */
 export function describeValue(value: unknown): string {
@@ -41,6 +42,12 @@ export function expectedType(what: string, input: unknown): string {
 export function quoteList(names: Iterable<string>): string {
   const quoted = Array.from(names, (name) => JSON.stringify(name));
   return quoted.length ? quoted.join(', ') : '(none)';
+}
+
+/** `unknown <kind> "x"; did you mean "y"? Configured <kind>s: "a", "b"`. */
+export function unknownName(kind: string, name: string, known: readonly string[]): string {
+  const hint = didYouMean(name, known) || '.';
+  return `unknown ${kind} ${JSON.stringify(name)}${hint} Configured ${kind}s: ${quoteList(known)}`;
 }
 
 /**

@@ -4,11 +4,10 @@
  * the schema rejects are skipped here, so each problem is reported once.
  */
 import type { ConfigIssue } from '../errors';
-import { quoteList } from './messages';
+import { unknownName } from './messages';
 import { formatPath } from './paths';
 import { asArray, asName, asRecord } from './records';
 import { providerIdSchema } from './schema';
-import { didYouMean } from './suggest';
 
 /** Every reference problem of `config` (an object not yet validated). */
 export function checkReferences(config: Readonly<Record<string, unknown>>): ConfigIssue[] {
@@ -110,9 +109,4 @@ function checkGroupRefs(
 function groupRefProblem(group: string, name: string, groupNames: readonly string[]): string | undefined {
   if (name === group) return `must name another model group, not its own group ${JSON.stringify(group)}`;
   return groupNames.includes(name) ? undefined : unknownName('model group', name, groupNames);
-}
-
-function unknownName(kind: string, name: string, known: readonly string[]): string {
-  const hint = didYouMean(name, known) || '.';
-  return `unknown ${kind} ${JSON.stringify(name)}${hint} Configured ${kind}s: ${quoteList(known)}`;
 }

@@ -251,9 +251,15 @@ describe('resolveConfig: invalid configs', () => {
     ],
     [
       'unknown protocol',
-      withValue(['providers', 0, 'protocol'], 'anthropic'),
+      withValue(['providers', 0, 'protocol'], 'bedrock'),
       'providers[0].protocol',
-      /must be one of "openai", got "anthropic"/,
+      /must be one of "openai", "anthropic", "gemini", got "bedrock"/,
+    ],
+    [
+      'streamUsage not a boolean',
+      withValue(['providers', 0, 'streamUsage'], 'yes'),
+      'providers[0].streamUsage',
+      /a boolean/,
     ],
     ['no models', withValue(['models'], REMOVE), 'models', /is required/],
     ['empty models', withValue(['models'], {}), 'models', /at least one model group/],
@@ -404,6 +410,12 @@ describe('resolveConfig: invalid configs', () => {
       withValue(['policy', 'breaker', 'resetTimeoutMs'], -5),
       'policy.breaker.resetTimeoutMs',
       /^must be a non-negative integer, got -5$/,
+    ],
+    [
+      'reset timeout past the longest timer',
+      withValue(['policy', 'breaker', 'resetTimeoutMs'], 2_147_483_648),
+      'policy.breaker.resetTimeoutMs',
+      /^must be at most 2147483647, got 2147483648$/,
     ],
     [
       'threshold of 0%',
@@ -613,6 +625,7 @@ describe('resolveConfig: resolved values', () => {
       basePath: '/v1',
       displayUrl: 'https://api.openai.com/v1',
       protocol: 'openai',
+      streamUsage: true,
       timeoutMs: 30000,
       maxConcurrent: 64,
       limits: {
@@ -621,6 +634,7 @@ describe('resolveConfig: resolved values', () => {
         preTokenBytes: 1024 ** 2,
         retryAfterMs: 3_600_000,
       },
+      transport: { kind: 'direct', ca: undefined },
     });
     expect(openai.limits).toEqual(DEFAULTS.limits);
     expect(openai.keys).toEqual(['sk-env-openai']);

@@ -8,6 +8,7 @@ import { describeValue } from './messages';
 import { asRecord } from './records';
 import { checkReferences } from './references';
 import { configSchema } from './schema';
+import { resolveTransports } from './transport';
 
 export { type ConfigDefaults, DEFAULTS } from './defaults';
 export { formatPath } from './paths';
@@ -17,7 +18,8 @@ export { formatPath } from './paths';
  * `ResolvedConfig` with every default applied. The input is neither changed nor referenced by the
  * result (only the logger's methods are kept, bound to the logger).
  *
- * API keys given as `{ env: 'NAME' }` are read from `env` now. User name and password in a
+ * API keys given as `{ env: 'NAME' }` are read from `env` now, and so are the proxy variables
+ * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) unless `proxyFromEnv` is `false`. User name and password in a
  * provider's `baseUrl` are stripped and not used.
  *
  * @param input The configuration, usually an object literal written by the app.
@@ -36,6 +38,7 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
   const issues = parsed.success ? [] : toConfigIssues(parsed.error.issues, configSchema);
   const keys = resolveAllKeys(config.providers, env, issues);
   issues.push(...checkReferences(config));
+  const transports = parsed.success ? resolveTransports(parsed.data, env, issues) : [];
   if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
-  return buildConfig(parsed.data, keys);
+  return buildConfig(parsed.data, keys, transports);
 }

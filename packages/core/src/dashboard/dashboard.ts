@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AiClient } from '../client';
 import { ConfigError } from '../errors';
 import type { Disposer } from '../events';
+import { formatSseEvent } from '../http/chat-sse';
 import { isGone, SSE_HEADERS, sendJson, sendText } from '../http/respond';
 import {
   Activity,
@@ -117,7 +118,7 @@ class Stream {
 }
 
 function frame(event: DashboardEventName, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return formatSseEvent({ event, data: JSON.stringify(data) });
 }
 
 class LiveDashboard implements Dashboard {

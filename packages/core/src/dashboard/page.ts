@@ -3,7 +3,7 @@
  * resource) and the Content-Security-Policy that allows exactly that inline code.
  */
 import { createHash } from 'node:crypto';
-import { PAGE_SCRIPT } from './page-script';
+import { PAGE_SCRIPT } from './page-script.generated';
 import { PAGE_STYLE } from './page-style';
 
 /** The HTML of the page and the headers it must be served with. */

@@ -1,28 +1,36 @@
 /**
- * The failover plan: walks a request's candidate deployments (its group, then its fallback groups)
- * under one deadline, retrying, waiting, cooling keys down and failing over as each outcome's
- * verdict says. The attempt itself (JSON call or stream) is passed in.
+ * Runs a request's plan: tries its candidates in order under one deadline, and after each failed
+ * attempt applies what `policies/decide.ts` decided (wait, cool a key down, retry, fail over or
+ * stop). The attempt itself (JSON call or stream) is passed in.
  */
 import {
   AbortError,
   AllAttemptsFailedError,
   ClientClosedError,
   DeadlineExceededError,
-  UnknownModelError,
   UpstreamError,
 } from '../errors';
 import type { Events } from '../events';
-import { backoffDelay } from '../policies/backoff';
+import { REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
+import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
+import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
-import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
+import { Plan, type PlanRequest } from './plan';
+import type { GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
 import type { SlotQueue } from './slots';
 
 /** Longest wait for a provider slot before the plan is looked at again (a release usually ends it first). */
 const SLOT_RECHECK_MS = 1000;
+
+/**
+ * Checks, before any call and outside the breaker, that a deployment can take the request (its
+ * protocol can express it); throws the typed error that ends the request when it cannot.
+ */
+export type Admit = (member: GroupMember) => void;
 
 /** Runs one attempt on a deployment. It must arm the attempt's clock itself. */
 export type Perform<T> = (
@@ -32,15 +40,14 @@ export type Perform<T> = (
   timeoutMs: number,
 ) => Promise<T>;
 
-export interface ExecuteRequest {
+export interface ExecuteRequest extends PlanRequest {
   readonly requestId: string;
-  readonly model: string;
-  readonly fallbacks: readonly string[];
-  readonly affinityKey: string | undefined;
   readonly retries: number;
   readonly timeoutMs: number | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** Observers of the request (spans, diagnostics channels), when someone observes it. */
+  readonly trace: RequestTrace | undefined;
 }
 
 export interface Executed<T> {
@@ -64,7 +71,7 @@ export class Executor {
     policy: ResolvedPolicy,
     events: Events,
     redact: Redactor,
-    random = Math.random,
+    random: () => number = Math.random,
   ) {
     this.#runtime = runtime;
     this.#policy = policy;
@@ -73,22 +80,25 @@ export class Executor {
     this.#random = random;
   }
 
-  async execute<T>(request: ExecuteRequest, perform: Perform<T>): Promise<Executed<T>> {
+  async execute<T>(request: ExecuteRequest, perform: Perform<T>, admit?: Admit): Promise<Executed<T>> {
     const { scope } = request;
+    const clock = this.#runtime.clock;
     const plan = new Plan(this.#runtime, request);
     for (;;) {
       this.#throwIfAborted(request);
-      const candidate = plan.next(Date.now());
+      const now = clock.now();
+      const candidate = plan.next(now);
       if (!candidate) {
-        const due = plan.earliestDeferred(Date.now());
-        if (!due || due.at - Date.now() > scope.remaining() - this.#policy.minAttemptMs) {
+        const due = plan.earliestDeferred(now);
+        if (!due || due.at - now > scope.remaining(now) - this.#policy.minAttemptMs) {
           throw this.#exhausted(request, plan);
         }
         if (due.slot) await this.#waitForSlot(due.slot, request);
-        else await this.#wait(due.at - Date.now(), request);
-        plan.retryDeferred();
+        else await this.#wait(due.at - now, request);
+        plan.retryDeferred(clock.now());
         continue;
       }
+      admit?.(candidate);
       const result = await this.#tryDeployment(candidate, request, plan, perform);
       if (result) return result;
     }
@@ -105,13 +115,16 @@ export class Executor {
     const deployment = member.runtime;
     const provider = deployment.provider;
     const { scope } = request;
+    const clock = this.#runtime.clock;
     for (let retry = 0; ; ) {
       this.#throwIfAborted(request);
-      const now = Date.now();
-      const remaining = scope.remaining(now);
+      const started = clock.now();
+      const remaining = scope.remaining(started);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
-      const keyIndex = provider.keys.pick(now);
-      if (keyIndex < 0 || !deployment.usable(now)) {
+      const keyIndex = provider.keys.pick(started);
+      const ticket =
+        keyIndex < 0 || !deployment.usable(started) ? REFUSED : deployment.breaker.begin(started);
+      if (ticket === REFUSED) {
         // Unusable since the decision to retry it (its breaker opened, its keys cooled down): the
         // retry becomes a failover.
         const last = retry > 0 ? request.attempts[request.attempts.length - 1] : undefined;
@@ -124,52 +137,64 @@ export class Executor {
       }
       const timeoutMs = Math.min(request.timeoutMs ?? provider.config.timeoutMs, remaining);
       const attempt = new AttemptScope(scope);
-      const started = now;
-      const wasHalfOpen = deployment.breaker.state === 'half-open';
+      const traced = request.trace?.attempt(member);
       deployment.inFlight++;
       provider.inFlight++;
-      let failure: AttemptFailure;
+      let failure: Classification;
       try {
-        const value = await deployment.breaker.run(() => perform(member, keyIndex, attempt, timeoutMs));
-        const latencyMs = Date.now() - started;
-        deployment.failuresInARow = 0;
+        const value = await (traced
+          ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
+          : perform(member, keyIndex, attempt, timeoutMs));
+        const latencyMs = clock.now() - started;
+        deployment.breaker.record(ticket, 'success');
         deployment.health.recordSuccess(latencyMs);
-        this.#report(request, member, group, 'success', 'done', latencyMs, undefined);
+        const report = this.#report(request, member, 'success', 'done', latencyMs, undefined);
+        traced?.end(report);
         return { value, member, group, attempt, latencyMs };
       } catch (error) {
         attempt.dispose();
         if (!(error instanceof AttemptFailure)) {
-          // The breaker refused (its half-open probe slot was taken meanwhile): no attempt was made.
-          if (isOpenBreaker(error)) {
-            plan.defer(member);
-            return undefined;
-          }
+          deployment.breaker.record(ticket, 'aborted');
           throw error;
         }
-        failure = error;
+        failure = error.classification;
       } finally {
         deployment.inFlight--;
         provider.release();
       }
 
-      const c = failure.classification;
-      const latencyMs = Date.now() - started;
-      if (c.outcome === 'aborted') {
-        if (wasHalfOpen) deployment.breaker.revertProbe();
-        this.#report(request, member, group, c, 'stop', latencyMs, c.message);
+      const now = clock.now();
+      const latencyMs = now - started;
+      if (failure.outcome === 'aborted') {
+        deployment.breaker.record(ticket, failure.outcome, now);
+        const report = this.#report(request, member, failure, 'stop', latencyMs, failure.message);
+        traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
-      const message = this.#redact(c.message);
-      deployment.health.recordFailure(c.outcome, latencyMs, message);
-      if (c.countsForBreaker) this.#countFailure(deployment);
-      const decision = this.#decide(c, member, keyIndex, retry, request, plan);
-      this.#report(request, member, group, c, decision.action, latencyMs, message);
+      const message = this.#redact(failure.message);
+      deployment.health.recordFailure(failure.outcome, latencyMs, message);
+      deployment.breaker.record(ticket, failure.outcome, now);
+      const decision = decide(
+        {
+          failure,
+          retry,
+          retries: request.retries,
+          budgetMs: scope.remaining(now) - this.#policy.minAttemptMs,
+          otherKeyUsable: provider.keys.usableOtherThan(keyIndex, now),
+          contextFallback: plan.hasContextFallback(group),
+        },
+        this.#policy,
+        this.#random,
+      );
+      this.#apply(decision, member, keyIndex, plan, message, now);
+      const report = this.#report(request, member, failure, decision.action, latencyMs, message);
+      traced?.end(report);
       switch (decision.action) {
         case 'stop':
           throw new UpstreamError({
-            status: c.status,
+            status: failure.status,
             providerMessage: message,
-            providerCode: c.providerCode,
+            providerCode: failure.providerCode,
             retryable: false,
             deployment: deployment.id,
             attempts: request.attempts,
@@ -179,87 +204,38 @@ export class Executor {
           if (decision.waitMs > 0) await this.#wait(decision.waitMs, request);
           continue;
         case 'failover':
-          this.#announceFailover(request, deployment.id, c.outcome, c.status);
-          return undefined;
-        default:
+          this.#announceFailover(request, deployment.id, failure.outcome, failure.status);
           return undefined;
       }
     }
   }
 
-  /** What to do after a failed attempt; also applies the cooldowns the outcome calls for. */
-  #decide(
-    c: Classification,
+  /** Applies a decision's cooldown and plan change. */
+  #apply(
+    decision: Decision,
     member: GroupMember,
     keyIndex: number,
-    retry: number,
-    request: ExecuteRequest,
     plan: Plan,
-  ): { action: Exclude<AttemptDecision, 'done'>; waitMs: number } {
-    const deployment = member.runtime;
-    const now = Date.now();
-    const policy = this.#policy;
-    const provider = deployment.provider;
-    const budget = request.scope.remaining(now) - policy.minAttemptMs;
-    const canRetry = retry < request.retries;
-    switch (c.verdict) {
-      case 'fatal':
-        return { action: 'stop', waitMs: 0 };
-      case 'context':
-        return plan.switchToContextFallback(member.group)
-          ? { action: 'failover', waitMs: 0 }
-          : { action: 'stop', waitMs: 0 };
-      case 'rate-limited': {
-        const wait = c.retryAfterMs ?? policy.rateLimitCooldownMs;
-        this.#runtime.coolDown(deployment, keyIndex, now + wait, 'rate_limited');
-        if (canRetry && provider.keys.size > 1 && !provider.keys.exhausted(now))
-          return { action: 'retry', waitMs: 0 };
-        if (
-          canRetry &&
-          c.retryAfterMs !== undefined &&
-          c.retryAfterMs <= policy.maxRetryAfterMs &&
-          c.retryAfterMs < budget
-        ) {
-          return { action: 'retry', waitMs: c.retryAfterMs };
-        }
-        plan.defer(member);
-        return { action: 'failover', waitMs: 0 };
-      }
-      case 'failover': {
-        if (c.keyFault === 'auth') {
-          this.#runtime.coolDown(
-            deployment,
-            keyIndex,
-            now + policy.authCooldownMs,
-            'auth',
-            this.#redact(c.message),
-          );
-          if (provider.keys.size > 0 && !provider.keys.exhausted(now) && canRetry) {
-            return { action: 'retry', waitMs: 0 };
-          }
-        }
-        plan.fail(deployment.id);
-        return { action: 'failover', waitMs: 0 };
-      }
-      case 'retry': {
-        if (canRetry) {
-          const backoff = backoffDelay(retry, policy.backoff.baseMs, policy.backoff.maxMs, this.#random);
-          const waitMs =
-            c.retryAfterMs !== undefined ? Math.min(c.retryAfterMs, policy.maxRetryAfterMs) : backoff;
-          if (waitMs < budget) return { action: 'retry', waitMs };
-        }
-        plan.fail(deployment.id);
-        return { action: 'failover', waitMs: 0 };
-      }
+    message: string,
+    now: number,
+  ): void {
+    const { cooldown } = decision;
+    if (cooldown) {
+      const detail = cooldown.reason === 'auth' ? message : undefined;
+      this.#runtime.coolDown(member.runtime, keyIndex, now + cooldown.ms, cooldown.reason, detail);
     }
-  }
-
-  /** Opens the breaker after `breaker.consecutiveFailures` failures in a row. */
-  #countFailure(deployment: DeploymentRuntime): void {
-    const limit = this.#policy.breaker.consecutiveFailures;
-    if (++deployment.failuresInARow >= limit && limit > 0 && deployment.breaker.state === 'closed') {
-      deployment.failuresInARow = 0;
-      deployment.breaker.open();
+    switch (decision.plan) {
+      case 'defer':
+        plan.defer(member);
+        break;
+      case 'drop':
+        plan.drop(member.runtime.id);
+        break;
+      case 'context-fallback':
+        plan.switchToContextFallback(member.group);
+        break;
+      case 'keep':
+        break;
     }
   }
 
@@ -282,16 +258,15 @@ export class Executor {
   #report(
     request: ExecuteRequest,
     member: GroupMember,
-    group: string,
     c: Classification | 'success',
     decision: AttemptDecision,
     latencyMs: number,
     error: string | undefined,
-  ): void {
+  ): AttemptReport {
     const report: AttemptReport = {
       deployment: member.runtime.id,
       provider: member.runtime.provider.config.id,
-      group,
+      group: member.group,
       outcome: c === 'success' ? 'success' : c.outcome,
       decision,
       latencyMs,
@@ -305,6 +280,7 @@ export class Executor {
     if (this.#events.has('attempt')) {
       this.#events.emit('attempt', { requestId: request.requestId, model: request.model, attempt: report });
     }
+    return report;
   }
 
   /** Waits for a slot of a saturated provider: until a call ends there, the deadline, or a recheck. */
@@ -347,120 +323,5 @@ export class Executor {
       );
     }
     return new AllAttemptsFailedError(request.model, request.attempts);
-  }
-}
-
-function isOpenBreaker(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EOPENBREAKER';
-}
-
-/**
- * The candidates of one request, in order: each group's deployments as its strategy orders them,
- * group after group. Deployments that cannot take a call now are set aside ("deferred") with the
- * time they are due back; ones that failed are not tried again in this request.
- */
-class Plan {
-  readonly #runtime: Runtime;
-  readonly #request: ExecuteRequest;
-  #groups: string[];
-  #groupIndex = -1;
-  #queue: readonly GroupMember[] = [];
-  #position = 0;
-  /** Deployments that failed in this request (made on the first failure: most requests have none). */
-  #failed: Set<string> | undefined;
-  #deferred: GroupMember[] = [];
-  #contextSwitched = false;
-
-  constructor(runtime: Runtime, request: ExecuteRequest) {
-    this.#runtime = runtime;
-    this.#request = request;
-    this.#groups = [request.model, ...request.fallbacks];
-    for (const name of this.#groups) {
-      if (!runtime.groups.has(name)) throw new UnknownModelError(name, [...runtime.groups.keys()]);
-    }
-  }
-
-  get deferredCount(): number {
-    return this.#deferred.length;
-  }
-
-  next(now: number): GroupMember | undefined {
-    for (;;) {
-      while (this.#position < this.#queue.length) {
-        const member = this.#queue[this.#position++]!;
-        const id = member.runtime.id;
-        if (this.#hasFailed(id) || this.#isDeferred(id)) continue;
-        if (!member.runtime.usable(now)) {
-          this.#deferred.push(member);
-          continue;
-        }
-        return member;
-      }
-      if (++this.#groupIndex >= this.#groups.length) return undefined;
-      const group = this.#runtime.groups.get(this.#groups[this.#groupIndex]!)!;
-      this.#queue = group.strategy.order(group.members, this.#request);
-      this.#position = 0;
-    }
-  }
-
-  defer(member: GroupMember): void {
-    if (!this.#isDeferred(member.runtime.id)) this.#deferred.push(member);
-  }
-
-  fail(deploymentId: string): void {
-    if (!this.#failed) this.#failed = new Set();
-    this.#failed.add(deploymentId);
-  }
-
-  /**
-   * The time the deferred candidate due back first is usable, if any; `slot` when that candidate
-   * waits only for a free slot of its provider (a release, not a time, lets it through).
-   */
-  earliestDeferred(now: number): { at: number; slot: SlotQueue | undefined } | undefined {
-    let at = Number.POSITIVE_INFINITY;
-    let first: GroupMember | undefined;
-    for (const member of this.#deferred) {
-      if (this.#hasFailed(member.runtime.id)) continue;
-      const due = member.runtime.availableAt(now);
-      if (due < at) {
-        at = due;
-        first = member;
-      }
-    }
-    if (!first) return undefined;
-    const slot = first.runtime.waitsForSlot(now) ? first.runtime.provider.slots : undefined;
-    return { at: Math.max(at, now), slot };
-  }
-
-  /** Puts the deferred candidates back in the queue, earliest due first. */
-  retryDeferred(): void {
-    const now = Date.now();
-    const queue = this.#deferred.filter((m) => !this.#hasFailed(m.runtime.id));
-    queue.sort((a, b) => a.runtime.availableAt(now) - b.runtime.availableAt(now));
-    this.#deferred = [];
-    this.#queue = queue;
-    this.#position = 0;
-  }
-
-  /** Moves the whole plan to the group's context fallback, once. */
-  switchToContextFallback(group: string): boolean {
-    const target = this.#runtime.groups.get(group)?.config.contextFallback;
-    if (!target || this.#contextSwitched) return false;
-    this.#contextSwitched = true;
-    this.#groups = [target];
-    this.#groupIndex = -1;
-    this.#queue = [];
-    this.#position = 0;
-    this.#deferred = [];
-    return true;
-  }
-
-  #hasFailed(id: string): boolean {
-    return this.#failed?.has(id) === true;
-  }
-
-  #isDeferred(id: string): boolean {
-    for (const member of this.#deferred) if (member.runtime.id === id) return true;
-    return false;
   }
 }

@@ -1,4 +1,4 @@
-/** An attempt that did not succeed, carrying its classification through the breaker. */
+/** An attempt that did not succeed, carrying its classification to the executor. */
 import { type Classification, classifyError } from '../policies/classify';
 import type { AttemptScope } from './scope';
 
@@ -9,18 +9,12 @@ export class AttemptFailure extends Error {
     this.name = 'AttemptFailure';
     this.classification = classification;
   }
-
-  /** Read by the breaker: does this failure count against the deployment? */
-  get countsForBreaker(): boolean {
-    return this.classification.countsForBreaker;
-  }
 }
 
 const ABORTED: Classification = Object.freeze({
   outcome: 'aborted',
   verdict: 'fatal',
   message: 'aborted',
-  countsForBreaker: false,
 });
 
 /** Turns whatever a transport call threw into an AttemptFailure, using the attempt's own state first. */

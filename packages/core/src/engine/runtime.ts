@@ -2,15 +2,16 @@
  * Live state of providers and deployments: pools, keys, breakers, passive health, in-flight counts
  * and cooldowns. Built once from the resolved config; shared by every request.
  */
-import { EventEmitter } from 'node:events';
-import type { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { type Clock, systemClock } from '../clock';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
-import { DeploymentBreaker } from '../policies/breaker';
+import { BucketRotation, DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
-import { openAiHeaders, openAiPaths, type ProtocolPaths } from '../protocols/openai';
+import { protocolOf, type WireProtocol } from '../protocols';
+import { openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
-import { createPool } from '../transport/pool';
+import { createDispatcher } from '../transport/dispatcher';
 import type {
   HealthStatus,
   ResolvedConfig,
@@ -23,8 +24,14 @@ import { SlotQueue } from './slots';
 
 export class ProviderRuntime {
   readonly config: ResolvedProvider;
-  readonly pool: Pool;
+  /** What its calls go through (a pool of the client's, a proxy agent, or the app's dispatcher). */
+  readonly dispatcher: Dispatcher;
+  /** True when the client created the dispatcher, and so closes it. */
+  readonly ownsDispatcher: boolean;
   readonly keys: KeyPool;
+  /** The provider's wire protocol: headers, request and answer translation, error classification. */
+  readonly protocol: WireProtocol;
+  /** Models and embeddings paths (chat paths come from the protocol, per model). */
   readonly paths: ProtocolPaths;
   /** Request headers per key index. */
   readonly headers: readonly Readonly<Record<string, string>>[];
@@ -37,10 +44,13 @@ export class ProviderRuntime {
 
   constructor(config: ResolvedProvider) {
     this.config = config;
-    this.pool = createPool(config);
+    const { dispatcher, owned } = createDispatcher(config);
+    this.dispatcher = dispatcher;
+    this.ownsDispatcher = owned;
     this.keys = new KeyPool(config.keys);
+    this.protocol = protocolOf(config.protocol);
     this.paths = openAiPaths(config);
-    this.headers = openAiHeaders(config);
+    this.headers = this.protocol.headers(config);
   }
 
   get saturated(): boolean {
@@ -65,8 +75,6 @@ export class DeploymentRuntime {
   inFlight = 0;
   /** A deployment-wide cooldown (epoch ms), e.g. after a long Retry-After on a keyless provider. */
   cooldownUntil = 0;
-  /** Failures in a row that the breaker counts (reset by a success). */
-  failuresInARow = 0;
 
   constructor(
     config: ResolvedDeployment,
@@ -89,7 +97,7 @@ export class DeploymentRuntime {
   /** Whether an attempt may start now. */
   usable(now: number): boolean {
     return (
-      this.breaker.canAttempt &&
+      this.breaker.canAttempt(now) &&
       this.cooldownUntil <= now &&
       !this.provider.keys.exhausted(now) &&
       !this.provider.saturated
@@ -109,7 +117,7 @@ export class DeploymentRuntime {
   /** Earliest time (epoch ms) this deployment may be usable again; ≤ now when it is. */
   availableAt(now: number): number {
     let at = Math.max(this.cooldownUntil, this.provider.keys.availableAt());
-    if (!this.breaker.canAttempt) at = Math.max(at, this.breaker.reopensAt || now + 50);
+    if (!this.breaker.canAttempt(now)) at = Math.max(at, this.breaker.reopensAt || now + 50);
     if (this.provider.saturated) at = Math.max(at, now + 10);
     return at;
   }
@@ -159,20 +167,25 @@ export class Runtime {
   readonly providers = new Map<string, ProviderRuntime>();
   readonly deployments = new Map<string, DeploymentRuntime>();
   readonly groups = new Map<string, GroupRuntime>();
-  /** Drives every breaker's rolling window with one timer. */
-  readonly #rotate = new EventEmitter();
-  readonly #rotateTimer: NodeJS.Timeout;
+  /** What every duration, cooldown and breaker period is read from. */
+  readonly clock: Clock;
   readonly #events: Events;
   /** True while a change learned elsewhere is applied: it is not announced again. */
   #applying = false;
   #closed = false;
 
-  constructor(config: ResolvedConfig, events: Events) {
+  /** @param random uniform draws in [0, 1) for the routing strategies */
+  constructor(
+    config: ResolvedConfig,
+    events: Events,
+    clock: Clock = systemClock,
+    random: () => number = Math.random,
+  ) {
     this.#events = events;
-    this.#rotate.setMaxListeners(0);
-    const bucketMs = Math.max(10, Math.floor(config.policy.breaker.rollingWindowMs / 10));
-    this.#rotateTimer = setInterval(() => this.#rotate.emit('rotate'), bucketMs);
-    this.#rotateTimer.unref();
+    this.clock = clock;
+    const now = () => clock.now();
+    // One rotation of the breakers' rolling windows for all of them: no timer per breaker.
+    const rotation = new BucketRotation(config.policy.breaker.rollingWindowMs, clock);
 
     for (const provider of config.providers.values()) {
       this.providers.set(provider.id, new ProviderRuntime(provider));
@@ -180,18 +193,26 @@ export class Runtime {
     for (const deployment of config.deployments.values()) {
       const provider = this.providers.get(deployment.provider)!;
       const id = deployment.id;
-      const health = new PassiveHealth({ ...config.health, degradedLatencyMs: deployment.degradedLatencyMs });
-      const breaker = new DeploymentBreaker(config.policy.breaker, this.#rotate, {
-        onOpen: () => {
-          events.emit('breakerOpen', { deployment: id, state: 'open' });
-          this.#announce({ kind: 'breaker', deployment: id, state: 'open', until: breaker.reopensAt });
+      const health = new PassiveHealth(
+        { ...config.health, degradedLatencyMs: deployment.degradedLatencyMs },
+        now,
+      );
+      const breaker = new DeploymentBreaker(
+        config.policy.breaker,
+        clock,
+        {
+          onOpen: (until) => {
+            events.emit('breakerOpen', { deployment: id, state: 'open' });
+            this.#announce({ kind: 'breaker', deployment: id, state: 'open', until });
+          },
+          onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
+          onClose: () => {
+            events.emit('breakerClose', { deployment: id, state: 'closed' });
+            this.#announce({ kind: 'breaker', deployment: id, state: 'closed' });
+          },
         },
-        onHalfOpen: () => events.emit('breakerHalfOpen', { deployment: id, state: 'half-open' }),
-        onClose: () => {
-          events.emit('breakerClose', { deployment: id, state: 'closed' });
-          this.#announce({ kind: 'breaker', deployment: id, state: 'closed' });
-        },
-      });
+        rotation,
+      );
       health.onStatusChange((status, previous) =>
         events.emit('healthChange', { deployment: id, status, previous }),
       );
@@ -201,7 +222,7 @@ export class Runtime {
       this.groups.set(group.name, {
         config: group,
         members: group.deployments.map((d) => member(group.name, d, this.deployments.get(d.id)!)),
-        strategy: createStrategy(group.strategy),
+        strategy: createStrategy(group.strategy, { random }),
       });
     }
   }
@@ -221,7 +242,7 @@ export class Runtime {
     const keyless = provider.keys.size === 0;
     if (keyless) deployment.cooldownUntil = Math.max(deployment.cooldownUntil, until);
     else provider.keys.coolDown(keyIndex, until);
-    if (reason === 'auth' && (keyless || provider.keys.exhausted(Date.now()))) {
+    if (reason === 'auth' && (keyless || provider.keys.exhausted(this.clock.now()))) {
       provider.authFailedUntil = Math.max(provider.keys.availableAt(), deployment.cooldownUntil);
       if (message !== undefined) provider.lastAuthError = message;
     }
@@ -244,15 +265,8 @@ export class Runtime {
     if (!deployment || this.#closed) return false;
     this.#applying = true;
     try {
-      if (change.kind === 'breaker') {
-        if (change.state === 'open') {
-          // Past its end the breaker elsewhere already lets probes through: nothing to apply.
-          if (change.until !== undefined && change.until <= Date.now()) return false;
-          deployment.breaker.open();
-        } else deployment.breaker.close();
-        return true;
-      }
-      if (change.until <= Date.now()) return false;
+      if (change.kind === 'breaker') return deployment.breaker.applyShared(change.state, change.until);
+      if (change.until <= this.clock.now()) return false;
       const provider = deployment.provider;
       if (provider.config.id !== change.provider) return false;
       const keyIndex = change.key === null ? 0 : provider.keys.fingerprints.indexOf(change.key);
@@ -268,11 +282,14 @@ export class Runtime {
     if (!this.#applying && this.#events.has('stateChange')) this.#events.emit('stateChange', change);
   }
 
+  /** Shuts the breakers down (their reset timers) and closes every pool. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#rotateTimer);
     for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
-    this.#rotate.removeAllListeners();
-    await Promise.all([...this.providers.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())));
+    await Promise.all(
+      [...this.providers.values()]
+        .filter((p) => p.ownsDispatcher)
+        .map((p) => p.dispatcher.close().catch(() => p.dispatcher.destroy())),
+    );
   }
 }

@@ -2,6 +2,7 @@
  * The clocks and abort wiring of a request and of each attempt. Every timer is a real timer that
  * is cleared when its scope ends, and every listener added to a caller's signal is removed.
  */
+import { type Clock, systemClock } from '../clock';
 import { type Classification, timeoutClassification } from '../policies/classify';
 
 export type AbortCause = 'caller' | 'deadline' | 'closed';
@@ -20,6 +21,7 @@ export class RequestScope {
   reason: unknown;
   /** The client is closing: no new attempt or wait may start (the one in flight may finish). */
   closing = false;
+  readonly clock: Clock;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #boundSignal: AbortSignal | undefined;
   readonly #active: ActiveRequests | undefined;
@@ -31,17 +33,20 @@ export class RequestScope {
   /**
    * @param callerSignal the call's own signal
    * @param boundSignal a second signal from a bound client (e.g. the HTTP request's)
+   * @param clock what `remaining()` and `elapsed()` read; the deadline itself is a real timer
    * @param active the client's requests in progress, which this one joins until disposed
    */
   constructor(
     deadlineMs: number,
     callerSignal: AbortSignal | undefined,
     boundSignal?: AbortSignal,
+    clock: Clock = systemClock,
     active?: ActiveRequests,
   ) {
     this.#active = active;
     active?.add(this);
-    this.startedAt = Date.now();
+    this.clock = clock;
+    this.startedAt = clock.now();
     this.deadlineMs = deadlineMs;
     this.deadlineAt = this.startedAt + deadlineMs;
     this.#callerSignal = callerSignal;
@@ -55,11 +60,11 @@ export class RequestScope {
     this.#deadlineTimer = setTimeout(this.#onDeadline, deadlineMs);
   }
 
-  remaining(now: number = Date.now()): number {
+  remaining(now: number = this.clock.now()): number {
     return this.deadlineAt - now;
   }
 
-  elapsed(now: number = Date.now()): number {
+  elapsed(now: number = this.clock.now()): number {
     return now - this.startedAt;
   }
 

@@ -1,27 +1,22 @@
 /**
- * Reads an OpenAI-style SSE body into parsed chunks, within bounds: one line or event holds at most
- * `maxEventBytes` characters (`transport/bounded`), and the socket is paused while the chunks the
- * consumer has not taken yet hold more than a small high-water mark.
+ * Reads an SSE body and hands each event to the protocol's decoder, which turns it into
+ * chat-completion chunks; within bounds: one line or event holds at most `maxEventBytes`
+ * characters (`transport/bounded`), and the socket is paused while the chunks the consumer has not
+ * taken yet hold more than a small high-water mark.
  */
 import type { Readable } from 'node:stream';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { StreamPayloadError, type StreamDecoder } from '../protocols/wire';
 import type { Redactor } from '../redact';
 import { boundedSseParser } from '../transport/bounded';
 import type { ChatCompletionChunk } from '../types';
 
+export { StreamPayloadError } from '../protocols/wire';
+
 /** Chunks queued before the socket is paused. */
 const HIGH_WATER = 64;
-/** Characters of queued chunk data before the socket is paused. */
+/** Characters of queued event data before the socket is paused. */
 const HIGH_WATER_CHARS = 64 * 1024;
-
-/** The upstream sent an error object inside the stream. */
-export class StreamPayloadError extends Error {
-  readonly providerCode: string | undefined;
-  constructor(message: string, providerCode: string | undefined) {
-    super(message);
-    this.name = 'StreamPayloadError';
-    this.providerCode = providerCode;
-  }
-}
 
 /** What a reader reports of the upstream side, for a clock that measures upstream silence only. */
 export interface ReaderWatch {
@@ -44,38 +39,45 @@ export interface SseReaderOptions {
 
 export class SseReader {
   readonly #body: Readable;
+  readonly #decoder: StreamDecoder;
   readonly #parser: { feed(text: string): void };
   readonly #redact: Redactor;
-  readonly #decoder = new TextDecoder();
+  readonly #text = new TextDecoder();
   readonly #queue: ChatCompletionChunk[] = [];
+  /** Characters of event data behind each queued chunk (an event's size goes with its first chunk). */
   readonly #sizes: number[] = [];
   #head = 0;
   #queuedChars = 0;
+  /** Size of the event being decoded, not yet given to a chunk. */
+  #eventChars = 0;
   #ended = false;
   #error: unknown;
   #watch: ReaderWatch | undefined;
   #waiter:
     | { resolve: (chunk: ChatCompletionChunk | undefined) => void; reject: (error: unknown) => void }
     | undefined;
-  /** Characters of chunk data handed out by `next()` so far. */
-  delivered = 0;
-  /** `data: [DONE]` was received. */
-  sawDone = false;
-  /** A chunk with a `finish_reason` was received. */
-  sawFinish = false;
 
-  constructor(body: Readable, options: SseReaderOptions) {
+  /** Characters of event data handed out by `next()` so far. */
+  delivered = 0;
+
+  constructor(body: Readable, decoder: StreamDecoder, options: SseReaderOptions) {
     this.#body = body;
+    this.#decoder = decoder;
     this.#redact = options.redact;
     this.#parser = boundedSseParser(
       options.maxEventBytes,
-      (event) => this.#onData(event.data),
+      (event) => this.#onEvent(event),
       (error) => this.#fail(error),
     );
     body.on('data', this.#onChunk);
     body.once('end', this.#onEnd);
     body.once('error', this.#onError);
     body.once('close', this.#onClose);
+  }
+
+  /** True once the stream said it is complete (see `StreamDecoder.complete`). */
+  get complete(): boolean {
+    return this.#decoder.complete;
   }
 
   /** Resolves with the next chunk, or undefined when the stream has ended; rejects on a transport error. */
@@ -129,46 +131,46 @@ export class SseReader {
 
   readonly #onChunk = (buffer: Buffer): void => {
     this.#watch?.received();
-    this.#parser.feed(this.#decoder.decode(buffer, { stream: true }));
+    this.#parser.feed(this.#text.decode(buffer, { stream: true }));
     if (this.#error === undefined && !this.#body.isPaused() && this.#full(1)) {
       this.#body.pause();
       this.#watch?.paused();
     }
   };
 
-  #onData(data: string): void {
+  #onEvent(event: EventSourceMessage): void {
     if (this.#error !== undefined) return;
-    if (data === '[DONE]') {
-      this.sawDone = true;
-      return;
-    }
-    let chunk: ChatCompletionChunk;
+    this.#eventChars = event.data.length;
     try {
-      chunk = JSON.parse(data) as ChatCompletionChunk;
-    } catch {
-      this.#fail(new SyntaxError('stream chunk is not valid JSON'));
-      return;
+      this.#decoder.decode(event.event ?? '', event.data, this.#push);
+    } catch (error) {
+      // An error the upstream sent may echo a credential: it is redacted before it goes anywhere.
+      this.#fail(
+        error instanceof StreamPayloadError
+          ? new StreamPayloadError(this.#redact(error.message), error.providerCode)
+          : error,
+      );
     }
-    const error = (chunk as { error?: { message?: unknown; code?: unknown; type?: unknown } }).error;
-    if (error && typeof error === 'object') {
-      const message = typeof error.message === 'string' ? this.#redact(error.message) : 'error in stream';
-      const code =
-        typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
-      this.#fail(new StreamPayloadError(message, code));
-      return;
-    }
-    if (chunk.choices?.[0]?.finish_reason) this.sawFinish = true;
+    // An event that gave no chunk still counts towards what was read before the first token.
+    this.delivered += this.#eventChars;
+    this.#eventChars = 0;
+  }
+
+  readonly #push = (chunk: ChatCompletionChunk): void => {
+    if (this.#error !== undefined) return;
+    const size = this.#eventChars;
+    this.#eventChars = 0;
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;
-      this.delivered += data.length;
+      this.delivered += size;
       waiter.resolve(chunk);
     } else {
       this.#queue.push(chunk);
-      this.#sizes.push(data.length);
-      this.#queuedChars += data.length;
+      this.#sizes.push(size);
+      this.#queuedChars += size;
     }
-  }
+  };
 
   readonly #onEnd = (): void => {
     this.#ended = true;

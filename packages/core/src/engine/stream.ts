@@ -3,8 +3,12 @@
  * still fail over), then hand the caller a `ChatStream` that never restarts elsewhere: a failure
  * after content reached the caller ends in a `StreamInterruptedError`, never in a clean end.
  */
+import type { ServerResponse } from 'node:http';
 import { AbortError, ClientClosedError, DeadlineExceededError, StreamInterruptedError } from '../errors';
+import { type ChatSseOptions, chatSseEvents, pipeChatSse, type SseEvent } from '../http/chat-sse';
+import type { Scrubber } from '../http/problem';
 import { badResponse, classifyError } from '../policies/classify';
+import type { ChatCall, StreamDecoder } from '../protocols/wire';
 import type { Redactor } from '../redact';
 import { ResponseLimitError } from '../transport/bounded';
 import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
@@ -37,35 +41,36 @@ function hasContent(chunk: ChatCompletionChunk): boolean {
 
 /**
  * Opens the stream and reads up to its first content chunk, within the three stream clocks and the
- * provider's limits (no more than `limits.preTokenBytes` of chunks held before it).
+ * provider's limits (no more than `limits.preTokenBytes` of stream data before it).
  */
 export async function openStream(
   provider: ProviderRuntime,
   keyIndex: number,
-  body: string,
+  call: ChatCall,
+  decoder: StreamDecoder,
   attempt: AttemptScope,
   clocks: ResolvedPolicy['stream'],
   budgetMs: number,
   redact: Redactor,
 ): Promise<OpenedStream> {
   const limits = provider.config.limits;
-  const started = Date.now();
+  const started = performance.now();
   attempt.arm(Math.min(clocks.headersTimeoutMs, budgetMs), 'timeout');
-  const response = await send(provider, keyIndex, 'POST', provider.paths.chat, body, attempt);
+  const response = await send(provider, keyIndex, 'POST', call.path, call.body, attempt);
   const type = String(response.headers['content-type'] ?? '');
   if (!type.includes('text/event-stream')) {
     response.body.destroy();
     throw new AttemptFailure(badResponse(`expected text/event-stream, got "${type}"`, response.statusCode));
   }
-  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (Date.now() - started);
+  const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (performance.now() - started);
   attempt.arm(firstTokenMs, 'first_token_timeout');
-  const reader = new SseReader(response.body, { maxEventBytes: limits.eventBytes, redact });
+  const reader = new SseReader(response.body, decoder, { maxEventBytes: limits.eventBytes, redact });
   const buffered: ChatCompletionChunk[] = [];
   try {
     for (;;) {
       const chunk = await reader.next();
       if (chunk === undefined) {
-        if (reader.sawDone || reader.sawFinish) break;
+        if (reader.complete) break;
         throw new AttemptFailure(
           classifyError(
             Object.assign(new Error('stream ended before its first token'), { code: 'UND_ERR_SOCKET' }),
@@ -112,6 +117,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
   readonly #scope: RequestScope;
   readonly #wantsUsage: boolean;
   readonly #onEnd: (end: StreamEnd) => R;
+  readonly #scrub: Scrubber;
   #resolveDone!: (report: R) => void;
   #buffered = 0;
   #chunks = 0;
@@ -128,6 +134,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     scope: RequestScope,
     wantsUsage: boolean,
     onEnd: (end: StreamEnd) => R,
+    scrub: Scrubber,
   ) {
     this.requestId = requestId;
     this.attempts = attempts;
@@ -137,6 +144,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     this.#scope = scope;
     this.#wantsUsage = wantsUsage;
     this.#onEnd = onEnd;
+    this.#scrub = scrub;
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -165,8 +173,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
         }
         if (this.#ended || this.#error) continue;
         if (chunk === undefined) {
-          const { sawDone, sawFinish } = this.#opened.reader;
-          if (sawDone || sawFinish) {
+          if (this.#opened.reader.complete) {
             this.#finish(undefined);
             return { done: true, value: undefined };
           }
@@ -219,6 +226,26 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
         await this.return();
       },
     });
+  }
+
+  /**
+   * The chunks as server-sent events, as OpenAI sends them: `data: <chunk>` each, then
+   * `data: [DONE]`, or `event: error` with an OpenAI error body when the stream fails (its message
+   * scrubbed of keys, upstream URLs and addresses). `options` change what each event carries.
+   * Stopping the iteration early aborts the upstream call. For frameworks that write the events
+   * themselves (a NestJS `@Sse()` route); {@link pipeSse} writes them to a Node response.
+   */
+  toSseEvents(options: ChatSseOptions<R> = {}): AsyncGenerator<SseEvent, void, undefined> {
+    return chatSseEvents(this, options, this.#scrub);
+  }
+
+  /**
+   * Writes the stream to `res` as server-sent events (see {@link toSseEvents}), waiting whenever
+   * the socket is full, and ends it. A response not yet started gets status 200 and the SSE
+   * headers; a response that closes first aborts the upstream call. Resolves with the report.
+   */
+  pipeSse(res: ServerResponse, options: ChatSseOptions<R> = {}): Promise<R> {
+    return pipeChatSse(this, res, options, this.#scrub);
   }
 
   /** Keeps the idle clock on the upstream: restarted by each arrival, stopped while the consumer is behind. */

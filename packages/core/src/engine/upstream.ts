@@ -1,7 +1,6 @@
 /** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
 import type { Dispatcher } from 'undici';
-import { badResponse, classifyStatus } from '../policies/classify';
-import { parseErrorBody } from '../protocols/openai';
+import { badResponse, capRetryAfter } from '../policies/classify';
 import { readBounded, readHead } from '../transport/bounded';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
@@ -20,7 +19,8 @@ export async function send(
 ): Promise<Dispatcher.ResponseData> {
   let response: Dispatcher.ResponseData;
   try {
-    response = await provider.pool.request({
+    response = await provider.dispatcher.request({
+      origin: provider.config.origin,
       method,
       path,
       headers: provider.headers[keyIndex],
@@ -37,14 +37,8 @@ export async function send(
   } catch {
     // The status alone is enough to classify.
   }
-  throw new AttemptFailure(
-    classifyStatus(
-      response.statusCode,
-      response.headers,
-      parseErrorBody(text),
-      provider.config.limits.retryAfterMs,
-    ),
-  );
+  const classification = provider.protocol.classify(response.statusCode, response.headers, text);
+  throw new AttemptFailure(capRetryAfter(classification, provider.config.limits.retryAfterMs));
 }
 
 /**

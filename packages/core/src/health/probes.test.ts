@@ -279,7 +279,8 @@ describe('ActiveProber', () => {
       const s = await setup(['a'], { mode });
       try {
         const a = s.deployment('a');
-        a.breaker.open();
+        // Five failures in a row open it.
+        for (let i = 0; i < 5; i++) a.breaker.record(a.breaker.begin(), 'server_error');
         expect(a.breaker.state).toBe('open');
         expect(readiness(s.runtime, false).httpStatus).toBe(503);
         await s.prober.probeOnce();

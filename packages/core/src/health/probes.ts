@@ -3,11 +3,12 @@
  * that goes down is noticed without user traffic, and one that comes back is let in again early.
  * Probe results feed the same passive health and breakers as live traffic.
  */
-import { AttemptFailure, failureFrom } from '../engine/failure';
+import { failureFrom } from '../engine/failure';
 import type { DeploymentRuntime, ProviderRuntime, Runtime } from '../engine/runtime';
 import { AttemptScope, RequestScope } from '../engine/scope';
 import { readJson, send } from '../engine/upstream';
-import { badResponse, type Classification } from '../policies/classify';
+import type { Classification } from '../policies/classify';
+import type { ChatCall } from '../protocols/wire';
 import { createRedactor, type Redactor, secretsOf } from '../redact';
 
 /** Settings of the active prober. */
@@ -19,9 +20,9 @@ export interface ProbeOptions {
   /** 0..1: each wait is drawn uniformly from `intervalMs × (1 ± jitter)`. */
   jitter: number;
   /**
-   * - `models`: `GET {basePath}/models` once per provider; the result applies to every deployment
+   * - `models`: `GET {basePath}/models` once per provider (every protocol lists its models there); the result applies to every deployment
    *   of that provider and leaves their latency figures alone.
-   * - `completion`: a one-token chat completion per deployment; its latency is recorded as a
+   * - `completion`: a one-token completion per deployment, in its provider's protocol; its latency is recorded as a
    *   completion latency. Costs a few tokens per probe.
    */
   mode: 'models' | 'completion';
@@ -35,8 +36,10 @@ interface Target {
   readonly provider: ProviderRuntime;
   /** Deployments the result applies to. */
   readonly deployments: readonly DeploymentRuntime[];
-  /** The chat request (completion mode); undefined in models mode. */
-  readonly body: string | undefined;
+  /** The chat request, in the provider's protocol (completion mode); undefined in models mode. */
+  readonly call: ChatCall | undefined;
+  /** The model the completion probe asks (completion mode). */
+  readonly model: string;
   timer: NodeJS.Timeout | undefined;
   inFlight: Promise<void> | undefined;
 }
@@ -47,7 +50,7 @@ interface Target {
  * provider that hangs. Timers are unref'd. A failure is recorded with
  * `PassiveHealth.recordFailure` (so `unhealthyAfter` consecutive failures make a deployment
  * unhealthy), a success with `recordSuccess` (completion mode) or `recordProbeSuccess` (models
- * mode), and a success closes an open or half-open breaker at once.
+ * mode), and a success closes an open or half-open breaker at once (`DeploymentBreaker.recordProbe`).
  *
  * In models mode a 404 or 405 says only that the provider does not list models; it is recorded
  * as nothing (use completion mode for such providers).
@@ -62,10 +65,10 @@ export class ActiveProber {
   #closing: Promise<void> | undefined;
 
   /**
-   * @param now Clock in epoch ms (default `Date.now`).
+   * @param now Clock in epoch ms (default: the runtime's).
    * @throws RangeError when an option is out of range.
    */
-  constructor(runtime: Runtime, options: ProbeOptions, now: () => number = Date.now) {
+  constructor(runtime: Runtime, options: ProbeOptions, now: () => number = () => runtime.clock.now()) {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${options.intervalMs}`);
     if (!(options.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
     if (!(options.jitter >= 0 && options.jitter <= 1)) {
@@ -151,7 +154,7 @@ export class ActiveProber {
     attempt.arm(this.#options.timeoutMs, 'timeout');
     let failure: Classification | undefined;
     try {
-      if (target.body === undefined) {
+      if (target.call === undefined) {
         const response = await send(provider, keyIndex, 'GET', provider.paths.models, undefined, attempt);
         try {
           await response.body.dump({ limit: MAX_MODELS_BODY, signal: attempt.signal });
@@ -159,11 +162,9 @@ export class ActiveProber {
           throw failureFrom(error, attempt);
         }
       } else {
-        const response = await send(provider, keyIndex, 'POST', provider.paths.chat, target.body, attempt);
-        const body = await readJson(provider, response, attempt);
-        if (!hasChoices(body)) {
-          throw new AttemptFailure(badResponse('response has no `choices` array', response.statusCode));
-        }
+        const { path, body } = target.call;
+        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
+        provider.protocol.readChat(await readJson(provider, response, attempt), target.model, response.statusCode);
       }
     } catch (error) {
       failure = failureFrom(error, attempt).classification;
@@ -178,16 +179,16 @@ export class ActiveProber {
   }
 
   #recordSuccess(target: Target, latencyMs: number): void {
-    const completion = target.body !== undefined;
+    const completion = target.call !== undefined;
     for (const deployment of target.deployments) {
       if (completion) deployment.health.recordSuccess(latencyMs);
       else deployment.health.recordProbeSuccess();
-      if (deployment.breaker.state !== 'closed') deployment.breaker.close();
+      deployment.breaker.recordProbe(true);
     }
   }
 
   #recordFailure(target: Target, failure: Classification, latencyMs: number): void {
-    if (target.body === undefined && (failure.status === 404 || failure.status === 405)) return;
+    if (target.call === undefined && (failure.status === 404 || failure.status === 405)) return;
     const message = this.#redact(describe(failure));
     for (const deployment of target.deployments) {
       deployment.health.recordFailure(failure.outcome, latencyMs, message);
@@ -200,28 +201,29 @@ function byProvider(runtime: Runtime): Target[] {
   for (const provider of runtime.providers.values()) {
     const deployments = [...runtime.deployments.values()].filter((d) => d.provider === provider);
     if (deployments.length === 0) continue;
-    targets.push({ provider, deployments, body: undefined, timer: undefined, inFlight: undefined });
+    targets.push({
+      provider,
+      deployments,
+      call: undefined,
+      model: '',
+      timer: undefined,
+      inFlight: undefined,
+    });
   }
   return targets;
 }
 
 function byDeployment(runtime: Runtime): Target[] {
-  return [...runtime.deployments.values()].map((deployment) => ({
-    provider: deployment.provider,
-    deployments: [deployment],
-    body: JSON.stringify({
-      model: deployment.config.model,
-      messages: [{ role: 'user', content: 'ping' }],
-      max_tokens: 1,
-    }),
-    timer: undefined,
-    inFlight: undefined,
-  }));
+  return [...runtime.deployments.values()].map((deployment) => {
+    const { provider } = deployment;
+    const model = deployment.config.model;
+    // The smallest completion each protocol accepts, translated like live traffic.
+    const call = provider.protocol.prepareChat(PING, false).call(provider.config, model);
+    return { provider, deployments: [deployment], call, model, timer: undefined, inFlight: undefined };
+  });
 }
 
-function hasChoices(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);
-}
+const PING = Object.freeze({ messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 });
 
 /** `probe: HTTP 503: <provider message>`, or `probe: <what went wrong>` without a status. */
 function describe(failure: Classification): string {

@@ -90,7 +90,7 @@ function worst(a: HealthStatus, b: HealthStatus): HealthStatus {
 function usableNow(runtime: Runtime, id: string, now: number): boolean {
   const deployment = runtime.deployments.get(id)!;
   return (
-    deployment.breaker.canAttempt &&
+    deployment.breaker.canAttempt(now) &&
     deployment.cooldownUntil <= now &&
     !deployment.provider.keys.exhausted(now) &&
     deployment.status(now) !== 'unhealthy'
@@ -98,7 +98,7 @@ function usableNow(runtime: Runtime, id: string, now: number): boolean {
 }
 
 export function buildHealthReport(runtime: Runtime, startedAt: number): HealthReport {
-  const now = Date.now();
+  const now = runtime.clock.now();
   const deployments: DeploymentHealth[] = [];
   const byProvider = new Map<string, HealthStatus>();
   for (const deployment of runtime.deployments.values()) {
@@ -188,7 +188,7 @@ export function buildHealthReport(runtime: Runtime, startedAt: number): HealthRe
 }
 
 export function readiness(runtime: Runtime, closed: boolean): ReadinessReport {
-  const now = Date.now();
+  const now = runtime.clock.now();
   const models: ReadinessReport['models'] = {};
   let ready = !closed;
   for (const group of runtime.groups.values()) {

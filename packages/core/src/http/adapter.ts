@@ -4,14 +4,26 @@
  * the JSON answer of the error-mapping middlewares.
  */
 import type { AiClient } from '../client';
-import { type AiFailoverError, ConfigError } from '../errors';
+import { checked, HEADER_NAME, strictObject } from '../config/fields';
+import { expected, isRecord } from '../config/messages';
+import { parseOptions } from '../config/options';
+import { AiFailoverError, ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
 import { createScrubber } from './context';
 import { type AiHttpHandler, createAiHttpHandler } from './handler';
 import { type AiHttpRouteOptions, DEFAULT_TRACE_HEADER } from './options';
-import { type ErrorResponse, errorResponse, type Scrubber } from './problem';
+import { type ErrorResponse, errorResponse, isBodyParserError, type Scrubber } from './problem';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** `{ traceHeader }`: a header name, or `false` for none. */
+const errorMappingSchema = strictObject(
+  {
+    traceHeader: checked<string | false>(
+      'a header name or false',
+      (value) => value === false || (typeof value === 'string' && HEADER_NAME.test(value)),
+    ).optional(),
+  },
+  'an options object',
+);
 
 /**
  * The handler of an adapter's `aiFailover(configOrClient, options)`. Option errors are named
@@ -23,8 +35,8 @@ export function createAdapterHandler<S>(
   configOrClient: AiFailoverConfig | AiClient,
   options: AiHttpRouteOptions<S> | undefined,
 ): AiHttpHandler<S> {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new ConfigError([{ path: name, message: 'options must be an object' }]);
+  if (options !== undefined && !isRecord(options)) {
+    throw new ConfigError([{ path: name, message: expected('an options object', options) }]);
   }
   if (options && Object.hasOwn(options, 'client')) {
     throw new ConfigError([
@@ -77,34 +89,27 @@ export function misuseMessage(adapter: string, usage: string): string {
   );
 }
 
-/** Options of the error-mapping middlewares (`aiFailoverErrorHandler()`, `aiFailoverErrorHandler()`). */
-export interface ErrorMappingOptions {
+/** Options of the error-handling middlewares (`aiFailoverErrorHandler()` of Express and Koa). */
+export interface ErrorHandlerOptions {
   /** Header that carries the decision trace of a failed call (default `x-ai-failover-trace`); `false` for none. */
   traceHeader?: string | false;
 }
 
-/** Answers typed errors as JSON; built once by an error-mapping middleware. */
-export type ErrorMapper = (error: AiFailoverError) => ErrorResponse;
+/**
+ * The JSON answer to a typed error or a body parser's error (malformed or too large body), or
+ * `undefined` for any other error, which is left to the app's handlers. Built once by an
+ * error-mapping middleware.
+ */
+export type ErrorMapper = (error: unknown) => ErrorResponse | undefined;
 
 /** Validates the options of an error-mapping middleware and returns its mapper. */
-export function createErrorMapper(name: string, options: ErrorMappingOptions | undefined): ErrorMapper {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new ConfigError([{ path: name, message: 'options must be an object' }]);
-  }
-  const traceHeader = options?.traceHeader ?? DEFAULT_TRACE_HEADER;
-  for (const key of Object.keys(options ?? {})) {
-    if (key !== 'traceHeader') {
-      throw new ConfigError([
-        { path: `${name}.${key}`, message: 'unknown option; known options: traceHeader' },
-      ]);
-    }
-  }
-  if (traceHeader !== false && (typeof traceHeader !== 'string' || !TOKEN.test(traceHeader))) {
-    throw new ConfigError([
-      { path: `${name}.traceHeader`, message: `must be a header name or false, got ${String(traceHeader)}` },
-    ]);
-  }
+export function createErrorMapper(name: string, options: ErrorHandlerOptions | undefined): ErrorMapper {
+  const traceHeader =
+    parseOptions(errorMappingSchema, options ?? {}, name).traceHeader ?? DEFAULT_TRACE_HEADER;
   const scrub: Scrubber = createScrubber();
   const header = traceHeader === false ? false : traceHeader.toLowerCase();
-  return (error) => errorResponse(error, scrub, header);
+  return (error) =>
+    error instanceof AiFailoverError || isBodyParserError(error)
+      ? errorResponse(error, scrub, header)
+      : undefined;
 }

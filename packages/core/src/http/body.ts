@@ -37,7 +37,8 @@ export function assertJsonContentType(req: IncomingMessage): void {
 
 /**
  * The request's JSON body. When a body parser already consumed the stream, its result (`parsed`)
- * is used: an object as is, a string or a Buffer parsed here. Throws an `HttpProblem`: 415 for a
+ * is used: an object as is, a string or a Buffer parsed here, after checking the declared length
+ * against the limit (the parser's own limit may be larger). Throws an `HttpProblem`: 415 for a
  * Content-Type other than JSON or a compressed body, 413 over the limit, 408 when the body takes
  * longer than `timeoutMs` to arrive, 400 for an empty or malformed one. An answer that leaves the
  * body unread closes the connection.
@@ -50,6 +51,7 @@ export async function readJsonBody(
 ): Promise<unknown> {
   assertJsonContentType(req);
   if (req.readableEnded) {
+    if (declaredLength(req) > limit) throw tooLarge(limit);
     if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJson(asText(parsed, limit));
     if (parsed !== undefined && parsed !== null) return parsed;
     throw new HttpProblem({
@@ -69,9 +71,14 @@ export async function readJsonBody(
       headers: CLOSE,
     });
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (declaredLength(req) > limit) throw tooLarge(limit);
   return parseJson(await readText(req, limit, timeoutMs));
+}
+
+/** The `content-length` of a request, or 0 when it has none (a chunked body). */
+function declaredLength(req: IncomingMessage): number {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) ? declared : 0;
 }
 
 function readText(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {

@@ -7,6 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AiCaller, AiClient, type CloseOptions } from '../client';
+import { expected } from '../config/messages';
 import { createDashboard, type Dashboard } from '../dashboard';
 import { ConfigError } from '../errors';
 import type { AiFailoverConfig } from '../types';
@@ -14,7 +15,7 @@ import { createScrubber, type HttpContext } from './context';
 import { type HealthRouteKind, metricsOf, serveHealth, serveMetrics } from './health';
 import { type OpenAiRouteKind, serveOpenAi } from './openai-routes';
 import { type AiHttpRouteOptions, type ResolvedHttpOptions, resolveHttpOptions } from './options';
-import { type Scrubber, withHttpStatus } from './problem';
+import type { Scrubber } from './problem';
 import { sendJson } from './respond';
 import { requestSignal } from './signal';
 
@@ -36,6 +37,11 @@ export interface ServeContext<S> {
   subject?: S;
   /** A body a body parser already read (`req.body`, `ctx.request.body`). */
   body?: unknown;
+  /**
+   * The error a body parser raised reading the body (malformed JSON, over its limit), answered
+   * on the OpenAI routes in their shape instead of reading the body.
+   */
+  bodyError?: unknown;
 }
 
 /** The HTTP layer of one middleware. */
@@ -58,8 +64,8 @@ export interface AiHttpHandler<S = IncomingMessage> {
   /** Matches on `req.url` and serves; resolves `false` when the request is not for a route of ours. */
   handle(req: IncomingMessage, res: ServerResponse, context?: ServeContext<S>): Promise<boolean>;
   /**
-   * A caller bound to the request: its calls are aborted when the client disconnects, carry the
-   * request's affinity key, and reject with errors that have `status`/`expose` set.
+   * A caller bound to the request: its calls are aborted when the client disconnects and carry
+   * the request's affinity key.
    */
   caller(req: IncomingMessage, res: ServerResponse, subject?: S): AiCaller;
   /** Closes the handler when `server` emits `close` (once per server; ignores non-servers). */
@@ -84,6 +90,8 @@ const READY: AiRoute = Object.freeze({ kind: 'ready' });
 const METRICS: AiRoute = Object.freeze({ kind: 'metrics' });
 const CHAT: AiRoute = Object.freeze({ kind: 'chat' });
 const EMBEDDINGS: AiRoute = Object.freeze({ kind: 'embeddings' });
+const RESPONSES: AiRoute = Object.freeze({ kind: 'responses' });
+const NOT_FOUND: AiRoute = Object.freeze({ kind: 'notFound' });
 const MODELS: AiRoute = Object.freeze({ kind: 'models' });
 
 /** True for something that behaves like an `AiClient` (also one from another copy of the package). */
@@ -110,7 +118,7 @@ export function createAiHttpHandler<S = IncomingMessage>(
 ): AiHttpHandler<S> {
   const name = identity.name ?? 'http';
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: name, message: 'options must be an object with a `client`' }]);
+    throw new ConfigError([{ path: name, message: expected('an object { client, ...options }', options) }]);
   }
   const { client: source, ...routeOptions } = options;
   if (typeof source !== 'object' || source === null) {
@@ -186,13 +194,20 @@ class Handler<S> implements AiHttpHandler<S> {
     ) {
       return { kind: 'dashboard', path: p };
     }
+    // Paths under the OpenAI prefix that no route serves answer a 404 in the OpenAI error shape.
+    const owned =
+      openai !== false &&
+      openai.path !== '/' &&
+      p.startsWith(openai.path) &&
+      (p.length === openai.path.length || p.charCodeAt(openai.path.length) === SLASH);
     if (method === 'POST') {
       if (!openai) return undefined;
       if (p === openai.chat) return CHAT;
+      if (p === openai.responses) return RESPONSES;
       if (p === openai.embeddings) return EMBEDDINGS;
-      return undefined;
+      return owned ? NOT_FOUND : undefined;
     }
-    if (method !== 'GET' && method !== 'HEAD') return undefined;
+    if (method !== 'GET' && method !== 'HEAD') return owned ? NOT_FOUND : undefined;
     if (health) {
       if (p === health.path) return HEALTH;
       if (p === health.live) return LIVE;
@@ -205,7 +220,7 @@ class Handler<S> implements AiHttpHandler<S> {
         return { kind: 'model', id: decode(p.slice(openai.models.length + 1)) };
       }
     }
-    return undefined;
+    return owned ? NOT_FOUND : undefined;
   }
 
   async serve(
@@ -240,7 +255,7 @@ class Handler<S> implements AiHttpHandler<S> {
         }
         const subject = 'subject' in context ? (context.subject as S) : (req as unknown as S);
         const id = route.kind === 'model' ? route.id : undefined;
-        return serveOpenAi(this.#context, openai, route.kind, req, res, subject, context.body, id);
+        return serveOpenAi(this.#context, openai, route.kind, req, res, subject, context, id);
       }
     }
   }
@@ -269,12 +284,7 @@ class Handler<S> implements AiHttpHandler<S> {
   caller(req: IncomingMessage, res: ServerResponse, subject?: S): AiCaller {
     const affinityKey = this.options.affinityKey?.(subject ?? (req as unknown as S), req);
     const { signal } = requestSignal(req, res);
-    const bound = this.client.bind(affinityKey === undefined ? { signal } : { signal, affinityKey });
-    return {
-      chat: (request, options) => bound.chat(request, options).catch(rethrow),
-      chatStream: (request, options) => bound.chatStream(request, options).catch(rethrow),
-      embeddings: (request, options) => bound.embeddings(request, options).catch(rethrow),
-    };
+    return this.client.bind(affinityKey === undefined ? { signal } : { signal, affinityKey });
   }
 
   watchServer(server: unknown): void {
@@ -321,10 +331,6 @@ function isServer(value: unknown): value is WatchedServer {
     typeof candidate.off === 'function' &&
     typeof candidate.listen === 'function'
   );
-}
-
-function rethrow(error: unknown): never {
-  throw withHttpStatus(error);
 }
 
 function pathOf(url: string | undefined): string {

@@ -9,7 +9,7 @@ import { sendJson, sendText } from './respond';
 export type HealthRouteKind = 'health' | 'live' | 'ready';
 
 /** The metrics a client exposes when `config.metrics` is on. */
-export interface MetricsSource {
+export interface MetricsRenderer {
   readonly contentType: string;
   render(): Promise<string>;
 }
@@ -17,12 +17,12 @@ export interface MetricsSource {
 const NO_STORE = Object.freeze({ 'cache-control': 'no-store' });
 
 /** The client's metrics, when it has them. */
-export function metricsOf(client: AiClient): MetricsSource | undefined {
+export function metricsOf(client: AiClient): MetricsRenderer | undefined {
   const metrics = (client as { metrics?: unknown }).metrics;
   if (typeof metrics !== 'object' || metrics === null) return undefined;
   const { contentType, render } = metrics as { contentType?: unknown; render?: unknown };
   return typeof contentType === 'string' && typeof render === 'function'
-    ? (metrics as MetricsSource)
+    ? (metrics as MetricsRenderer)
     : undefined;
 }
 
@@ -77,7 +77,7 @@ export function serveHealth(
 
 /** Answers the metrics route in the Prometheus text format. */
 export async function serveMetrics(
-  metrics: MetricsSource,
+  metrics: MetricsRenderer,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {

@@ -1,18 +1,23 @@
 /**
- * The HTTP layer of ai-failover, on Node's `IncomingMessage`/`ServerResponse` only: health,
- * metrics and OpenAI-compatible routes, the request-bound caller, the disconnect signal, and the
- * mapping of typed errors to HTTP answers. The Express, Koa and NestJS adapters are thin faces on it.
+ * `@ai-failover/core/http`: the HTTP layer of ai-failover, on Node's `IncomingMessage` and
+ * `ServerResponse` only — health, metrics and OpenAI-compatible routes, the live dashboard, the
+ * request-bound caller, the disconnect signal, and the mapping of typed errors to HTTP answers.
+ * The Express, Koa and NestJS adapters are thin faces on it; a server without a framework can
+ * mount `createAiHttpHandler()` or `createDashboard()` directly.
  */
+
+export * from '../dashboard';
 export {
   createAdapterHandler,
   createErrorMapper,
   defineLazy,
+  type ErrorHandlerOptions,
   type ErrorMapper,
-  type ErrorMappingOptions,
   looksLikeRequest,
   misuseMessage,
 } from './adapter';
 export { assertJsonContentType, DEFAULT_BODY_TIMEOUT_MS, parseByteSize, readJsonBody } from './body';
+export { type ChatSseOptions, formatSseEvent, type SseEvent, writeSse } from './chat-sse';
 export { createScrubber } from './context';
 export {
   type AiHttpHandler,
@@ -26,7 +31,7 @@ export {
 export {
   type HealthRouteKind,
   healthAnswer,
-  type MetricsSource,
+  type MetricsRenderer,
   metricsOf,
   type PublicHealth,
 } from './health';
@@ -49,9 +54,11 @@ export {
   resolveHttpOptions,
 } from './options';
 export {
+  bodyParserProblem,
   type ErrorResponse,
   errorResponse,
   HttpProblem,
+  isBodyParserError,
   type OpenAiErrorBody,
   openAiErrorBody,
   type Problem,
@@ -59,8 +66,7 @@ export {
   publicProblem,
   type Scrubber,
   typeForStatus,
-  withHttpStatus,
 } from './problem';
-export { drained, isGone, SSE_HEADERS, sendJson, sendText, writeEvent } from './respond';
+export { drained, isGone, SSE_HEADERS, sendJson, sendText } from './respond';
 export { ClientDisconnectedError, type RequestSignal, requestSignal } from './signal';
 export { formatTrace, headerSafe } from './trace';

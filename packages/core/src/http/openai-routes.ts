@@ -1,17 +1,21 @@
 /**
- * OpenAI-compatible routes over the client: chat completions (JSON and SSE), embeddings, models.
+ * OpenAI-compatible routes over the client: chat completions (JSON and SSE), the Responses API
+ * (translated onto chat completions, see `responses.ts`), embeddings, models, and an OpenAI-shaped
+ * 404 for any other path under the prefix.
  * The `model` of a request names a model group. Every response carries the decision trace, the
  * answering deployment and the request id; errors use the OpenAI error shape.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AiFailoverError } from '../errors';
-import type { CallOptions, ChatRequest, EmbeddingsRequest } from '../types';
+import type { CallOptions, ChatCompletionChunk, ChatRequest, EmbeddingsRequest } from '../types';
 import { assertJsonContentType, readJsonBody } from './body';
+import { type SseEvent, writeSse } from './chat-sse';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
-import { HttpProblem, openAiErrorBody, problemFor } from './problem';
-import { isGone, SSE_HEADERS, sendJson, writeEvent } from './respond';
+import { bodyParserProblem, HttpProblem, openAiErrorBody, problemFor } from './problem';
+import { isGone, sendJson } from './respond';
+import { chatFromResponses, type ResponseEvent, ResponsesStream, responseFromChat } from './responses';
 import { requestSignal } from './signal';
 import {
   formatTrace,
@@ -24,7 +28,15 @@ import {
 } from './trace';
 
 /** A route of the OpenAI-compatible API. */
-export type OpenAiRouteKind = 'chat' | 'embeddings' | 'models' | 'model';
+export type OpenAiRouteKind = 'chat' | 'responses' | 'embeddings' | 'models' | 'model' | 'notFound';
+
+/** Where a request's body comes from: a body parser's result or error, else the request itself. */
+export interface BodySource {
+  /** What a body parser read (`req.body`, `ctx.request.body`). */
+  readonly body?: unknown;
+  /** The error a body parser raised reading it. */
+  readonly bodyError?: unknown;
+}
 
 /** OpenAI's model object, as `GET /models` lists it. */
 export interface OpenAiModel {
@@ -45,13 +57,14 @@ export function serveOpenAi<S>(
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  body: BodySource,
   modelId?: string,
 ): Promise<void> {
   const trace = newTrace();
   return (async () => {
     try {
-      if (kind === 'chat' || kind === 'embeddings') assertJsonContentType(req);
+      if (kind === 'notFound') throw unknownUrl(req);
+      if (kind === 'chat' || kind === 'embeddings' || kind === 'responses') assertJsonContentType(req);
       await authorize(ctx, routes, subject);
       switch (kind) {
         case 'models':
@@ -65,8 +78,9 @@ export function serveOpenAi<S>(
         case 'model':
           return serveModel(ctx, routes, req, res, trace, modelId ?? '');
         case 'chat':
+        case 'responses':
         case 'embeddings':
-          return await serveCall(ctx, routes, kind, req, res, subject, parsedBody, trace);
+          return await serveCall(ctx, routes, kind, req, res, subject, body, trace);
       }
     } catch (error) {
       if (!(error instanceof AiFailoverError || error instanceof HttpProblem)) {
@@ -105,14 +119,15 @@ async function authorize<S>(ctx: HttpContext<S>, routes: ResolvedOpenAiRoutes<S>
 async function serveCall<S>(
   ctx: HttpContext<S>,
   routes: ResolvedOpenAiRoutes<S>,
-  kind: 'chat' | 'embeddings',
+  kind: 'chat' | 'responses' | 'embeddings',
   req: IncomingMessage,
   res: ServerResponse,
   subject: S,
-  parsedBody: unknown,
+  source: BodySource,
   trace: Trace,
 ): Promise<void> {
-  const body = await readJsonBody(req, routes.bodyLimit, parsedBody, routes.bodyTimeoutMs);
+  if (source.bodyError !== undefined) throw bodyParserProblem(source.bodyError) ?? source.bodyError;
+  const body = await readJsonBody(req, routes.bodyLimit, source.body, routes.bodyTimeoutMs);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,
@@ -134,6 +149,7 @@ async function serveCall<S>(
       traceFromReport(trace, report);
       return sendJson(req, res, 200, response, headersOf(ctx, trace));
     }
+    if (kind === 'responses') return await serveResponses(ctx, req, res, request, options, trace);
     if (request.stream === true) return await streamChat(ctx, res, request as ChatRequest, options, trace);
     const { response, report } = await ctx.client.chat(request as ChatRequest, options);
     traceFromReport(trace, report);
@@ -144,9 +160,10 @@ async function serveCall<S>(
 }
 
 /**
- * Streams a chat completion as server-sent events. The stream is open only once a deployment has
- * sent content, so the trace is complete when the headers go out. A failure after that ends the
- * stream with an `event: error` and no `[DONE]`, so the client knows its answer is incomplete.
+ * Streams a chat completion as server-sent events (`ChatStream.pipeSse`: `[DONE]` at a clean end,
+ * `event: error` and no `[DONE]` after a failure, so the client knows its answer is incomplete).
+ * The stream is open only once a deployment has sent content, so the trace is complete when the
+ * headers go out.
  */
 async function streamChat<S>(
   ctx: HttpContext<S>,
@@ -157,31 +174,66 @@ async function streamChat<S>(
 ): Promise<void> {
   const stream = await ctx.client.chatStream(request, options);
   traceFromStream(trace, stream);
-  if (isGone(res)) {
-    stream.abort();
-    return;
+  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
+  await stream.pipeSse(res);
+}
+
+/**
+ * The Responses API over chat completions. A stream opens only once a deployment has sent content
+ * (as for chat); a failure after that ends it with an `error` event and `response.failed`.
+ */
+async function serveResponses<S>(
+  ctx: HttpContext<S>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  options: CallOptions,
+  trace: Trace,
+): Promise<void> {
+  const chat = chatFromResponses(body);
+  if (body.stream !== true) {
+    const { response, report } = await ctx.client.chat(chat, options);
+    traceFromReport(trace, report);
+    return sendJson(req, res, 200, responseFromChat(body, response), headersOf(ctx, trace));
   }
-  res.writeHead(200, { ...headersOf(ctx, trace), ...SSE_HEADERS });
-  res.flushHeaders();
-  let failure: unknown;
+  chat.stream_options = { include_usage: true };
+  const stream = await ctx.client.chatStream(chat, options);
+  traceFromStream(trace, stream);
+  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
+  const model = typeof body.model === 'string' ? body.model : ctx.client.config.defaultModel;
+  await writeSse(res, responseEvents(ctx, stream, new ResponsesStream(body, model)), () => stream.abort());
+}
+
+/** The Responses events of a chat stream: `event: <type>` each, its data the event as JSON. */
+async function* responseEvents<S>(
+  ctx: HttpContext<S>,
+  stream: AsyncIterable<ChatCompletionChunk>,
+  events: ResponsesStream,
+): AsyncGenerator<SseEvent, void, undefined> {
+  yield* sseOf(events.start());
   try {
-    for await (const chunk of stream) {
-      if (isGone(res)) break;
-      await writeEvent(res, JSON.stringify(chunk));
-    }
+    for await (const chunk of stream) yield* sseOf(events.push(chunk));
   } catch (error) {
-    failure = error;
-  }
-  if (isGone(res)) {
-    stream.abort();
+    const problem = problemFor(error, ctx.scrub);
+    yield* sseOf(events.fail({ code: problem.code, message: problem.message, type: problem.type }));
     return;
   }
-  if (failure === undefined) {
-    res.end('data: [DONE]\n\n');
-    return;
-  }
-  const problem = problemFor(failure, ctx.scrub);
-  res.end(`event: error\ndata: ${JSON.stringify(openAiErrorBody(problem))}\n\n`);
+  yield* sseOf(events.finish());
+}
+
+function* sseOf(events: readonly ResponseEvent[]): Generator<SseEvent, void, undefined> {
+  for (const event of events) yield { event: event.type, data: JSON.stringify(event) };
+}
+
+/** A 404 for a path under the prefix that no route serves, as the OpenAI API answers it. */
+function unknownUrl(req: IncomingMessage): HttpProblem {
+  const path = (req.url ?? '/').split('?')[0];
+  return new HttpProblem({
+    status: 404,
+    code: 'unknown_url',
+    message: `Unknown request URL: ${req.method ?? 'GET'} ${path}. Served here: chat/completions, responses, embeddings, models.`,
+    param: null,
+  });
 }
 
 function serveModel<S>(

@@ -61,8 +61,13 @@ describe('resolveHttpOptions', () => {
       ),
     ]);
     expect(issuesOf({ openai: { authorize: 'yes' } })[0]).toMatch(
-      /^express\.openai\.authorize: .*got a string/,
+      /^express\.openai\.authorize: must be a function .*got a string/,
     );
+    expect(issuesOf({ openai: true })).toEqual([
+      expect.stringMatching(
+        /^express\.openai: must be false or an object .*got true: the routes need authorize/,
+      ),
+    ]);
   });
 
   test('every problem is listed, each named by its path, with did-you-mean hints', () => {
@@ -74,15 +79,13 @@ describe('resolveHttpOptions', () => {
       traceHeader: 'bad header',
     });
     expect(issues).toEqual([
-      'express.helth: unknown option; did you mean "health"?',
       expect.stringMatching(/^express\.metrics\.path: must be a path starting with "\/".*got "metrics"/),
       expect.stringMatching(/^express\.openai\.bodyLimit: .*got "1 lightyear"/),
-      expect.stringMatching(
-        /^express\.openai\.models\[0\]: "gpt-4\.2" is not a configured model group .*did you mean "gpt-4\.1"\?/,
-      ),
-      expect.stringMatching(/^express\.openai\.models\[1\]: 7 is not a configured model group/),
-      'express.affinityKey: must be a header name or a function, got a number',
+      'express.openai.models[0]: unknown model group "gpt-4.2"; did you mean "gpt-4.1"? Configured model groups: "gpt-4.1", "embed"',
+      'express.openai.models[1]: must be the name of a model group, got 7',
+      'express.affinityKey: must be a header name or a function, got 42',
       'express.traceHeader: must be a header name, got "bad header"',
+      'express.helth: unknown option; did you mean "health"?',
     ]);
   });
 
@@ -107,7 +110,7 @@ describe('resolveHttpOptions', () => {
 
   test('options that are not an object are refused', () => {
     expect(() => resolveHttpOptions('yes' as never, context)).toThrow(
-      /express: options must be an object, got a string/,
+      /express: must be an options object, got a string/,
     );
   });
 });

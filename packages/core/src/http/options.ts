@@ -4,9 +4,19 @@
  * never changed.
  */
 import type { IncomingMessage } from 'node:http';
-import { describeOption, describeType, isRecord } from '../config/messages';
-import { closestMatch } from '../config/suggest';
-import { ConfigError, type ConfigIssue } from '../errors';
+import { z } from 'zod';
+import {
+  arrayOf,
+  checked,
+  HEADER_NAME,
+  headerName,
+  routePath,
+  strictObject,
+  trimPath,
+} from '../config/fields';
+import { expected, unknownName } from '../config/messages';
+import { parseOptions } from '../config/options';
+import { DEFAULT_DASHBOARD_PATH, dashboardOptionsSchema } from '../dashboard/options';
 import { DEFAULT_BODY_TIMEOUT_MS, parseByteSize } from './body';
 
 /** Default largest request body the OpenAI-compatible routes read: 1 MiB. */
@@ -33,8 +43,9 @@ export interface MetricsRouteOptions {
 }
 
 /**
- * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/embeddings`,
- * `GET {path}/models`. `S` is what `authorize` receives (the framework's request or context).
+ * OpenAI-compatible routes: `POST {path}/chat/completions`, `POST {path}/responses` (the Responses
+ * API, served over chat completions), `POST {path}/embeddings`, `GET {path}/models`. Any other path
+ * under `{path}` answers a 404 in the OpenAI error shape (unless `{path}` is `/`). `S` is what `authorize` receives (the framework's request or context).
  */
 export interface OpenAiRouteOptions<S = IncomingMessage> {
   /** Path prefix (default `/v1`). */
@@ -105,6 +116,7 @@ export interface ResolvedOpenAiRoutes<S> {
   readonly path: string;
   readonly chat: string;
   readonly embeddings: string;
+  readonly responses: string;
   readonly models: string;
   readonly authorize: (subject: S) => boolean | Promise<boolean>;
   readonly bodyLimit: number;
@@ -132,76 +144,124 @@ export interface ResolveContext {
   readonly models: readonly string[];
 }
 
-const TOP_KEYS = ['health', 'metrics', 'openai', 'affinityKey', 'traceHeader', 'dashboard'];
-const DASHBOARD_KEYS = ['path', 'authorize', 'intervalMs', 'title'];
-const PATH_KEYS = ['path'];
-const HEALTH_KEYS = ['path', 'authorize'];
-const OPENAI_KEYS = ['path', 'authorize', 'bodyLimit', 'bodyTimeoutMs', 'models'];
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+type Authorize = (subject: unknown) => boolean | Promise<boolean>;
+const AUTHORIZE = 'a function (req) => boolean | Promise<boolean>';
+
+/** `true` (the defaults), `false` (off) or `{ path }`. */
+const routeSwitch = () =>
+  z.union([z.boolean(), strictObject({ path: routePath().optional() }, 'an object { path }')], {
+    error: (issue) => expected('true, false or an object { path }', issue.input),
+  });
+
+/** `true` (the defaults), `false` (off) or `{ path, authorize }`. */
+const healthSwitch = () =>
+  z.union(
+    [
+      z.boolean(),
+      strictObject(
+        {
+          path: routePath().optional(),
+          authorize: z.custom<Authorize>((value) => typeof value === 'function', {
+            abort: true,
+            error: (issue) => expected(AUTHORIZE, issue.input),
+          }).optional(),
+        },
+        'an object { path, authorize }',
+      ),
+    ],
+    { error: (issue) => expected('true, false or an object { path, authorize }', issue.input) },
+  );
+
+/** The schema of the options, with `openai.models` checked against the client's model groups. */
+function httpOptionsSchema(groups: readonly string[]) {
+  const openai = strictObject(
+    {
+      path: routePath().optional(),
+      authorize: z.custom<Authorize>((value) => typeof value === 'function', {
+        abort: true,
+        error: (issue) =>
+          issue.input === undefined
+            ? `must be ${AUTHORIZE}, got undefined; it is required so the routes are never open to anyone by accident`
+            : expected(AUTHORIZE, issue.input),
+      }),
+      bodyLimit: checked<number | string>(
+        'a positive number of bytes or a size like "512kb" or "1mb"',
+        (value) => parseByteSize(value) !== undefined,
+      ).optional(),
+      bodyTimeoutMs: checked<number>(
+        'a positive integer of milliseconds',
+        (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0,
+      ).optional(),
+      models: arrayOf(z.unknown(), 'an array of model group names')
+        .superRefine((models, ctx) => {
+          models.forEach((model, index) => {
+            if (typeof model === 'string' && groups.includes(model)) return;
+            const message =
+              typeof model === 'string'
+                ? unknownName('model group', model, groups)
+                : expected('the name of a model group', model);
+            ctx.addIssue({ code: 'custom', path: [index], message });
+          });
+        })
+        .optional(),
+    },
+    'an object { authorize, path, bodyLimit, bodyTimeoutMs, models }',
+  );
+  return strictObject(
+    {
+      health: healthSwitch().optional(),
+      metrics: routeSwitch().optional(),
+      openai: z
+        .union([z.boolean(), openai], {
+          error: (issue) =>
+            expected('false or an object { authorize, path, bodyLimit, models }', issue.input),
+        })
+        .refine((value) => value !== true, {
+          error:
+            'must be false or an object { authorize, path, bodyLimit, models }, got true: the routes need authorize',
+        })
+        .optional(),
+      affinityKey: checked<string | ((subject: unknown) => unknown)>(
+        'a header name or a function',
+        (value) => typeof value === 'function' || (typeof value === 'string' && HEADER_NAME.test(value)),
+      ).optional(),
+      traceHeader: headerName().optional(),
+      dashboard: z
+        .union([z.boolean(), dashboardOptionsSchema], {
+          error: (issue) => expected('true, false or an object { path, authorize }', issue.input),
+        })
+        .optional(),
+    },
+    'an options object',
+  );
+}
 
 /**
  * Validates the options and resolves them; throws one `ConfigError` listing every problem, each
- * named by its path (`express.openai.authorize: must be a function, got undefined`).
+ * named by its path (`express.openai.authorize: must be a function ..., got undefined`).
  */
 export function resolveHttpOptions<S = IncomingMessage>(
   options: AiHttpRouteOptions<S> | undefined,
   context: ResolveContext,
 ): ResolvedHttpOptions<S> {
-  const issues: ConfigIssue[] = [];
-  const at = (path: string) => `${context.name}.${path}`;
-  const problem = (path: string, message: string) => issues.push({ path: at(path), message });
-
-  if (options !== undefined && !isRecord(options)) {
-    throw new ConfigError([
-      { path: context.name, message: `options must be an object, got ${describeType(options)}` },
-    ]);
-  }
-  const source: Record<string, unknown> = options ?? {};
-  unknownKeys(source, TOP_KEYS, '', problem);
-
-  const health = routeBase(source.health, 'health', '/health', problem, HEALTH_KEYS);
-  let healthAuthorize: ResolvedHealthRoutes<S>['authorize'];
-  if (isRecord(source.health) && source.health.authorize !== undefined) {
-    if (typeof source.health.authorize !== 'function') {
-      problem(
-        'health.authorize',
-        `must be a function (req) => boolean | Promise<boolean>, got ${describeType(source.health.authorize)}`,
-      );
-    } else healthAuthorize = source.health.authorize as ResolvedHealthRoutes<S>['authorize'];
-  }
-  const metrics = routeBase(source.metrics, 'metrics', '/metrics', problem);
-  const openai = resolveOpenAi(source.openai, context.models, problem);
+  const given = parseOptions(httpOptionsSchema(context.models), options ?? {}, context.name);
+  const health = routeBase(given.health, '/health');
+  const metrics = routeBase(given.metrics, '/metrics');
 
   let affinityKey: ResolvedHttpOptions<S>['affinityKey'];
-  const affinity = source.affinityKey;
+  const affinity = given.affinityKey;
   if (typeof affinity === 'function') {
-    const read = affinity as (subject: S) => unknown;
     affinityKey = (subject) => {
-      const value = read(subject);
+      const value = affinity(subject);
       return typeof value === 'string' && value !== '' ? value : undefined;
     };
   } else if (typeof affinity === 'string') {
-    if (!TOKEN.test(affinity))
-      problem('affinityKey', `must be a header name or a function, got "${affinity}"`);
     const header = affinity.toLowerCase();
     affinityKey = (_subject, req) => headerValue(req, header);
-  } else if (affinity !== undefined) {
-    problem('affinityKey', `must be a header name or a function, got ${describeType(affinity)}`);
   }
 
-  let traceHeader = DEFAULT_TRACE_HEADER;
-  if (source.traceHeader !== undefined) {
-    if (typeof source.traceHeader !== 'string' || !TOKEN.test(source.traceHeader)) {
-      problem('traceHeader', `must be a header name, got ${describeOption(source.traceHeader)}`);
-    } else traceHeader = source.traceHeader.toLowerCase();
-  }
-
-  const dashboard = resolveDashboard<S>(source.dashboard, problem);
-
-  if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze({
-    dashboard,
+    dashboard: resolveDashboard<S>(given.dashboard),
     health:
       health === false
         ? false
@@ -209,155 +269,54 @@ export function resolveHttpOptions<S = IncomingMessage>(
             path: health,
             live: join(health, '/live'),
             ready: join(health, '/ready'),
-            authorize: healthAuthorize,
+            authorize:
+              typeof given.health === 'object' ? (given.health.authorize as ResolvedHealthRoutes<S>['authorize']) : undefined,
           }),
     metrics: metrics === false ? false : Object.freeze({ path: metrics }),
-    openai: openai === false ? false : Object.freeze(openai as ResolvedOpenAiRoutes<S>),
+    openai: typeof given.openai === 'object' ? resolveOpenAi<S>(given.openai) : false,
     affinityKey,
-    traceHeader,
+    traceHeader: given.traceHeader?.toLowerCase() ?? DEFAULT_TRACE_HEADER,
   });
 }
 
-type Problem = (path: string, message: string) => void;
+type ParsedHttpOptions = z.output<ReturnType<typeof httpOptionsSchema>>;
 
-function resolveDashboard<S>(value: unknown, problem: Problem): ResolvedDashboardRoutes<S> | false {
+function resolveDashboard<S>(value: ParsedHttpOptions['dashboard']): ResolvedDashboardRoutes<S> | false {
   if (value === undefined || value === false) return false;
   const given = value === true ? {} : value;
-  if (!isRecord(given)) {
-    problem(
-      'dashboard',
-      `must be true, false or an object ({ path, authorize }), got ${describeType(given)}`,
-    );
-    return false;
-  }
-  unknownKeys(given, DASHBOARD_KEYS, 'dashboard.', problem);
-  const path = given.path === undefined ? '/ai-failover' : routePath(given.path, 'dashboard.path', problem);
-  if (given.authorize !== undefined && typeof given.authorize !== 'function') {
-    problem(
-      'dashboard.authorize',
-      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(given.authorize)}`,
-    );
-  }
   return Object.freeze({
-    path: path ?? '/ai-failover',
+    path: given.path === undefined ? DEFAULT_DASHBOARD_PATH : trimPath(given.path),
     authorize: given.authorize as ResolvedDashboardRoutes<S>['authorize'],
-    intervalMs: given.intervalMs as number | undefined,
-    title: given.title as string | undefined,
+    intervalMs: given.intervalMs,
+    title: given.title,
   });
 }
 
 function routeBase(
-  value: unknown,
-  name: string,
+  value: boolean | { path?: string | undefined } | undefined,
   fallback: string,
-  problem: Problem,
-  keys: string[] = PATH_KEYS,
 ): string | false {
   if (value === false) return false;
-  if (value === undefined || value === true) return fallback;
-  if (!isRecord(value)) {
-    problem(name, `must be an object ({ ${keys.join(', ')} }) or false, got ${describeType(value)}`);
-    return false;
-  }
-  unknownKeys(value, keys, `${name}.`, problem);
-  return value.path === undefined ? fallback : (routePath(value.path, `${name}.path`, problem) ?? false);
+  if (value === undefined || value === true || value.path === undefined) return fallback;
+  return trimPath(value.path);
 }
 
 function resolveOpenAi<S>(
-  value: unknown,
-  groups: readonly string[],
-  problem: Problem,
-): ResolvedOpenAiRoutes<S> | false {
-  if (value === undefined || value === false) return false;
-  if (!isRecord(value)) {
-    problem(
-      'openai',
-      `must be an object ({ authorize, path, bodyLimit, bodyTimeoutMs, models }) or false, got ${describeType(value)}`,
-    );
-    return false;
-  }
-  unknownKeys(value, OPENAI_KEYS, 'openai.', problem);
-  const path = value.path === undefined ? '/v1' : (routePath(value.path, 'openai.path', problem) ?? '/v1');
-  const authorize = value.authorize;
-  if (typeof authorize !== 'function') {
-    problem(
-      'openai.authorize',
-      `must be a function (req) => boolean | Promise<boolean>, got ${describeType(authorize)}; it is required so the routes are never open to anyone by accident`,
-    );
-  }
-  let bodyLimit = DEFAULT_BODY_LIMIT;
-  if (value.bodyLimit !== undefined) {
-    const parsed = parseByteSize(value.bodyLimit);
-    if (parsed === undefined) {
-      problem(
-        'openai.bodyLimit',
-        `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describeOption(value.bodyLimit)}`,
-      );
-    } else bodyLimit = parsed;
-  }
-  let bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS;
-  if (value.bodyTimeoutMs !== undefined) {
-    const ms = value.bodyTimeoutMs;
-    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0) {
-      problem(
-        'openai.bodyTimeoutMs',
-        `must be a positive integer of milliseconds, got ${describeOption(ms)}`,
-      );
-    } else bodyTimeoutMs = ms;
-  }
-  let exposed: Set<string> | undefined;
-  if (value.models !== undefined) {
-    if (!Array.isArray(value.models)) {
-      problem('openai.models', `must be an array of model group names, got ${describeType(value.models)}`);
-    } else {
-      exposed = new Set();
-      value.models.forEach((model: unknown, i: number) => {
-        if (typeof model !== 'string' || !groups.includes(model)) {
-          const hint =
-            typeof model === 'string' && closestMatch(model, groups)
-              ? `; did you mean "${closestMatch(model, groups)}"?`
-              : '';
-          problem(
-            `openai.models[${i}]`,
-            `${describeOption(model)} is not a configured model group (${groups.join(', ') || 'none'})${hint}`,
-          );
-        } else exposed?.add(model);
-      });
-    }
-  }
+  given: Exclude<ParsedHttpOptions['openai'], boolean | undefined>,
+): ResolvedOpenAiRoutes<S> {
+  const path = given.path === undefined ? '/v1' : trimPath(given.path);
   const base = path === '/' ? '' : path;
-  return {
+  return Object.freeze({
     path,
     chat: `${base}/chat/completions`,
     embeddings: `${base}/embeddings`,
+    responses: `${base}/responses`,
     models: `${base}/models`,
-    authorize: authorize as (subject: S) => boolean | Promise<boolean>,
-    bodyLimit,
-    bodyTimeoutMs,
-    exposed,
-  };
-}
-
-function routePath(value: unknown, name: string, problem: Problem): string | undefined {
-  if (typeof value !== 'string' || !PATH.test(value)) {
-    problem(name, `must be a path starting with "/" (no query, no spaces), got ${describeOption(value)}`);
-    return undefined;
-  }
-  return value.length > 1 && value.endsWith('/') ? value.replace(/\/+$/, '') || '/' : value;
-}
-
-function unknownKeys(
-  value: Record<string, unknown>,
-  known: string[],
-  prefix: string,
-  problem: Problem,
-): void {
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    const near = closestMatch(key, known);
-    const hint = near ? `did you mean "${near}"?` : `known options: ${known.join(', ')}`;
-    problem(`${prefix}${key}`, `unknown option; ${hint}`);
-  }
+    authorize: given.authorize as (subject: S) => boolean | Promise<boolean>,
+    bodyLimit: given.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(given.bodyLimit)!,
+    bodyTimeoutMs: given.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    exposed: given.models && new Set(given.models as string[]),
+  });
 }
 
 /** The first value of a request header, `undefined` when absent or empty. */

@@ -3,13 +3,7 @@
  * mapping from the core's typed errors to both. Messages pass through a scrubber first, so no key,
  * upstream URL or upstream address reaches a response.
  */
-import {
-  AiFailoverError,
-  AllAttemptsFailedError,
-  InvalidRequestError,
-  UnknownModelError,
-  UpstreamError,
-} from '../errors';
+import { AiFailoverError, InvalidRequestError, UnknownModelError, UpstreamError } from '../errors';
 import type { AttemptReport } from '../types';
 import { formatTrace } from './trace';
 
@@ -96,28 +90,22 @@ export function typeForStatus(status: number): string {
 }
 
 /**
- * The answer to a failed request. Core errors keep their `httpStatus`, except an upstream 401/403
- * (a provider refused this server's key: not the caller's credentials), which becomes a 502.
- * Anything else is an internal error whose message is not shown.
+ * The answer to a failed request: a core error with its own `status` and `headers`, a problem of
+ * the HTTP layer, or a body parser's error (`express.json()`, `@koa/bodyparser`...). Anything
+ * else is an internal error whose message is not shown.
  */
 export function problemFor(error: unknown, scrub: Scrubber): Problem {
   if (error instanceof HttpProblem) return error;
   if (!(error instanceof AiFailoverError)) {
-    return { status: 500, type: 'api_error', code: 'internal_error', message: 'Internal error', param: null };
+    return bodyParserProblem(error) ?? INTERNAL;
   }
-  let status = error.httpStatus;
+  const { status } = error;
   let code = CODES[error.code] ?? 'error';
   let param: string | null = null;
-  let headers: Record<string, string> | undefined;
   if (error instanceof InvalidRequestError) param = error.field ?? null;
   else if (error instanceof UnknownModelError) param = 'model';
   else if (error instanceof UpstreamError) {
-    if (status === 401 || status === 403 || status === 407) status = 502;
     if (error.providerCode && /^[a-z0-9_.-]{1,64}$/i.test(error.providerCode)) code = error.providerCode;
-  }
-  if (error instanceof AllAttemptsFailedError) {
-    const retryAfter = retryAfterSeconds(error.attempts);
-    if (retryAfter !== undefined) headers = { 'retry-after': String(retryAfter) };
   }
   const problem: Problem = {
     status,
@@ -126,8 +114,17 @@ export function problemFor(error: unknown, scrub: Scrubber): Problem {
     message: scrub(error.message),
     param,
   };
-  return headers ? { ...problem, headers } : problem;
+  const { headers } = error;
+  return Object.keys(headers).length > 0 ? { ...problem, headers } : problem;
 }
+
+const INTERNAL: Problem = Object.freeze({
+  status: 500,
+  type: 'api_error',
+  code: 'internal_error',
+  message: 'Internal error',
+  param: null,
+});
 
 /** The same problem, with a neutral message when it is a server error (Koa's `expose` convention). */
 export function publicProblem(error: unknown, scrub: Scrubber): Problem {
@@ -136,61 +133,91 @@ export function publicProblem(error: unknown, scrub: Scrubber): Problem {
   return { ...problem, message: PUBLIC_MESSAGES[error.code] ?? 'Internal error' };
 }
 
-/** The OpenAI error body of a problem. */
+/** The OpenAI error body of a problem: the one error body of every route, handler and stream. */
 export function openAiErrorBody(problem: Problem): OpenAiErrorBody {
   return {
     error: { message: problem.message, type: problem.type, param: problem.param, code: problem.code },
   };
 }
 
-/** Shortest wait any deployment asked for, rounded up to seconds, when every attempt was rate limited. */
-function retryAfterSeconds(attempts: readonly AttemptReport[]): number | undefined {
-  let shortest: number | undefined;
-  for (const attempt of attempts) {
-    if (attempt.outcome !== 'rate_limited') return undefined;
-    if (attempt.retryAfterMs !== undefined) shortest = Math.min(shortest ?? Infinity, attempt.retryAfterMs);
-  }
-  return shortest === undefined ? undefined : Math.max(1, Math.ceil(shortest / 1000));
+/** The `type`s `raw-body` and `body-parser` give their errors (also thrown by `co-body`). */
+const BODY_ERRORS: Readonly<Record<string, { code: string; message?: string }>> = {
+  'entity.parse.failed': { code: 'invalid_json' },
+  'entity.too.large': { code: 'request_too_large' },
+  'parameters.too.many': { code: 'request_too_large', message: 'The request body has too many parameters' },
+  'encoding.unsupported': { code: 'unsupported_encoding' },
+  'charset.unsupported': { code: 'unsupported_charset' },
+  'entity.verify.failed': { code: 'invalid_request' },
+  'request.aborted': { code: 'request_aborted' },
+  'request.size.invalid': {
+    code: 'invalid_request',
+    message: 'The request body does not have the length its Content-Length announced',
+  },
+};
+
+/**
+ * True for an error a body parser raised while reading a request (`express.json()`,
+ * `@koa/bodyparser`, `koa-bodyparser`, Nest's parser): one with a `type` of `raw-body` /
+ * `body-parser`, or a `SyntaxError` with status 400 (`co-body` on malformed JSON).
+ */
+export function isBodyParserError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { type, status, statusCode } = error as { type?: unknown; status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 599) return false;
+  if (typeof type === 'string') return Object.hasOwn(BODY_ERRORS, type) || type.startsWith('stream.');
+  return error instanceof SyntaxError && code === 400;
 }
 
 /**
- * Gives a core error the `status` and `expose` properties Koa, Express's final handler and
- * `http-errors` look for, so an error a route handler lets through answers with its own status.
+ * The problem of a body parser's error, as the routes would answer had they read the body
+ * themselves; `undefined` for any other error. A parser's own fault (a stream already read, a
+ * 5xx) is an internal error.
  */
-export function withHttpStatus<E>(error: E): E {
-  if (error instanceof AiFailoverError && !Object.hasOwn(error, 'status')) {
-    Object.defineProperty(error, 'status', { value: error.httpStatus, configurable: true, writable: true });
-    Object.defineProperty(error, 'expose', {
-      value: error.httpStatus < 500,
-      configurable: true,
-      writable: true,
-    });
+export function bodyParserProblem(error: unknown): HttpProblem | undefined {
+  if (!isBodyParserError(error)) return undefined;
+  const e = error as Error & { type?: string; status?: number; statusCode?: number; limit?: unknown };
+  const status = e.status ?? e.statusCode ?? 400;
+  const known = e.type === undefined ? BODY_ERRORS['entity.parse.failed']! : BODY_ERRORS[e.type];
+  if (status >= 500 || !known) return new HttpProblem(INTERNAL);
+  let message = known.message;
+  if (message === undefined) {
+    switch (known.code) {
+      case 'invalid_json':
+        message = `The request body is not valid JSON: ${e.message}`;
+        break;
+      case 'request_too_large':
+        message =
+          typeof e.limit === 'number'
+            ? `The request body is larger than the limit of ${e.limit} bytes`
+            : 'The request body is too large';
+        break;
+      default:
+        message = e.message;
+    }
   }
-  return error;
+  return new HttpProblem({ status, code: known.code, message, param: null });
 }
 
-/** A JSON answer to a typed error a route handler let through: `{ error: { code, message } }`. */
+/** A JSON answer to an error a route handler let through: the OpenAI error body. */
 export interface ErrorResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: { error: { code: string; message: string } };
+  readonly body: OpenAiErrorBody;
 }
 
 /**
- * The answer to a typed error: its `httpStatus` (an upstream 401/403 becomes 502), its `code`, its
- * message when it is a client error and a neutral one otherwise, `retry-after` when every
- * deployment was rate limited, and the decision trace when the error carries attempts.
+ * The answer to a typed error (or a body parser's): its `status`, the OpenAI error body with its
+ * message when it is a client error and a neutral one otherwise, its `headers` (`retry-after` when
+ * every deployment was rate limited), `cache-control: no-store`, and the decision trace when the
+ * error carries attempts.
  */
-export function errorResponse(
-  error: AiFailoverError,
-  scrub: Scrubber,
-  traceHeader: string | false,
-): ErrorResponse {
+export function errorResponse(error: unknown, scrub: Scrubber, traceHeader: string | false): ErrorResponse {
   const problem = publicProblem(error, scrub);
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...problem.headers };
-  const attempts = (error as { attempts?: unknown }).attempts;
+  const attempts = (error as { attempts?: unknown } | null)?.attempts;
   if (traceHeader && Array.isArray(attempts) && attempts.length > 0) {
     headers[traceHeader] = formatTrace(attempts as AttemptReport[]);
   }
-  return { status: problem.status, headers, body: { error: { code: error.code, message: problem.message } } };
+  return { status: problem.status, headers, body: openAiErrorBody(problem) };
 }

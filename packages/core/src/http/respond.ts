@@ -59,9 +59,3 @@ export function drained(res: ServerResponse): Promise<void> {
     res.on('close', done);
   });
 }
-
-/** Writes one `data:` event, waiting for the socket when its buffer is full. */
-export async function writeEvent(res: ServerResponse, data: string): Promise<void> {
-  if (isGone(res)) return;
-  if (!res.write(`data: ${data}\n\n`)) await drained(res);
-}

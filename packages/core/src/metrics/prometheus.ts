@@ -5,6 +5,8 @@
  */
 import type { Counter, Gauge, Registry } from 'prom-client';
 import type { AiClient } from '../client';
+import { metricPrefix, strictObject } from '../config/fields';
+import { parseOptions } from '../config/options';
 import { ConfigError } from '../errors';
 import type { Disposer } from '../events';
 import type { HealthReport } from '../health/report';
@@ -50,7 +52,7 @@ const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const prefixSchema = strictObject({ prefix: metricPrefix() });
 
 /**
  * Registers the library's metrics and keeps them current from `source`'s events:
@@ -78,11 +80,7 @@ export function createPrometheusMetrics(
 ): PrometheusMetrics {
   const prom = options.promClient ?? loadPromClient();
   const prefix = options.prefix ?? 'ai_';
-  if (prefix !== '' && !METRIC_NAME.test(prefix)) {
-    throw new ConfigError([
-      { path: 'metrics.prefix', message: `must be letters, digits, "_" or ":", got "${prefix}"` },
-    ]);
-  }
+  parseOptions(prefixSchema, { prefix }, 'metrics');
   const registry = options.registry ?? new prom.Registry();
   const name = (suffix: string): string => prefix + suffix;
   const names = [

@@ -22,8 +22,6 @@ export interface Classification {
   readonly retryAfterMs?: number;
   readonly message: string;
   readonly providerCode?: string;
-  /** Whether the deployment's circuit breaker counts it as a failure. */
-  readonly countsForBreaker: boolean;
   /** A key-level problem: that key cools down, the provider's other keys keep serving. */
   readonly keyFault?: 'auth' | 'rate';
 }
@@ -37,15 +35,18 @@ export interface ProviderErrorBody {
 const CONTEXT_PATTERN =
   /context[_ ]length|maximum context|context window|too many tokens|prompt is too long/i;
 
+/** Longest wait an upstream may ask for unless a provider's `limits.retryAfterMs` says otherwise: an hour. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
 /**
  * Classifies an HTTP answer that is not a 2xx. A wait the provider asks for is cut to
- * `retryAfterCapMs` (the provider's `limits.retryAfterMs`).
+ * `retryAfterCapMs` (an invalid one is ignored).
  */
 export function classifyStatus(
   status: number,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   body: ProviderErrorBody | undefined,
-  retryAfterCapMs: number,
+  retryAfterCapMs: number = MAX_RETRY_AFTER_MS,
 ): Classification {
   const message = body?.message || `HTTP ${status}`;
   const providerCode = body?.code || body?.type || undefined;
@@ -57,7 +58,6 @@ export function classifyStatus(
       message: `unexpected HTTP ${status} answer (redirects are not followed)`,
       outcome: 'bad_response',
       verdict: 'failover',
-      countsForBreaker: true,
     };
   }
   if (status === 429) {
@@ -66,18 +66,17 @@ export function classifyStatus(
       outcome: 'rate_limited',
       verdict: 'rate-limited',
       retryAfterMs: parseRetryAfter(headers, retryAfterCapMs),
-      countsForBreaker: false,
       keyFault: 'rate',
     };
   }
   if (status === 401 || status === 403) {
-    return { ...base, outcome: 'auth_error', verdict: 'failover', countsForBreaker: false, keyFault: 'auth' };
+    return { ...base, outcome: 'auth_error', verdict: 'failover', keyFault: 'auth' };
   }
   if (status === 404) {
-    return { ...base, outcome: 'not_found', verdict: 'failover', countsForBreaker: true };
+    return { ...base, outcome: 'not_found', verdict: 'failover' };
   }
   if (status === 408 || status === 409 || status === 425) {
-    return { ...base, outcome: 'server_error', verdict: 'retry', countsForBreaker: true };
+    return { ...base, outcome: 'server_error', verdict: 'retry' };
   }
   if (status >= 500) {
     const retryAfterMs = parseRetryAfter(headers, retryAfterCapMs);
@@ -86,13 +85,12 @@ export function classifyStatus(
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       outcome: 'server_error',
       verdict: 'retry',
-      countsForBreaker: true,
     };
   }
   if (isContextLength(body)) {
-    return { ...base, outcome: 'context_length', verdict: 'context', countsForBreaker: false };
+    return { ...base, outcome: 'context_length', verdict: 'context' };
   }
-  return { ...base, outcome: 'client_error', verdict: 'fatal', countsForBreaker: false };
+  return { ...base, outcome: 'client_error', verdict: 'fatal' };
 }
 
 function isContextLength(body: ProviderErrorBody | undefined): boolean {
@@ -125,28 +123,27 @@ export function classifyError(error: unknown): Classification {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return { outcome: 'timeout', verdict: 'retry', message, countsForBreaker: true };
+    return { outcome: 'timeout', verdict: 'retry', message };
   }
   if (code !== undefined && CONNECTION_CODES.has(code)) {
     return {
       outcome: 'connection_error',
       verdict: 'retry',
       message: `${code}: ${message}`,
-      countsForBreaker: true,
     };
   }
   if (error instanceof Error && error.name === 'ResponseLimitError') {
     // Over a size limit: the same deployment would likely send it again.
-    return { outcome: 'bad_response', verdict: 'failover', message, countsForBreaker: true };
+    return { outcome: 'bad_response', verdict: 'failover', message };
   }
   if (error instanceof Error && error.name === 'StreamPayloadError') {
     const providerCode = (error as { providerCode?: string }).providerCode;
-    return { outcome: 'server_error', verdict: 'retry', message, providerCode, countsForBreaker: true };
+    return { outcome: 'server_error', verdict: 'retry', message, providerCode };
   }
   if (error instanceof SyntaxError) {
-    return { outcome: 'bad_response', verdict: 'retry', message, countsForBreaker: true };
+    return { outcome: 'bad_response', verdict: 'retry', message };
   }
-  return { outcome: 'connection_error', verdict: 'retry', message, countsForBreaker: true };
+  return { outcome: 'connection_error', verdict: 'retry', message };
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -170,10 +167,16 @@ export function timeoutClassification(
       : outcome === 'first_token_timeout'
         ? 'no first token'
         : 'stream stalled';
-  return { outcome, verdict: 'retry', message: `${what} within ${afterMs}ms`, countsForBreaker: true };
+  return { outcome, verdict: 'retry', message: `${what} within ${afterMs}ms` };
 }
 
 /** A 2xx whose body could not be used. */
 export function badResponse(message: string, status: number): Classification {
-  return { outcome: 'bad_response', verdict: 'retry', status, message, countsForBreaker: true };
+  return { outcome: 'bad_response', verdict: 'retry', status, message };
+}
+
+/** The classification with its `retryAfterMs` cut to `capMs` (a provider's `limits.retryAfterMs`). */
+export function capRetryAfter(classification: Classification, capMs: number): Classification {
+  const wait = classification.retryAfterMs;
+  return wait !== undefined && wait > capMs ? { ...classification, retryAfterMs: capMs } : classification;
 }

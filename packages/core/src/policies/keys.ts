@@ -58,6 +58,13 @@ export class KeyPool {
     return n;
   }
 
+  /** A key other than `index` is usable now (false for a keyless provider). */
+  usableOtherThan(index: number, now: number): boolean {
+    for (let i = 0; i < this.#coolUntil.length; i++)
+      if (i !== index && this.#coolUntil[i]! <= now) return true;
+    return false;
+  }
+
   /** Every key is cooling down. */
   exhausted(now: number): boolean {
     return this.availableAt() > now;

@@ -1,22 +1,19 @@
 /**
- * OpenTelemetry tracing: one span per request and one child span per attempt, built from the
- * request's report when it finishes. `@opentelemetry/api` is an optional peer dependency, loaded
- * only when tracing is asked for; without a registered SDK its tracer records nothing, and only
- * the request span is started.
+ * OpenTelemetry spans by the GenAI semantic conventions, made live: a request span
+ * (`chat {group}`, kind INTERNAL) from the call's start, and for each attempt a span
+ * (`chat {model}`, kind CLIENT) that is the active span while its HTTP call runs, so an HTTP
+ * client instrumentation (`@opentelemetry/instrumentation-undici`) nests its span and sends a
+ * `traceparent` under it. `@opentelemetry/api` is an optional peer dependency, loaded only when
+ * tracing is asked for.
  */
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { AiClient } from '../client';
-import type { Disposer } from '../events';
+import type { GroupMember } from '../engine/runtime';
 import type { AttemptReport, RequestReport } from '../types';
+import type { Operation } from './channels';
 import { isMissingModule } from './optional';
 
 /** The `@opentelemetry/api` module. */
 export type OtelApi = typeof import('@opentelemetry/api');
-
-/** What tracing reads: the client's events (an `AiClient` fits). */
-export interface TracingSource {
-  on: AiClient['on'];
-}
 
 export interface TracingOptions {
   /** Tracer to use (default: `api.trace.getTracer('ai-failover')`, the global provider's). */
@@ -25,46 +22,24 @@ export interface TracingOptions {
   api?: OtelApi;
 }
 
+/** What a request's spans are made with. */
 export interface Tracing {
-  /** Stops making spans (removes the event listeners). Idempotent. */
-  close(): void;
+  readonly api: OtelApi;
+  readonly tracer: Tracer;
 }
 
-/**
- * Makes spans from `source`'s finished requests:
- *
- * - `ai.request` (kind INTERNAL), child of the context active when the request finished (the
- *   app's own span, with a context manager registered), from the request's start to its end (a
- *   stream's end included). Attributes: `ai.request_id`, `ai.model` (group asked for),
- *   `ai.deployment`, `ai.provider`, `ai.served_by`, `ai.outcome` (`success` or the error code
- *   lowercased), `ai.failovers`, `ai.attempts`, `ai.cost_usd`, `ai.tokens.input`,
- *   `ai.tokens.output`, `ai.time_to_first_token_ms`, and `error.type` (the error code) on
- *   failure, with an error status.
- * - `ai.attempt` (kind CLIENT) per attempt, child of `ai.request`. Attributes: `ai.deployment`,
- *   `ai.provider`, `ai.group`, `ai.outcome`, `ai.decision`, `ai.status`, `ai.retry_after_ms`;
- *   error status unless it succeeded. Reports hold each attempt's duration, not its start, so
- *   times are rebuilt back from the end of the attempts (the first token, for a stream): waits
- *   between attempts (backoff, Retry-After) fall before the first attempt. The attempt that
- *   served a stream lasts until the stream ended.
- *
- * @returns undefined when no `api` is given and `@opentelemetry/api` is not installed.
- */
-export function createTracing(source: TracingSource, options: TracingOptions = {}): Tracing | undefined {
+/** The request parameters recorded on the request span, when the call sets them. */
+interface RequestParameters {
+  readonly max_tokens?: unknown;
+  readonly temperature?: unknown;
+  readonly top_p?: unknown;
+}
+
+/** @returns undefined when no `api` is given and `@opentelemetry/api` is not installed. */
+export function createTracing(options: TracingOptions = {}): Tracing | undefined {
   const api = options.api ?? loadApi();
   if (!api) return undefined;
-  const tracer = options.tracer ?? api.trace.getTracer('ai-failover');
-  const disposers: Disposer[] = [
-    source.on('success', ({ report }) => trace(api, tracer, report, undefined)),
-    source.on('requestError', ({ report, error }) => trace(api, tracer, report, error)),
-  ];
-  let closed = false;
-  return {
-    close() {
-      if (closed) return;
-      closed = true;
-      for (const dispose of disposers) dispose();
-    },
-  };
+  return { api, tracer: options.tracer ?? api.trace.getTracer('ai-failover') };
 }
 
 function loadApi(): OtelApi | undefined {
@@ -76,91 +51,138 @@ function loadApi(): OtelApi | undefined {
   }
 }
 
-function trace(api: OtelApi, tracer: Tracer, report: RequestReport, error: Error | undefined): void {
-  const end = Date.now();
-  const start = end - report.latencyMs;
-  const code = error ? errorCode(error) : undefined;
-  const attributes: Attributes = {
-    'ai.request_id': report.requestId,
-    'ai.model': report.model,
-    'ai.outcome': code ? code.toLowerCase() : 'success',
-    'ai.failovers': report.failovers,
-    'ai.attempts': report.attempts.length,
-  };
-  if (report.deployment !== undefined) attributes['ai.deployment'] = report.deployment;
-  if (report.provider !== undefined) attributes['ai.provider'] = report.provider;
-  if (report.servedBy !== undefined) attributes['ai.served_by'] = report.servedBy;
-  if (report.costUsd !== undefined) attributes['ai.cost_usd'] = report.costUsd;
-  if (report.usage) {
-    attributes['ai.tokens.input'] = report.usage.prompt_tokens;
-    attributes['ai.tokens.output'] = report.usage.completion_tokens;
-  }
-  if (report.timeToFirstTokenMs !== undefined) {
-    attributes['ai.time_to_first_token_ms'] = report.timeToFirstTokenMs;
-  }
-  if (code) attributes['error.type'] = code;
+/** The spans of one request: its own, and the one of the attempt serving it until it ends. */
+export class RequestSpans {
+  readonly #tracing: Tracing;
+  readonly #operation: Operation;
+  readonly #span: Span;
+  readonly #context: Context;
+  #serving: Span | undefined;
 
-  const parent = api.context.active();
-  const span = tracer.startSpan(
-    'ai.request',
-    { kind: api.SpanKind.INTERNAL, startTime: start, attributes },
-    parent,
-  );
-  if (span.isRecording()) {
-    traceAttempts(api, tracer, api.trace.setSpan(parent, span), report, start, end);
-  }
-  if (error) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error.message });
-  span.end(end);
-}
-
-function traceAttempts(
-  api: OtelApi,
-  tracer: Tracer,
-  context: Context,
-  report: RequestReport,
-  start: number,
-  end: number,
-): void {
-  const attempts = report.attempts;
-  const n = attempts.length;
-  const streamed = report.timeToFirstTokenMs !== undefined;
-  const starts = new Array<number>(n);
-  const ends = new Array<number>(n);
-  let cursor = streamed ? start + report.timeToFirstTokenMs! : end;
-  for (let i = n - 1; i >= 0; i--) {
-    ends[i] = cursor;
-    starts[i] = Math.max(start, cursor - attempts[i]!.latencyMs);
-    cursor = starts[i]!;
-  }
-  if (streamed && n > 0 && attempts[n - 1]!.outcome === 'success') ends[n - 1] = end;
-  for (let i = 0; i < n; i++) {
-    const attempt = attempts[i]!;
-    const span: Span = tracer.startSpan(
-      'ai.attempt',
-      { kind: api.SpanKind.CLIENT, startTime: starts[i]!, attributes: attemptAttributes(attempt) },
-      context,
-    );
-    if (attempt.outcome !== 'success') {
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: attempt.error ?? attempt.outcome });
+  constructor(tracing: Tracing, operation: Operation, model: string, parameters: RequestParameters) {
+    this.#tracing = tracing;
+    this.#operation = operation;
+    const { api, tracer } = tracing;
+    const parent = api.context.active();
+    const attributes: Attributes = {
+      'gen_ai.operation.name': operation,
+      'gen_ai.request.model': model,
+    };
+    if (typeof parameters.max_tokens === 'number')
+      attributes['gen_ai.request.max_tokens'] = parameters.max_tokens;
+    if (typeof parameters.temperature === 'number') {
+      attributes['gen_ai.request.temperature'] = parameters.temperature;
     }
-    span.end(ends[i]!);
+    if (typeof parameters.top_p === 'number') attributes['gen_ai.request.top_p'] = parameters.top_p;
+    this.#span = tracer.startSpan(
+      `${operation} ${model}`,
+      { kind: api.SpanKind.INTERNAL, attributes },
+      parent,
+    );
+    this.#context = api.trace.setSpan(parent, this.#span);
+  }
+
+  /** Starts an attempt's span and runs `fn` (its HTTP call) with that span active. */
+  runAttempt<T>(member: GroupMember, fn: () => Promise<T>): { span: Span | undefined; result: Promise<T> } {
+    if (!this.#span.isRecording()) return { span: undefined, result: fn() };
+    const { api, tracer } = this.#tracing;
+    const provider = member.runtime.provider.config;
+    const server = serverOf(provider.origin);
+    const attributes: Attributes = {
+      'gen_ai.operation.name': this.#operation,
+      'gen_ai.provider.name': provider.id,
+      'gen_ai.request.model': member.deployment.model,
+      'server.address': server.address,
+      'server.port': server.port,
+      'ai_failover.deployment': member.runtime.id,
+      'ai_failover.group': member.group,
+    };
+    const span = tracer.startSpan(
+      `${this.#operation} ${member.deployment.model}`,
+      { kind: api.SpanKind.CLIENT, attributes },
+      this.#context,
+    );
+    return { span, result: api.context.with(api.trace.setSpan(this.#context, span), fn) };
+  }
+
+  /** Ends an attempt's span, or keeps the serving attempt's open until the request ends. */
+  endAttempt(span: Span, attempt: AttemptReport): void {
+    span.setAttribute('ai_failover.outcome', attempt.outcome);
+    span.setAttribute('ai_failover.decision', attempt.decision);
+    if (attempt.status !== undefined) span.setAttribute('http.response.status_code', attempt.status);
+    if (attempt.retryAfterMs !== undefined)
+      span.setAttribute('ai_failover.retry_after_ms', attempt.retryAfterMs);
+    if (attempt.outcome === 'success') {
+      this.#serving = span;
+      return;
+    }
+    const type = attempt.status === undefined ? attempt.outcome : String(attempt.status);
+    span.setAttribute('error.type', type);
+    span.setStatus({
+      code: this.#tracing.api.SpanStatusCode.ERROR,
+      message: attempt.error ?? attempt.outcome,
+    });
+    span.end();
+  }
+
+  /** Ends the serving attempt's span and the request's, with what the report says. */
+  end(report: RequestReport, error: Error | undefined): void {
+    const { api } = this.#tracing;
+    const span = this.#span;
+    const serving = this.#serving;
+    if (span.isRecording()) {
+      const served: Attributes = {};
+      if (report.provider !== undefined) served['gen_ai.provider.name'] = report.provider;
+      if (report.responseModel !== undefined) served['gen_ai.response.model'] = report.responseModel;
+      if (report.usage) {
+        served['gen_ai.usage.input_tokens'] = report.usage.prompt_tokens;
+        served['gen_ai.usage.output_tokens'] = report.usage.completion_tokens;
+      }
+      span.setAttributes(served);
+      serving?.setAttributes(served);
+      const attributes: Attributes = {
+        'ai_failover.request_id': report.requestId,
+        'ai_failover.failovers': report.failovers,
+        'ai_failover.attempts': report.attempts.length,
+      };
+      if (report.deployment !== undefined) attributes['ai_failover.deployment'] = report.deployment;
+      if (report.servedBy !== undefined) attributes['ai_failover.served_by'] = report.servedBy;
+      if (report.costUsd !== undefined) attributes['ai_failover.cost_usd'] = report.costUsd;
+      if (report.timeToFirstTokenMs !== undefined) {
+        attributes['ai_failover.time_to_first_token_ms'] = report.timeToFirstTokenMs;
+      }
+      span.setAttributes(attributes);
+    }
+    if (error) {
+      const type = errorCode(error);
+      const status = { code: api.SpanStatusCode.ERROR, message: error.message };
+      span.setAttribute('error.type', type);
+      span.setStatus(status);
+      serving?.setAttribute('error.type', type);
+      serving?.setStatus(status);
+    }
+    serving?.end();
+    span.end();
   }
 }
 
-function attemptAttributes(attempt: AttemptReport): Attributes {
-  const attributes: Attributes = {
-    'ai.deployment': attempt.deployment,
-    'ai.provider': attempt.provider,
-    'ai.group': attempt.group,
-    'ai.outcome': attempt.outcome,
-    'ai.decision': attempt.decision,
-  };
-  if (attempt.status !== undefined) attributes['ai.status'] = attempt.status;
-  if (attempt.retryAfterMs !== undefined) attributes['ai.retry_after_ms'] = attempt.retryAfterMs;
-  return attributes;
+const servers = new Map<string, { address: string; port: number }>();
+
+/** `server.address` and `server.port` of an origin, parsed once. */
+function serverOf(origin: string): { address: string; port: number } {
+  let server = servers.get(origin);
+  if (!server) {
+    const url = new URL(origin);
+    server = {
+      address: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+    };
+    servers.set(origin, server);
+  }
+  return server;
 }
 
 function errorCode(error: Error): string {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code ? code : 'ERROR';
+  return typeof code === 'string' && code ? code : error.name || 'Error';
 }
