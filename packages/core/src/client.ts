@@ -594,7 +594,9 @@ function serializable<T>(serialize: () => T): T {
   } catch (error) {
     if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
     const reason =
-      error instanceof RangeError ? 'is nested too deeply' : `cannot be serialized as JSON: ${error.message}`;
+      error instanceof RangeError
+        ? 'is nested too deeply'
+        : `cannot be serialized as JSON: ${(error as Error).message}`;
     throw new InvalidRequestError(reason, 'request');
   }
 }

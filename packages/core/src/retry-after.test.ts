@@ -5,8 +5,8 @@
  */
 import { fault, type Listening, listen } from '@ai-failover/testing';
 import type { StateChange } from '.';
-import { createAiHttpHandler } from './http';
 import { type Harness, harness, hello } from './__tests__/support';
+import { createAiHttpHandler } from './http';
 
 const HOUR = 3_600_000;
 

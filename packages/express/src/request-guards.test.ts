@@ -1,9 +1,9 @@
 import { aiFailover } from '@ai-failover/express';
 import { type Listening, listen } from '@ai-failover/testing';
+import { providers } from '@ai-failover/testing/support';
 import express from 'express';
 import express4 from 'express4';
 import { describeRequestGuards } from './__tests__/request-guards';
-import { providers } from '@ai-failover/testing/support';
 
 describe.each([
   ['Express 5', express],

@@ -3,10 +3,9 @@
  * routes. A thin face on the core's HTTP layer; works with Koa 2 and 3.
  */
 import type { Server } from 'node:net';
-import { type AiCaller, type AiClient, type AiFailoverConfig } from '@ai-failover/core';
+import type { AiCaller, AiClient, AiFailoverConfig, CloseOptions } from '@ai-failover/core';
 import {
   type AiHttpRouteOptions,
-  type CloseOptions,
   createAdapterHandler,
   defineLazy,
   misuseMessage,

@@ -1,9 +1,9 @@
 import { aiFailover } from '@ai-failover/koa';
 import { type Listening, listen } from '@ai-failover/testing';
+import { providers } from '@ai-failover/testing/support';
 import Koa from 'koa';
 import Koa2 from 'koa2';
 import { describeRequestGuards } from '../../express/src/__tests__/request-guards';
-import { providers } from '@ai-failover/testing/support';
 
 /** A stand-in for a Koa body parser with its default types: JSON, urlencoded forms and text, into `ctx.request.body`. */
 const bodyParser: Koa.Middleware = async (ctx, next) => {

@@ -1,11 +1,5 @@
-import {
-  type AiClient,
-  type HealthReport,
-  healthAnswer,
-  type LivenessReport,
-  type PublicHealth,
-  type ReadinessReport,
-} from '@ai-failover/core';
+import type { AiClient, HealthReport, LivenessReport, ReadinessReport } from '@ai-failover/core';
+import { healthAnswer, type PublicHealth } from '@ai-failover/core/http';
 import { Controller, Get, Header, Inject, Req, Res, type Type } from '@nestjs/common';
 import { AI_FAILOVER_CLIENT, DEFAULT_HEALTH_PATH } from './ai-failover.constants';
 import type { AiFailoverAuthorize } from './ai-failover-options.interface';

@@ -108,7 +108,7 @@ export class DeploymentRuntime {
   waitsForSlot(now: number): boolean {
     return (
       this.provider.saturated &&
-      this.breaker.canAttempt &&
+      this.breaker.canAttempt(now) &&
       this.cooldownUntil <= now &&
       !this.provider.keys.exhausted(now)
     );

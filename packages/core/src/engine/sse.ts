@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { StreamPayloadError, type StreamDecoder } from '../protocols/wire';
+import { type StreamDecoder, StreamPayloadError } from '../protocols/wire';
 import type { Redactor } from '../redact';
 import { boundedSseParser } from '../transport/bounded';
 import type { ChatCompletionChunk } from '../types';

@@ -164,7 +164,11 @@ export class ActiveProber {
       } else {
         const { path, body } = target.call;
         const response = await send(provider, keyIndex, 'POST', path, body, attempt);
-        provider.protocol.readChat(await readJson(provider, response, attempt), target.model, response.statusCode);
+        provider.protocol.readChat(
+          await readJson(provider, response, attempt),
+          target.model,
+          response.statusCode,
+        );
       }
     } catch (error) {
       failure = failureFrom(error, attempt).classification;

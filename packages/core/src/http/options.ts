@@ -161,10 +161,12 @@ const healthSwitch = () =>
       strictObject(
         {
           path: routePath().optional(),
-          authorize: z.custom<Authorize>((value) => typeof value === 'function', {
-            abort: true,
-            error: (issue) => expected(AUTHORIZE, issue.input),
-          }).optional(),
+          authorize: z
+            .custom<Authorize>((value) => typeof value === 'function', {
+              abort: true,
+              error: (issue) => expected(AUTHORIZE, issue.input),
+            })
+            .optional(),
         },
         'an object { path, authorize }',
       ),
@@ -270,7 +272,9 @@ export function resolveHttpOptions<S = IncomingMessage>(
             live: join(health, '/live'),
             ready: join(health, '/ready'),
             authorize:
-              typeof given.health === 'object' ? (given.health.authorize as ResolvedHealthRoutes<S>['authorize']) : undefined,
+              typeof given.health === 'object'
+                ? (given.health.authorize as ResolvedHealthRoutes<S>['authorize'])
+                : undefined,
           }),
     metrics: metrics === false ? false : Object.freeze({ path: metrics }),
     openai: typeof given.openai === 'object' ? resolveOpenAi<S>(given.openai) : false,

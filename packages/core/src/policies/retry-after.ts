@@ -1,11 +1,11 @@
 /**
  * Reads how long a provider asks us to wait: `retry-after-ms` (OpenAI) or `Retry-After` (seconds or
- * an HTTP date). The wait is cut to `maxMs`; a value that is not a number or a date, or is negative,
+ * an HTTP date). The wait is cut to `maxMs` (default an hour); a value that is not a number or a date, or is negative,
  * is ignored (`undefined`), as if the header were absent.
  */
 export function parseRetryAfter(
   headers: Readonly<Record<string, string | string[] | undefined>>,
-  maxMs: number,
+  maxMs: number = 3_600_000,
   now: number = Date.now(),
 ): number | undefined {
   const ms =

@@ -21,14 +21,25 @@ export interface ResolvedProvider {
   readonly basePath: string;
   /** Base URL safe to show (no credentials, no query). */
   readonly displayUrl: string;
+  /** The keys (not enumerable: left out of `JSON.stringify` and `util.inspect`). */
   readonly keys: readonly string[];
   readonly protocol: Protocol;
   readonly streamUsage: boolean;
+  /** Extra headers, which may carry keys (not enumerable, like `keys`). */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
+  readonly limits: ResolvedLimits;
   /** How the provider is reached. */
   readonly transport: ResolvedTransport;
+}
+
+/** `LimitsConfig` with defaults applied, sizes in bytes. */
+export interface ResolvedLimits {
+  readonly responseBytes: number;
+  readonly eventBytes: number;
+  readonly preTokenBytes: number;
+  readonly retryAfterMs: number;
 }
 
 /** How a provider is reached, decided at start-up. */
