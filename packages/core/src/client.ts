@@ -552,7 +552,8 @@ class Translation {
 
   /** The attempt's path and body (the member was admitted). */
   call(member: GroupMember): { path: string; body: string } {
-    return (this.#of(member) as PreparedChat).call(member.runtime.provider.config, member.deployment.model);
+    const prepared = this.#of(member) as PreparedChat;
+    return serializable(() => prepared.call(member.runtime.provider.config, member.deployment.model));
   }
 
   #of(member: GroupMember): PreparedChat | Unsupported {
