@@ -9,7 +9,6 @@ export {
   type AiClientOptions,
   type CloseOptions,
   createAiClient,
-  DEFAULT_DRAIN_MS,
 } from './client';
 export type { Clock } from './clock';
 export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
