@@ -7,8 +7,10 @@ import { resolveConfig } from './config';
 import { costOf, UsageLedger, type UsageReport } from './cost';
 import { type Admit, type Executed, type ExecuteRequest, Executor } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
+import { LazyTokenEstimate } from './engine/rate-gate';
 import { type GroupMember, Runtime } from './engine/runtime';
 import { ActiveRequests, type AttemptScope, RequestScope } from './engine/scope';
+import type { ShadowComparison, ShadowPair } from './engine/shadow';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
 import { readJson, send } from './engine/upstream';
 import {
@@ -18,6 +20,7 @@ import {
   ConfigError,
   InternalError,
   InvalidRequestError,
+  UnknownModelError,
   UnsupportedFeatureError,
 } from './errors';
 import { type AiFailoverEvents, type Disposer, type EventName, Events } from './events';
@@ -37,9 +40,11 @@ import {
   type PrometheusMetricsOptions,
 } from './metrics/prometheus';
 import { badResponse } from './policies/classify';
+import type { RateLimitStore } from './policies/rate-limit';
 import { withModel } from './protocols/openai';
 import { type PreparedChat, Unsupported } from './protocols/wire';
 import { createRedactor, type Redactor, secretsOf } from './redact';
+import type { CanaryController } from './routing/canary';
 import type { Operation } from './telemetry/channels';
 import { createTracing, type TracingOptions } from './telemetry/otel';
 import { Telemetry } from './telemetry/request-trace';
@@ -110,6 +115,8 @@ export class AiClient implements AiCaller {
   readonly #active = new ActiveRequests();
   /** The longest cooldown this config sets (auth, rate limit, an upstream's wait). */
   readonly #longestCooldownMs: number;
+  /** Spend of shadow calls, kept apart from the real calls'. */
+  readonly #shadowLedger = new UsageLedger();
   readonly #clock: Clock;
   readonly #startedAt: number;
   readonly #prober: ActiveProber | undefined;
@@ -141,6 +148,9 @@ export class AiClient implements AiCaller {
     this.#runtime = new Runtime(this.config, this.#events, this.#clock, random);
     this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
     if (logger) this.#wireLogger();
+    if ([...this.config.models.values()].some((group) => group.shadow)) {
+      this.#events.on('shadowComparison', (c) => this.#recordShadow(c));
+    }
     const { probes, metrics, tracing } = this.config;
     let otel: ReturnType<typeof createTracing>;
     try {
@@ -201,6 +211,7 @@ export class AiClient implements AiCaller {
       },
       (body) => body.usage,
       chat.admit,
+      textOf,
     );
   }
 
@@ -217,6 +228,7 @@ export class AiClient implements AiCaller {
     const wantsUsage = request.stream_options?.include_usage === true;
     const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
+    const shadow = this.#startShadow(call, request);
     let executed: Executed<OpenedStream>;
     try {
       executed = await this.#executor.execute(
@@ -231,10 +243,10 @@ export class AiClient implements AiCaller {
       );
     } catch (error) {
       call.scope.dispose();
-      throw this.#fail(call, error);
+      throw this.#fail(call, error, shadow);
     }
     call.scope.stopDeadline();
-    const { member, value, attempt } = executed;
+    const { member, value, attempt, keyIndex } = executed;
     call.report.timeToFirstTokenMs = call.scope.elapsed();
     const responseModel = value.buffered[0]?.model;
     if (typeof responseModel === 'string') call.report.responseModel = responseModel;
@@ -251,11 +263,16 @@ export class AiClient implements AiCaller {
           if (!(end.error instanceof AbortError || end.error instanceof ClientClosedError)) {
             member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
           }
-          return this.#failStream(call, member, end);
+          const report = this.#failStream(call, member, end);
+          shadow?.primaryDone(primaryOutcome(report, false, end.text, errorCode(end.error)));
+          return report;
         }
-        return this.#succeed(call, member, end.usage);
+        const report = this.#succeed(call, member, end.usage, keyIndex);
+        shadow?.primaryDone(primaryOutcome(report, true, end.text, undefined));
+        return report;
       },
       this.#scrub,
+      shadow !== undefined,
     );
   }
 
@@ -286,7 +303,10 @@ export class AiClient implements AiCaller {
     );
   }
 
-  /** A non-streaming call: one JSON request per attempt, under the per-attempt timeout. */
+  /**
+   * A non-streaming call: one JSON request per attempt, under the per-attempt timeout. With
+   * `textOf` (a chat), a sampled call is mirrored to the group's shadow and compared on that text.
+   */
   async #callJson<T extends object>(
     operation: Operation,
     request: ChatRequest | EmbeddingsRequest,
@@ -294,8 +314,10 @@ export class AiClient implements AiCaller {
     attemptOnce: (member: GroupMember, keyIndex: number, attempt: AttemptScope) => Promise<T>,
     usageOf: (body: T) => Usage | undefined,
     admit: Admit,
+    textOf?: (body: T) => string | undefined,
   ): Promise<{ response: T; report: RequestReport }> {
     const call = this.#begin(options, operation, false, request);
+    const shadow = textOf ? this.#startShadow(call, request as ChatRequest) : undefined;
     try {
       const executed = await this.#executor.execute(
         call,
@@ -308,10 +330,11 @@ export class AiClient implements AiCaller {
       executed.attempt.dispose();
       const responseModel = (executed.value as { model?: unknown }).model;
       if (typeof responseModel === 'string') call.report.responseModel = responseModel;
-      const report = this.#succeed(call, executed.member, usageOf(executed.value));
+      const report = this.#succeed(call, executed.member, usageOf(executed.value), executed.keyIndex);
+      shadow?.primaryDone(primaryOutcome(report, true, textOf?.(executed.value), undefined));
       return { response: executed.value, report };
     } catch (error) {
-      throw this.#fail(call, error);
+      throw this.#fail(call, error, shadow);
     } finally {
       call.scope.dispose();
     }
@@ -346,6 +369,35 @@ export class AiClient implements AiCaller {
     return this.#runtime.apply(change);
   }
 
+  /**
+   * Sends every call of group `model` to its canary first, for good: the rollback rules no longer
+   * apply. To make it permanent, move the canary into the group's deployments in the config.
+   */
+  promote(model: string): void {
+    this.#canary(model).promote(this.#clock.now());
+  }
+
+  /** Sends no call of group `model` to its canary (until `setCanaryPercent`). */
+  rollback(model: string): void {
+    this.#canary(model).rollback(this.#clock.now());
+  }
+
+  /** Sets the share (0..100) of group `model`'s calls that try its canary first; rearms the rollback rules. */
+  setCanaryPercent(model: string, percent: number): void {
+    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
+      throw new InvalidRequestError(`must be a number from 0 to 100, got ${String(percent)}`, 'percent');
+    }
+    this.#canary(model).setPercent(percent, this.#clock.now());
+  }
+
+  /**
+   * Keeps the rate-limit windows in `store` (e.g. Redis, shared by every replica) instead of in this
+   * process; `undefined` goes back to this process's own. Used by `@ai-failover/redis`.
+   */
+  useRateLimitStore(store: RateLimitStore | undefined): void {
+    this.#runtime.rateGate.useStore(store);
+  }
+
   /** Full health report: overall, per provider, deployment and model group. No secrets. */
   health(): HealthReport {
     return buildHealthReport(this.#runtime, this.#startedAt);
@@ -365,9 +417,11 @@ export class AiClient implements AiCaller {
     return readiness(this.#runtime, this.#closed);
   }
 
-  /** Token and cost totals of successful requests. */
+  /** Token and cost totals of successful requests; those of shadow calls apart, under `shadow`. */
   usage(): UsageReport {
-    return this.#ledger.report();
+    const report = this.#ledger.report();
+    if (this.#events.has('shadowComparison')) report.shadow = this.#shadowLedger.report();
+    return report;
   }
 
   /** Starts background work (active health probes, when configured). Idempotent. */
@@ -433,8 +487,34 @@ export class AiClient implements AiCaller {
       scope,
       attempts,
       report,
+      region: options.region ?? this.config.region,
+      tokens: new LazyTokenEstimate(request),
       trace: this.#telemetry.request(requestId, operation, model, stream, request),
     };
+  }
+
+  #canary(model: string): CanaryController {
+    const group = this.#runtime.groups.get(model);
+    if (!group) throw new UnknownModelError(model, this.models);
+    const controller = group.canary?.canary;
+    if (!controller) throw new InvalidRequestError(`model group "${model}" has no canary`, 'model');
+    return controller;
+  }
+
+  /** Starts the shadow of a call the group's sample takes; undefined when none (or it cannot take the request). */
+  #startShadow(call: Call, request: ChatRequest): ShadowPair | undefined {
+    const runner = this.#runtime.groups.get(call.model)?.shadow;
+    if (!runner?.samples(Math.random)) return undefined;
+    const { stream: _stream, stream_options: _options, model: _model, ...plain } = request;
+    return runner.start(call.requestId, plain as ChatRequest);
+  }
+
+  #recordShadow(c: ShadowComparison): void {
+    if (!c.shadow.ok) return;
+    const prompt = c.shadow.promptTokens ?? 0;
+    const completion = c.shadow.completionTokens ?? 0;
+    const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    this.#shadowLedger.record(c.model, c.shadow.deployment ?? 'none', usage, c.shadow.costUsd ?? undefined);
   }
 
   /** Fills what a served call's report says of who served it. */
@@ -446,11 +526,24 @@ export class AiClient implements AiCaller {
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
     if (usage) report.usage = usage;
+    const region = member.deployment.region;
+    if (region !== undefined) report.region = region;
+    if (call.region !== undefined && region !== call.region) report.crossedRegion = true;
+    if (member.canary) report.canary = true;
     return report;
   }
 
-  #succeed(call: Call, member: GroupMember, usage: Usage | undefined): RequestReport {
+  #succeed(call: Call, member: GroupMember, usage: Usage | undefined, keyIndex: number): RequestReport {
     const report = this.#served(call, member, usage);
+    if (call.tokens.counted && usage) {
+      this.#runtime.rateGate.settle(
+        member.runtime,
+        keyIndex,
+        call.tokens.tokens,
+        usage.total_tokens,
+        this.#clock.now(),
+      );
+    }
     const cost = costOf(usage, member.deployment.price);
     if (cost !== undefined) report.costUsd = cost;
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
@@ -477,7 +570,7 @@ export class AiClient implements AiCaller {
     return report;
   }
 
-  #fail(call: Call, error: unknown): Error {
+  #fail(call: Call, error: unknown, shadow?: ShadowPair): Error {
     const report = call.report;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
@@ -487,6 +580,7 @@ export class AiClient implements AiCaller {
         : new InternalError(this.#redact(error instanceof Error ? error.message : String(error)), error);
     typed.requestId ??= call.requestId;
     typed.report ??= report;
+    shadow?.primaryDone(primaryOutcome(report, false, undefined, typed.code.toLowerCase()));
     if (this.#events.has('requestError')) {
       this.#events.emit('requestError', {
         requestId: call.requestId,
@@ -515,6 +609,35 @@ export class AiClient implements AiCaller {
 /** Creates a client; the config is validated now (a `ConfigError` names every bad field). */
 export function createAiClient(config: AiFailoverConfig, options?: AiClientOptions): AiClient {
   return new AiClient(config, options);
+}
+
+/** What a shadow is compared with: the primary's report and answer text. */
+function primaryOutcome(
+  report: RequestReport,
+  ok: boolean,
+  text: string | undefined,
+  error: string | undefined,
+) {
+  return {
+    deployment: report.deployment,
+    ok,
+    latencyMs: report.latencyMs,
+    usage: report.usage,
+    costUsd: report.costUsd,
+    text,
+    error,
+  };
+}
+
+/** The text of a chat completion's first choice. */
+function textOf(answer: ChatCompletion): string | undefined {
+  const content = answer.choices?.[0]?.message?.content;
+  return typeof content === 'string' ? content : undefined;
+}
+
+function errorCode(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code.toLowerCase() : 'error';
 }
 
 function countFailovers(report: RequestReport): number {

@@ -25,6 +25,8 @@ export interface UsageReport {
   byModel: Record<string, UsageTotals>;
   /** By deployment (`provider/model`). */
   byDeployment: Record<string, UsageTotals>;
+  /** Successful shadow calls, counted apart (present when a group has a shadow). */
+  shadow?: Omit<UsageReport, 'shadow'>;
 }
 
 const empty = (): UsageTotals => ({ requests: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'AI_UNKNOWN_MODEL'
   | 'AI_UPSTREAM_ERROR'
   | 'AI_ALL_ATTEMPTS_FAILED'
+  | 'AI_RATE_LIMITED'
   | 'AI_DEADLINE_EXCEEDED'
   | 'AI_ABORTED'
   | 'AI_STREAM_INTERRUPTED'
@@ -202,6 +203,33 @@ function retryAfterSeconds(attempts: readonly AttemptReport[]): number | undefin
     if (attempt.retryAfterMs !== undefined) shortest = Math.min(shortest ?? Infinity, attempt.retryAfterMs);
   }
   return shortest === undefined ? undefined : Math.max(1, Math.ceil(shortest / 1000));
+}
+
+/**
+ * Every candidate was out of its client-side rate-limit budget (configured, or learned from the
+ * provider's headers) and none had room again within `policy.maxWaitMs` and the deadline. No
+ * request was sent for the deployments that were out. Answered with 429 and `Retry-After`.
+ */
+export class RateLimitedError extends AiFailoverError {
+  readonly model: string;
+  /** When the first candidate has budget again, in ms from when the error was made. */
+  readonly retryAfterMs: number;
+  readonly attempts: readonly AttemptReport[];
+  constructor(model: string, retryAfterMs: number, attempts: readonly AttemptReport[]) {
+    super(
+      'AI_RATE_LIMITED',
+      `Every deployment for "${model}" is out of its rate-limit budget; the first has room again in ${retryAfterMs}ms`,
+      429,
+    );
+    this.model = model;
+    this.retryAfterMs = retryAfterMs;
+    this.attempts = attempts;
+  }
+
+  /** `retry-after` (seconds, at least 1): when the first candidate has budget again. */
+  override get headers(): Readonly<Record<string, string>> {
+    return { 'retry-after': String(Math.max(1, Math.ceil(this.retryAfterMs / 1000))) };
+  }
 }
 
 /** The request's deadline passed before any deployment answered. */

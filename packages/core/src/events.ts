@@ -1,4 +1,6 @@
 /** Typed events. `on()` returns a disposer; payloads are built only when someone listens. */
+import type { ShadowComparison } from './engine/shadow';
+import type { CanaryChange } from './routing/canary';
 import type {
   AttemptOutcome,
   AttemptReport,
@@ -7,6 +9,9 @@ import type {
   RequestReport,
   StateChange,
 } from './types';
+
+export type { ShadowComparison, ShadowSide } from './engine/shadow';
+export type { CanaryChange, CanaryReason } from './routing/canary';
 
 export interface AttemptEvent {
   requestId: string;
@@ -57,6 +62,10 @@ export interface AiFailoverEvents {
   healthChange: HealthChangeEvent;
   /** A change learned from this client's own traffic (not one applied from elsewhere), for sharing across replicas. */
   stateChange: StateChange;
+  /** A canary's share changed: rolled back by its rules, or by `promote`, `rollback`, `setCanaryPercent`. */
+  canaryChange: CanaryChange;
+  /** A call and its shadow, compared. */
+  shadowComparison: ShadowComparison;
 }
 
 export type EventName = keyof AiFailoverEvents;

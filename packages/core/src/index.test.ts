@@ -19,6 +19,7 @@ const ROOT = [
   'DeadlineExceededError',
   'InternalError',
   'InvalidRequestError',
+  'RateLimitedError',
   'StreamInterruptedError',
   'UnknownModelError',
   'UnsupportedFeatureError',

@@ -13,18 +13,24 @@ export {
 export type { Clock } from './clock';
 export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
 export type { UsageReport, UsageTotals } from './cost';
+export type { RateLimitStatus } from './engine/rate-gate';
+export type { ShadowStatus } from './engine/shadow';
 export { ChatStream } from './engine/stream';
 export * from './errors';
 export type {
   AiFailoverEvents,
   AttemptEvent,
   BreakerEvent,
+  CanaryChange,
+  CanaryReason,
   Disposer,
   EventName,
   FailoverEvent,
   HealthChangeEvent,
   Listener,
   RequestErrorEvent,
+  ShadowComparison,
+  ShadowSide,
   SuccessEvent,
 } from './events';
 export type {
@@ -37,6 +43,8 @@ export type {
 } from './health/report';
 export type { ChatSseOptions, SseEvent } from './http/chat-sse';
 export type { PrometheusMetrics } from './metrics/prometheus';
+export type { RateDecision, RateLimitStore, RateScope } from './policies/rate-limit';
+export type { CanaryState, CanaryStatus } from './routing/canary';
 export type {
   AttemptEndMessage,
   AttemptStartMessage,

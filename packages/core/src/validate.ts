@@ -23,6 +23,7 @@ const callOptionsSchema = z.looseObject({
   affinityKey: checked<string>('a string', (value) => typeof value === 'string').optional(),
   retries: intBetween(0, 10).optional(),
   timeoutMs: milliseconds(),
+  region: nonEmptyString('a region name').optional(),
 });
 
 export function validateChatRequest(request: unknown, streaming: boolean): asserts request is ChatRequest {

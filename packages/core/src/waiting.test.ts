@@ -27,6 +27,33 @@ describe('rate limits and cooldowns', () => {
     expect(h.mocks[1]!.requests).toHaveLength(0);
   });
 
+  // A timer can fire a moment before the clock reads its end. A clock the test holds still is the
+  // extreme case: whatever a wait was for is due when it ends, by the engine's reckoning.
+  test('a wait for a Retry-After ends the cooldown it was for, even when the clock lags the timer', async () => {
+    const clock = { now: () => 1_000_000 };
+    h = await harness(['a', 'b'], { policy: { retries: 1, maxRetryAfterMs: 1000 }, client: { clock } });
+    h.mocks[0]!.script(fault.rateLimited({ retryAfterMs: 30 }), fault.ok());
+    const { report } = await h.client.chat(hello);
+    expect(report.attempts.map((a) => [a.deployment, a.outcome, a.decision])).toEqual([
+      ['a/a-model', 'rate_limited', 'retry'],
+      ['a/a-model', 'success', 'done'],
+    ]);
+    expect(h.mocks[1]!.requests).toHaveLength(0);
+  });
+
+  test('a wait for the first deployment due back ends its cooldown, even when the clock lags the timer', async () => {
+    const clock = { now: () => 1_000_000 };
+    h = await harness(['a', 'b'], { policy: { maxRetryAfterMs: 0 }, client: { clock } });
+    h.mocks[0]!.script(fault.rateLimited({ retryAfterMs: 30 }), fault.ok());
+    h.mocks[1]!.script(fault.rateLimited({ retryAfterSeconds: 30 }));
+    const { report } = await h.client.chat(hello, { deadlineMs: 2000 });
+    expect(report.attempts.map((a) => [a.deployment, a.outcome, a.decision])).toEqual([
+      ['a/a-model', 'rate_limited', 'failover'],
+      ['b/b-model', 'rate_limited', 'failover'],
+      ['a/a-model', 'success', 'done'],
+    ]);
+  });
+
   test('429 with Retry-After: 120 fails over at once', async () => {
     h = await harness(['a', 'b']);
     h.mocks[0]!.script(fault.rateLimited({ retryAfterSeconds: 120 }));

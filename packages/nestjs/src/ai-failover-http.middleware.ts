@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   type AiHttpHandler,
   type AiHttpRouteOptions,
+  type AiRoute,
   createAiHttpHandler,
   isBodyParserError,
   metricsOf,
@@ -84,7 +85,8 @@ export class AiFailoverHttpMiddleware implements NestMiddleware<unknown, unknown
     const handler = this.handler;
     if (!handler || !req || !res) return next();
     const route = handler.match(req.method, routePath(req, this.config));
-    // Controllers of the app may serve other paths under the prefix: Nest answers what none serves.
+    // Controllers of the app may serve other paths under the prefix; what none serves gets the
+    // routes' 404 from the layer or hook the module adds after the routes (createUnknownUrlLayer).
     if (!route || route.kind === 'notFound') return next();
     const body = (request as { body?: unknown }).body ?? (req as { body?: unknown }).body;
     await handler.serve(route, req, res, body === undefined ? { subject: req } : { subject: req, body });
@@ -120,16 +122,108 @@ export function createBodyErrorLayer(
   };
 }
 
-/** The request's path, without the query and without the global prefix when it starts with it. */
-function routePath(req: IncomingMessage, config: ApplicationConfig | undefined): string {
+/**
+ * The route of a request under the OpenAI-compatible routes' prefix that none of them serves (its
+ * answer is their 404 `unknown_url`, in the OpenAI error shape, as with the Express and Koa
+ * middleware), or `undefined` for any other request. Only a path below the app's global prefix
+ * counts: the routes' middleware is mounted there.
+ */
+function unknownUrlRoute(
+  handler: AiHttpHandler<IncomingMessage>,
+  config: ApplicationConfig | undefined,
+  req: IncomingMessage,
+): AiRoute | undefined {
+  if (!handler.options.openai) return undefined;
+  const path = routePath(req, config, true);
+  if (path === undefined) return undefined;
+  const route = handler.match(req.method, path);
+  return route?.kind === 'notFound' ? route : undefined;
+}
+
+/** An Express middleware: `(req, res, next)`. */
+export type ExpressLayer = (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+
+/**
+ * The Express layer that answers a path under the OpenAI prefix that no route matched with the
+ * routes' OpenAI-shaped 404 (see {@link unknownUrlRoute}). Added after the app's routes and before
+ * Nest's not-found handler, it sees only the requests no route took, and leaves every other one to
+ * that handler, so the app's other 404s and its exception filters are untouched.
+ */
+export function createUnknownUrlLayer(
+  handler: AiHttpHandler<IncomingMessage>,
+  config: ApplicationConfig | undefined,
+): ExpressLayer {
+  return function aiFailoverUnknownUrl(request, response, next) {
+    const req = nodeRequest(request);
+    const res = nodeResponse(response);
+    const route = req && res ? unknownUrlRoute(handler, config, req) : undefined;
+    if (!route) return next();
+    handler.serve(route, req!, res!, { subject: req! }).catch(next);
+  };
+}
+
+/** The part of a Fastify request and reply {@link createUnknownUrlHook} uses. */
+interface FastifyHookRequest {
+  /** True when Fastify's router matched no route: the request is bound for the not-found handler. */
+  readonly is404?: boolean;
+  readonly raw: unknown;
+}
+interface FastifyHookReply {
+  readonly raw: unknown;
+  hijack(): unknown;
+}
+
+/** A Fastify `onRequest` hook. */
+export type FastifyRequestHook = (request: unknown, reply: unknown, done: (error?: Error) => void) => void;
+
+/**
+ * The Fastify `onRequest` hook that answers a path under the OpenAI prefix that no route matched
+ * with the routes' OpenAI-shaped 404 (see {@link unknownUrlRoute}). Fastify routes a request before
+ * its hooks run, so the hook acts only on one bound for the not-found handler (`request.is404`):
+ * it takes the reply over and answers on the Node.js response. Every other request goes on at once,
+ * to its route or to Nest's not-found handler.
+ */
+export function createUnknownUrlHook(
+  handler: AiHttpHandler<IncomingMessage>,
+  config: ApplicationConfig | undefined,
+): FastifyRequestHook {
+  return function aiFailoverUnknownUrl(request, reply, done) {
+    const { is404, raw } = request as FastifyHookRequest;
+    if (is404 !== true) return done();
+    const req = nodeRequest(raw);
+    const res = nodeResponse((reply as FastifyHookReply).raw);
+    const route = req && res ? unknownUrlRoute(handler, config, req) : undefined;
+    if (!route) return done();
+    (reply as FastifyHookReply).hijack();
+    handler.serve(route, req!, res!, { subject: req! }).catch(() => res!.destroy());
+  };
+}
+
+/**
+ * The request's path, without the query and without the global prefix when it starts with it.
+ * With `strict`, a path outside the global prefix gives `undefined`.
+ */
+function routePath(req: IncomingMessage, config: ApplicationConfig | undefined): string;
+function routePath(
+  req: IncomingMessage,
+  config: ApplicationConfig | undefined,
+  strict: true,
+): string | undefined;
+function routePath(
+  req: IncomingMessage,
+  config: ApplicationConfig | undefined,
+  strict = false,
+): string | undefined {
   const original = (req as { originalUrl?: unknown }).originalUrl;
   const url = typeof original === 'string' ? original : (req.url ?? '/');
   const end = url.search(/[?#]/);
   const path = end === -1 ? url : url.slice(0, end);
   const prefix = globalPrefix(config);
-  if (prefix === '' || !path.startsWith(prefix)) return path;
-  if (path.length === prefix.length) return '/';
-  return path.charCodeAt(prefix.length) === 0x2f ? path.slice(prefix.length) : path;
+  if (prefix === '') return path;
+  const under =
+    path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f);
+  if (!under) return strict ? undefined : path;
+  return path.length === prefix.length ? '/' : path.slice(prefix.length);
 }
 
 const STATIC_SEGMENT = /^[A-Za-z0-9\-._~%@,;=&']*$/;

@@ -36,6 +36,9 @@ import {
   AiFailoverHttpMiddleware,
   createAiFailoverHttpHandler,
   createBodyErrorLayer,
+  createUnknownUrlHook,
+  createUnknownUrlLayer,
+  type FastifyRequestHook,
   middlewareRoutes,
 } from './ai-failover-http.middleware';
 import type {
@@ -45,6 +48,11 @@ import type {
   AiFailoverModuleOptions,
 } from './ai-failover-options.interface';
 
+/** The part of a Fastify instance the module uses. */
+interface FastifyHooks {
+  addHook(name: 'onRequest', hook: FastifyRequestHook): unknown;
+}
+
 /** The HTTP adapters (`httpAdapter.getType()`) whose middleware receives Node.js requests. */
 const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify']);
 
@@ -52,7 +60,8 @@ const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify'])
  * Provides an `AiClient` (`AI_FAILOVER_CLIENT`) and `AiFailoverService`, runs every handler in an
  * ai-failover context (`@UseModel()`, abort on client disconnect), mounts health routes, and
  * applies `AiFailoverHttpMiddleware` for the OpenAI-compatible routes, the dashboard and
- * `/metrics` when they are on. The client and the routes are built while the app bootstraps (an
+ * `/metrics` when they are on (and answers a path under the routes' prefix that nothing serves with
+ * their OpenAI-shaped 404). The client and the routes are built while the app bootstraps (an
  * invalid config or option fails it with the `ConfigError`), the client is started on module
  * init; open dashboard pages are closed on module destroy; before the HTTP server closes, a client
  * the module created is drained (`drainMs`) and closed, unless the app passed its own client.
@@ -63,6 +72,8 @@ export class AiFailoverModule
 {
   private readonly handle: AiFailoverClientHandle;
   private readonly http: AiHttpHandler<IncomingMessage> | null;
+  /** Whether `onModuleInit` added the answer to unknown paths under the OpenAI prefix (once). */
+  private unknownUrlAdded = false;
 
   constructor(
     @Optional() @Inject(AI_FAILOVER_CLIENT_HANDLE) handle?: AiFailoverClientHandle,
@@ -180,9 +191,31 @@ export class AiFailoverModule
     }
   }
 
-  /** Starts the client's background work. */
+  /**
+   * Starts the client's background work, and, with the OpenAI-compatible routes on, has a path
+   * under their prefix that neither they nor a controller serve answered with their OpenAI-shaped
+   * 404 `unknown_url` rather than Nest's. Nest registers the app's routes before this hook and its
+   * not-found handler after it: on Express a layer added here sits between the two; on Fastify an
+   * `onRequest` hook acts only on the requests the router sent to the not-found handler. Either way
+   * only those requests are touched: every other 404, and every exception filter, stays the app's.
+   */
   async onModuleInit(): Promise<void> {
     await this.handle.client.start();
+    if (!this.http?.options.openai || this.unknownUrlAdded) return;
+    const adapter = this.adapterHost?.httpAdapter;
+    switch (adapter?.getType()) {
+      case 'express':
+        adapter!.use(createUnknownUrlLayer(this.http, this.appConfig));
+        this.unknownUrlAdded = true;
+        break;
+      case 'fastify':
+        (adapter!.getInstance() as FastifyHooks).addHook(
+          'onRequest',
+          createUnknownUrlHook(this.http, this.appConfig),
+        );
+        this.unknownUrlAdded = true;
+        break;
+    }
   }
 
   /**

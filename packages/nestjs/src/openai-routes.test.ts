@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { IncomingMessage } from 'node:http';
 import { AiClient, type AiFailoverConfig, ConfigError } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import OpenAI from 'openai';
@@ -27,6 +27,17 @@ class CustomController {
   @Get()
   custom() {
     return { from: 'controller' };
+  }
+
+  @Post()
+  create(@Body() body: unknown) {
+    return { received: body };
+  }
+
+  /** A 404 of the app's own, under the prefix. */
+  @Get(':id')
+  item(@Param('id') id: string) {
+    throw new NotFoundException(`No item ${id}`);
   }
 }
 
@@ -125,8 +136,49 @@ describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) =>
     const custom = await fetch(`${url}/v1/custom`);
     expect(custom.status).toBe(200);
     expect(await custom.json()).toEqual({ from: 'controller' });
-    expect((await fetch(`${url}/v1/nothing-here`)).status).toBe(404);
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+  });
+
+  it('answers a path under the prefix that nothing serves with the OpenAI 404, and leaves other 404s to Nest', async () => {
+    const { openai, url } = await start();
+    // The official client reads the routes' 404 as a NotFoundError with its code.
+    const legacy = openai.completions.create({ model: 'chat', prompt: 'hi' });
+    await expect(legacy).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(legacy).rejects.toMatchObject({
+      status: 404,
+      code: 'unknown_url',
+      type: 'invalid_request_error',
+    });
+
+    const unknown = await fetch(`${url}/v1/nothing-here?x=1`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(unknown.headers.get('x-request-id')).toMatch(/^afo_/);
+    expect(await unknown.json()).toEqual({
+      error: {
+        message:
+          'Unknown request URL: GET /v1/nothing-here. Served here: chat/completions, responses, embeddings, models.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_url',
+      },
+    });
+    const deleted = await fetch(`${url}/v1/chat/completions`, { method: 'DELETE' });
+    expect(deleted.status).toBe(404);
+    expect(await deleted.json()).toMatchObject({ error: { code: 'unknown_url' } });
+
+    // The app's controller under the prefix, its own 404 there, and a 404 elsewhere stay Nest's.
+    expect(await (await fetch(`${url}/v1/custom`)).json()).toEqual({ from: 'controller' });
+    const own = await fetch(`${url}/v1/custom/42`);
+    expect(own.status).toBe(404);
+    expect(await own.json()).toEqual({ statusCode: 404, message: 'No item 42', error: 'Not Found' });
+    const elsewhere = await fetch(`${url}/v2/nothing-here`);
+    expect(elsewhere.status).toBe(404);
+    expect(await elsewhere.json()).toEqual({
+      statusCode: 404,
+      message: 'Cannot GET /v2/nothing-here',
+      error: 'Not Found',
+    });
   });
 
   it('answers 401 when authorize does not return true', async () => {
@@ -195,7 +247,7 @@ describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) =>
     const missing = await post(chat, JSON.stringify({ model: 'chat' }));
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: { param: 'messages' } });
-    // Other paths keep Nest's own answer.
+    // The app's routes keep Nest's own answer.
     const elsewhere = await post(`${url}/v1/custom`, '{"broken":');
     expect(elsewhere.status).toBe(400);
     expect(await elsewhere.json()).toMatchObject({ statusCode: 400 });
@@ -224,6 +276,15 @@ describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) =>
     expect(models.status).toBe(200);
     expect(((await models.json()) as { data: unknown[] }).data).toHaveLength(3);
     expect((await fetch(`${url}/ai/v1/models`, { headers })).status).toBe(404);
+    // The OpenAI 404 is for unknown paths under the prefix below the global prefix only.
+    const unknown = await fetch(`${url}/api/ai/v1/nothing-here`);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'unknown_url' } });
+    const outside = await fetch(`${url}/ai/v1/nothing-here`);
+    expect(outside.status).toBe(404);
+    expect(await outside.json()).toMatchObject({
+      statusCode: 404,
+      message: 'Cannot GET /ai/v1/nothing-here',
+    });
     expect((await fetch(`${url}/api/health/live`)).status).toBe(200);
 
     const openai = new OpenAI({ baseURL: `${url}/api/ai/v1`, apiKey: TOKEN, maxRetries: 0 });

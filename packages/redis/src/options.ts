@@ -36,6 +36,13 @@ export interface RedisSharingOptions {
   startTimeoutMs?: number;
   /** Where connection trouble and ignored entries are reported (default: the client's logger). */
   logger?: Logger;
+  /**
+   * Keep the client's rate-limit windows in Redis, so the replicas' calls add up to one limit
+   * (default true). While Redis is away each replica counts its own calls.
+   */
+  rateLimits?: boolean;
+  /** How long a call waits for Redis's rate-limit answer before deciding on its own (default 100 ms). */
+  rateLimitTimeoutMs?: number;
 }
 
 /** The options after checks and defaults. */
@@ -46,6 +53,8 @@ export interface ResolvedSharingOptions {
   readonly breakerTtlMs: number;
   readonly startTimeoutMs: number;
   readonly logger: Logger | undefined;
+  readonly rateLimits: boolean;
+  readonly rateLimitTimeoutMs: number;
 }
 
 /** Defaults of the optional settings. */
@@ -53,6 +62,8 @@ export const SHARING_DEFAULTS = Object.freeze({
   prefix: 'ai-failover',
   breakerTtlMs: 60_000,
   startTimeoutMs: 5_000,
+  rateLimits: true,
+  rateLimitTimeoutMs: 100,
 });
 
 const MAX_SEGMENT_LENGTH = 200;
@@ -77,6 +88,8 @@ const sharingOptionsSchema = strictObject(
     breakerTtlMs: intBetween(1, MAX_DURATION_MS).optional(),
     startTimeoutMs: intBetween(0, MAX_DURATION_MS).optional(),
     logger: loggerSchema.optional(),
+    rateLimits: checked<boolean>('true or false', (value) => typeof value === 'boolean').optional(),
+    rateLimitTimeoutMs: intBetween(1, MAX_DURATION_MS).optional(),
   },
   'an options object with at least `redis`',
 );
@@ -94,6 +107,8 @@ export function resolveSharingOptions(
     breakerTtlMs: given.breakerTtlMs ?? SHARING_DEFAULTS.breakerTtlMs,
     startTimeoutMs: given.startTimeoutMs ?? SHARING_DEFAULTS.startTimeoutMs,
     logger: given.logger ?? client.config.logger,
+    rateLimits: given.rateLimits ?? SHARING_DEFAULTS.rateLimits,
+    rateLimitTimeoutMs: given.rateLimitTimeoutMs ?? SHARING_DEFAULTS.rateLimitTimeoutMs,
   });
 }
 

@@ -10,6 +10,7 @@ import { type AiClient, ClientClosedError, type Disposer, type StateChange } fro
 import { Redis } from 'ioredis';
 import { decode, encode, subjectOf } from './codec';
 import { type RedisSharingOptions, type ResolvedSharingOptions, resolveSharingOptions } from './options';
+import { RedisRateLimitStore } from './rate-limits';
 
 /** A running share of state; `close()` stops it. */
 export interface RedisSharing {
@@ -132,6 +133,15 @@ class RedisStateSharing implements RedisSharing {
       commands.connect().catch(noop);
     }
     this.#disposeChange = this.#client.on('stateChange', (change) => this.#publish(change));
+    if (this.#options.rateLimits) {
+      const store = new RedisRateLimitStore(
+        commands,
+        `${this.#options.prefix}:${this.namespace}:rate:`,
+        this.#options.rateLimitTimeoutMs,
+        (error) => this.#rateLimitError(error),
+      );
+      this.#client.useRateLimitStore(store);
+    }
 
     let timer: NodeJS.Timeout | undefined;
     const synced = new Promise<boolean>((resolve) => {
@@ -160,6 +170,7 @@ class RedisStateSharing implements RedisSharing {
   async #shutdown(): Promise<void> {
     this.#closed = true;
     this.#disposeChange?.();
+    if (this.#options.rateLimits && !this.#client.closed) this.#client.useRateLimitStore(undefined);
     this.#buffer = undefined;
     const subscriber = this.#subscriber;
     if (this.#subscribed && subscriber.status === 'ready') {
@@ -199,6 +210,14 @@ class RedisStateSharing implements RedisSharing {
     } catch (error) {
       this.#dropped(change, error);
     }
+  }
+
+  /** A rate-limit command failed while connected (the call was decided locally). */
+  #rateLimitError(error: unknown): void {
+    if (this.#closed || this.#commands.status !== 'ready') return;
+    this.#options.logger?.warn?.('ai-failover: rate limit decided locally, Redis failed', {
+      error: messageOf(error),
+    });
   }
 
   #dropped(change: StateChange, error: unknown): void {

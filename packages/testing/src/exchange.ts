@@ -47,6 +47,11 @@ export class Exchange {
     });
   }
 
+  /** Adds headers sent with whatever answer this exchange gives. */
+  addHeaders(headers: Record<string, string>): void {
+    Object.assign(this.baseHeaders, headers);
+  }
+
   writeHead(status: number, headers: Record<string, string>): void {
     if (this.settled || this.res.headersSent) return;
     this.record.status = status;

@@ -66,6 +66,11 @@ export class FaultSelector {
     return this.queue.shift() ?? this.schedule?.next(now) ?? this.fallback;
   }
 
+  /** Rate-limit headers for an answer given at `now`, when the rate limit asks for them. */
+  quotaHeaders(now: number): Record<string, string> | undefined {
+    return this.limiter?.options.headers ? this.limiter.limiter.headers(now) : undefined;
+  }
+
   private rateLimited(now: number): Fault | undefined {
     if (!this.limiter) return undefined;
     const result = this.limiter.limiter.take(now);

@@ -228,7 +228,10 @@ export class MockProvider {
     const { record } = exchange;
     try {
       applyBody(record, raw);
-      const chosen = this.selector.select(record, Date.now());
+      const now = Date.now();
+      const chosen = this.selector.select(record, now);
+      const quota = this.selector.quotaHeaders(now);
+      if (quota) exchange.addHeaders(quota);
       record.fault = chosen.type;
       this.remember(record);
       await runFault(

@@ -87,6 +87,23 @@ describe('choosing the fault of each request', () => {
     expect(await status()).toBe(200);
   });
 
+  it('with headers: every answer tells the window state as OpenAI does', async () => {
+    mock.rateLimit({ limit: 2, windowMs: 1000, headers: true });
+    const first = await postJson(url, chatBody());
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    const second = await postJson(url, chatBody());
+    expect(second.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const reset = Number(/^(\d+)ms$/.exec(second.headers.get('x-ratelimit-reset-requests') ?? '')?.[1]);
+    expect(reset).toBeGreaterThan(900);
+    expect(reset).toBeLessThanOrEqual(1000);
+    const third = await postJson(url, chatBody());
+    expect(third.status).toBe(429);
+    expect(third.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    mock.rateLimit({ limit: 2, windowMs: 1000 });
+    expect((await postJson(url, chatBody())).headers.get('x-ratelimit-remaining-requests')).toBeNull();
+  });
+
   it('does not consume scripted faults on rate-limited requests', async () => {
     mock.rateLimit({ limit: 1, windowMs: 10_000 });
     mock.script(fault.status(503));

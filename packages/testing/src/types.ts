@@ -73,6 +73,12 @@ export interface RateLimitOptions {
   windowMs: number;
   /** Fixed `Retry-After` value; when omitted, the time until a slot frees up is sent in `Retry-After` and `retry-after-ms`. */
   retryAfterSeconds?: number;
+  /**
+   * Send the window's state on every answer, as OpenAI does: `x-ratelimit-limit-requests`,
+   * `x-ratelimit-remaining-requests` and `x-ratelimit-reset-requests` (the time until the window is
+   * empty again, e.g. `850ms`).
+   */
+  headers?: boolean;
 }
 
 /** A custom per-request decision; `undefined` falls through to the other rules. */

@@ -1,10 +1,13 @@
 /** Assembly of the resolved configuration from a validated one. */
 import type {
+  DeploymentConfig,
   Logger,
+  RateLimitConfig,
   ResolvedConfig,
   ResolvedDeployment,
   ResolvedModelGroup,
   ResolvedProvider,
+  ResolvedRateLimit,
   ResolvedTransport,
 } from '../types';
 import { DEFAULTS } from './defaults';
@@ -30,20 +33,23 @@ export function buildConfig(
   const providers = config.providers.map((provider, index) =>
     buildProvider(provider, keys[index] ?? [], transports[index]!, config.limits),
   );
+  const byId = new Map(providers.map((provider) => [provider.id, provider]));
   const groups = Object.entries(config.models).map(([name, group]) =>
-    buildGroup(name, group, health.degradedLatencyMs),
+    buildGroup(name, group, health.degradedLatencyMs, byId),
   );
   const deployments = new Map<string, ResolvedDeployment>();
   for (const group of groups) {
-    for (const deployment of group.deployments) {
+    const routable = group.canary ? [...group.deployments, group.canary.deployment] : group.deployments;
+    for (const deployment of routable) {
       if (!deployments.has(deployment.id)) deployments.set(deployment.id, deployment);
     }
   }
   const resolved: ResolvedConfig = {
-    providers: new Map(providers.map((provider) => [provider.id, provider])),
+    providers: byId,
     models: new Map(groups.map((group) => [group.name, group])),
     deployments,
     defaultModel: config.defaultModel ?? groups[0]!.name,
+    region: config.region,
     policy: resolvePolicy(config.policy),
     health,
     probes: resolveProbes(config.probes),
@@ -69,6 +75,9 @@ function buildProvider(
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
     limits: { ...DEFAULTS.limits, ...limits, ...provider.limits },
+    rateLimit: rateLimit(provider.rateLimit),
+    keyRateLimit: rateLimit(provider.rateLimit?.perKey),
+    region: provider.region,
     transport,
   } as ResolvedProvider;
   // Keys and headers (which may hold keys too) are not enumerable: `JSON.stringify` and
@@ -80,21 +89,49 @@ function buildProvider(
   return resolved;
 }
 
-function buildGroup(name: string, group: ParsedModelGroup, degradedLatencyMs: number): ResolvedModelGroup {
+/** Limits with at least one of rpm and tpm set, else undefined (no limit at all). */
+function rateLimit(limits: RateLimitConfig | undefined): ResolvedRateLimit | undefined {
+  if (limits?.rpm === undefined && limits?.tpm === undefined) return undefined;
+  return { rpm: limits.rpm, tpm: limits.tpm };
+}
+
+function buildGroup(
+  name: string,
+  group: ParsedModelGroup,
+  degradedLatencyMs: number,
+  providers: ReadonlyMap<string, ResolvedProvider>,
+): ResolvedModelGroup {
+  const build = (deployment: DeploymentConfig, index: number): ResolvedDeployment => ({
+    id: `${deployment.provider}/${deployment.model}`,
+    provider: deployment.provider,
+    model: deployment.model,
+    weight: deployment.weight ?? DEFAULTS.deploymentWeight,
+    priority: deployment.priority ?? index,
+    price: deployment.price && { input: deployment.price.input, output: deployment.price.output },
+    degradedLatencyMs: deployment.degradedLatencyMs ?? degradedLatencyMs,
+    rateLimit: rateLimit(deployment.rateLimit),
+    region: deployment.region ?? providers.get(deployment.provider)?.region,
+  });
+  const { canary, shadow } = group;
+  const shadowDeployment = shadow && build(shadow.deployment, 0);
   return {
     name,
     strategy: group.strategy ?? DEFAULTS.strategy,
-    deployments: group.deployments.map((deployment, index) => ({
-      id: `${deployment.provider}/${deployment.model}`,
-      provider: deployment.provider,
-      model: deployment.model,
-      weight: deployment.weight ?? DEFAULTS.deploymentWeight,
-      priority: deployment.priority ?? index,
-      price: deployment.price && { input: deployment.price.input, output: deployment.price.output },
-      degradedLatencyMs: deployment.degradedLatencyMs ?? degradedLatencyMs,
-    })),
+    deployments: group.deployments.map(build),
     fallbacks: [...(group.fallbacks ?? [])],
     contextFallback: group.contextFallback,
+    canary: canary && {
+      deployment: build(canary.deployment, -1),
+      percent: canary.percent,
+      rollback: canary.rollback === false ? undefined : { ...DEFAULTS.canaryRollback, ...canary.rollback },
+    },
+    shadow: shadow &&
+      shadowDeployment && {
+        deployment: shadowDeployment,
+        percent: shadow.percent,
+        maxConcurrent: shadow.maxConcurrent ?? DEFAULTS.shadowMaxConcurrent,
+        timeoutMs: shadow.timeoutMs ?? providers.get(shadowDeployment.provider)!.timeoutMs,
+      },
   };
 }
 

@@ -1,5 +1,6 @@
 /** Default values of every optional setting. */
 import type {
+  CanaryRollbackConfig,
   Protocol,
   ResolvedHealth,
   ResolvedLimits,
@@ -26,6 +27,12 @@ export interface ConfigDefaults {
   /** Default `weight` of a deployment; its `priority` defaults to its index in the group. */
   readonly deploymentWeight: number;
   readonly strategy: RoutingStrategyName;
+  /** A canary's rollback rules, from the playbooks: 5 % errors or a p99 over 5 s, over a minute of 20 calls or more. */
+  readonly canaryRollback: Readonly<Required<CanaryRollbackConfig>>;
+  /** Shadow calls in flight at most, per group. */
+  readonly shadowMaxConcurrent: number;
+  /** Prefix of the environment variables read with `fromEnv: true`. */
+  readonly envPrefix: string;
 }
 
 /** The defaults documented on the config types (deeply frozen). */
@@ -38,6 +45,8 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
     rateLimitCooldownMs: 5_000,
     deadlineMs: 60_000,
     minAttemptMs: 100,
+    maxWaitMs: 3_000,
+    learnRateLimits: true,
     breaker: Object.freeze({
       errorThresholdPercentage: 50,
       volumeThreshold: 5,
@@ -66,4 +75,7 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
   provider: Object.freeze({ protocol: 'openai', timeoutMs: 30_000, maxConcurrent: 64 }),
   deploymentWeight: 1,
   strategy: 'priority',
+  canaryRollback: Object.freeze({ errorRate: 0.05, p99Ms: 5_000, windowMs: 60_000, minCalls: 20 }),
+  shadowMaxConcurrent: 4,
+  envPrefix: 'AI_FAILOVER_',
 });

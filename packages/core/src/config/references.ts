@@ -20,6 +20,8 @@ export function checkReferences(config: Readonly<Record<string, unknown>>): Conf
     if (!checked) continue;
     checkDeployments(name, checked.deployments, providerIds, issues);
     checkGroupRefs(name, checked, groupNames, issues);
+    checkExtraDeployment(name, 'canary', checked, providerIds, issues);
+    checkExtraDeployment(name, 'shadow', checked, providerIds, issues);
   }
   const defaultModel = asName(config.defaultModel);
   if (defaultModel !== undefined && groupNames.length > 0 && !groupNames.includes(defaultModel)) {
@@ -81,6 +83,38 @@ function checkDeployments(
       });
     }
   });
+}
+
+/** A canary's or shadow's deployment: a configured provider; a canary not already in the group. */
+function checkExtraDeployment(
+  group: string,
+  kind: 'canary' | 'shadow',
+  fields: Readonly<Record<string, unknown>>,
+  providerIds: ReadonlySet<string> | undefined,
+  issues: ConfigIssue[],
+): void {
+  const deployment = asRecord(asRecord(fields[kind])?.deployment);
+  const provider = asName(deployment?.provider);
+  if (provider === undefined) return;
+  const path = ['models', group, kind, 'deployment'];
+  if (providerIds && !providerIds.has(provider)) {
+    issues.push({
+      path: formatPath([...path, 'provider']),
+      message: unknownName('provider', provider, [...providerIds]),
+    });
+  }
+  const model = asName(deployment?.model);
+  if (kind !== 'canary' || model === undefined) return;
+  const index = (asArray(fields.deployments) ?? []).findIndex((d) => {
+    const other = asRecord(d);
+    return asName(other?.provider) === provider && asName(other?.model) === model;
+  });
+  if (index >= 0) {
+    issues.push({
+      path: formatPath(path),
+      message: `${provider}/${model} is already deployments[${index}] of this group; a canary must be a deployment the group does not have yet`,
+    });
+  }
 }
 
 function checkGroupRefs(

@@ -597,6 +597,8 @@ describe('resolveConfig: resolved values', () => {
       rateLimitCooldownMs: 5000,
       deadlineMs: 60000,
       minAttemptMs: 100,
+      maxWaitMs: 3000,
+      learnRateLimits: true,
       breaker: {
         errorThresholdPercentage: 50,
         volumeThreshold: 5,

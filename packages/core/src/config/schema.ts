@@ -122,6 +122,33 @@ export const limitsSchema = strictObject({
   /** Longest wait an upstream may ask for (`Retry-After`, `retry-after-ms`); longer is cut to it (default 1 h). */
   retryAfterMs: positiveInt().optional(),
 });
+/** Requests and tokens per minute (each optional: unlimited). */
+export const rateLimitSchema = strictObject(
+  {
+    /** Requests per minute. */
+    rpm: positiveInt().optional(),
+    /** Tokens per minute: the estimate of each call (prompt + `max_tokens`), corrected from `usage`. */
+    tpm: positiveInt().optional(),
+  },
+  'an object { rpm, tpm } of requests and tokens per minute',
+);
+
+/** A provider's limits: its own, and those of each of its keys. */
+export const providerRateLimitSchema = strictObject(
+  {
+    /** Requests per minute to the whole provider. */
+    rpm: positiveInt().optional(),
+    /** Tokens per minute to the whole provider. */
+    tpm: positiveInt().optional(),
+    /** Limits of each key of the provider. */
+    perKey: rateLimitSchema.optional(),
+  },
+  'an object { rpm, tpm, perKey }',
+);
+
+/** A region name, e.g. `eu-west`. */
+export const regionSchema = nonEmptyString('a region name');
+
 /** An undici `Dispatcher`: anything with `dispatch()` and `request()`. Parsing returns the object itself. */
 export const dispatcherSchema = z.custom<Dispatcher>(
   (value) =>
@@ -176,6 +203,10 @@ export const providerSchema = strictObject(
     maxConcurrent: positiveInt().optional(),
     /** This provider's bounds, over the config's `limits`. */
     limits: limitsSchema.optional(),
+    /** Client-side limits of the whole provider, and of each of its keys (`perKey`). */
+    rateLimit: providerRateLimitSchema.optional(),
+    /** Region of its deployments, unless a deployment names its own. */
+    region: regionSchema.optional(),
     /**
      * How to reach this provider: an undici `Dispatcher` (a `ProxyAgent`, an `Agent` with TLS
      * options...) that the app owns and closes. Default: the config's `dispatcher`, else a
@@ -217,8 +248,58 @@ export const deploymentSchema = strictObject(
     price: priceSchema.optional(),
     /** Latency above which this deployment counts as degraded (default: health.degradedLatencyMs). */
     degradedLatencyMs: positiveNumber().optional(),
+    /** Client-side limits of this deployment. */
+    rateLimit: rateLimitSchema.optional(),
+    /** Where it runs (e.g. `eu-west`); a preferred region's deployments are tried first. */
+    region: regionSchema.optional(),
   },
   'a deployment object',
+);
+
+/** A share of calls, in percent. */
+const percentSchema = numberBetween(0, 100);
+
+/** When a canary rolls itself back (defaults: 5 %, 5 000 ms, 60 000 ms, 20 calls). */
+export const canaryRollbackOptionsSchema = strictObject({
+  /** Share of failed calls (0..1) above which it rolls back. */
+  errorRate: numberBetween(0, 1).optional(),
+  /** p99 latency (ms) above which it rolls back. */
+  p99Ms: positiveInt().optional(),
+  /** Sliding window the rules look at. */
+  windowMs: positiveInt().optional(),
+  /** Calls the window must hold before a rule may fire. */
+  minCalls: positiveInt().optional(),
+});
+
+/** The rollback rules, or `false`: never rolls back by itself. */
+export const canaryRollbackSchema = z.union([z.literal(false), canaryRollbackOptionsSchema]);
+
+/** A candidate deployment that gets a share of a group's calls first, and rolls back when it goes bad. */
+export const canarySchema = strictObject(
+  {
+    /** The candidate; it must not be one of the group's deployments already. */
+    deployment: deploymentSchema,
+    /** Share of calls (0..100) that try the canary first. */
+    percent: percentSchema,
+    /** When it rolls itself back to 0 %; `false`: never by itself. */
+    rollback: canaryRollbackSchema.optional(),
+  },
+  'an object { deployment, percent, rollback }',
+);
+
+/** A deployment that receives a copy of a sample of a group's calls, for comparison only. */
+export const shadowSchema = strictObject(
+  {
+    /** The shadow; it answers no caller. */
+    deployment: deploymentSchema,
+    /** Share of calls (0..100) mirrored. */
+    percent: percentSchema,
+    /** Shadow calls in flight at most; a sampled call over it is not mirrored (default 4). */
+    maxConcurrent: positiveInt(1000).optional(),
+    /** Timeout of a shadow call (default: its provider's `timeoutMs`). */
+    timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
+  },
+  'an object { deployment, percent, maxConcurrent, timeoutMs }',
 );
 
 /** One model group. */
@@ -237,6 +318,10 @@ export const modelGroupSchema = strictObject(
     ).optional(),
     /** Group to move to when a provider says the prompt is longer than the model's context. */
     contextFallback: nonEmptyString('the name of a model group').optional(),
+    /** A canary deployment that takes a share of the calls first and rolls itself back. */
+    canary: canarySchema.optional(),
+    /** A shadow deployment that gets a copy of a sample of the calls, for comparison. */
+    shadow: shadowSchema.optional(),
   },
   'a model group object',
 );
@@ -320,6 +405,13 @@ export const policySchema = strictObject({
   deadlineMs: nonNegativeInt().optional(),
   /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs: nonNegativeInt().optional(),
+  /**
+   * Longest wait for a deployment out of its rate-limit budget to have room again, when every
+   * candidate is out; past it the call fails at once with a 429 and `Retry-After` (default 3 000 ms).
+   */
+  maxWaitMs: nonNegativeInt().optional(),
+  /** Stop before a provider's quota runs out, as its `x-ratelimit-*` headers tell (default true). */
+  learnRateLimits: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
   /** The circuit breaker of each deployment. */
   breaker: breakerSchema.optional(),
   /** The clocks of a streaming call. */
@@ -413,6 +505,18 @@ export const loggerSchema = z
     }
   });
 
+/** Environment variables that override the config (see `config/env.ts`). */
+export const fromEnvSchema = z.union([
+  z.boolean(),
+  strictObject({
+    /** Prefix of the variables (default `AI_FAILOVER_`). */
+    prefix: z
+      .string({ error: (issue) => expected('a string', issue.input) })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be letters, digits and "_", e.g. "AI_FAILOVER_"' })
+      .optional(),
+  }),
+]);
+
 /** The whole user configuration. */
 export const configSchema = strictObject({
   /** The upstream APIs, each with its credentials and limits. */
@@ -423,6 +527,13 @@ export const configSchema = strictObject({
   models: modelsSchema,
   /** Group used when a call names no model (default: the first group written). */
   defaultModel: nonEmptyString('the name of a model group').optional(),
+  /** The region this app prefers: its deployments are tried before any other's. */
+  region: regionSchema.optional(),
+  /**
+   * Read settings from environment variables: `true` for the prefix `AI_FAILOVER_`, or
+   * `{ prefix }`. A variable that is set overrides the config (see `config/env.ts` for the table).
+   */
+  fromEnv: fromEnvSchema.optional(),
   /** Retries, cooldowns, deadline, breaker and stream clocks. */
   policy: policySchema.optional(),
   /** Bounds on what an upstream response may make the client hold, for every provider. */

@@ -23,6 +23,8 @@ export function resolvePolicy(policy: ParsedConfig['policy']): ResolvedPolicy {
     rateLimitCooldownMs: policy?.rateLimitCooldownMs ?? d.rateLimitCooldownMs,
     deadlineMs: policy?.deadlineMs ?? d.deadlineMs,
     minAttemptMs: policy?.minAttemptMs ?? d.minAttemptMs,
+    maxWaitMs: policy?.maxWaitMs ?? d.maxWaitMs,
+    learnRateLimits: policy?.learnRateLimits ?? d.learnRateLimits,
     breaker: {
       errorThresholdPercentage:
         policy?.breaker?.errorThresholdPercentage ?? d.breaker.errorThresholdPercentage,

@@ -3,6 +3,7 @@
  * health changes, request counters and the request rate. Filled from the client's events.
  */
 import type { UsageReport } from '../cost';
+import type { ShadowComparison } from '../engine/shadow';
 import type { HealthReport } from '../health/report';
 import type { AttemptOutcome, BreakerState, HealthStatus } from '../types';
 
@@ -56,6 +57,26 @@ export interface DashboardCounters {
   requestsPerSecond: number;
 }
 
+/** A group's calls and their shadows, compared since the dashboard was created. */
+export interface DashboardShadowSummary {
+  /** The model group. */
+  model: string;
+  /** The shadow deployment. */
+  deployment: string;
+  compared: number;
+  /** Share of calls that succeeded (0..1), the primary's and the shadow's. */
+  primarySuccessRate: number;
+  shadowSuccessRate: number;
+  /** Mean latency (ms) of each side. */
+  primaryLatencyMs: number;
+  shadowLatencyMs: number;
+  /** Mean text similarity over the pairs where both succeeded; null without one. */
+  similarity: number | null;
+  /** Spend of each side on these calls (the shadow's is not in `usage.total`). */
+  primaryCostUsd: number;
+  shadowCostUsd: number;
+}
+
 /** What a page receives every `intervalMs`: the client's reports and the counters. */
 export interface DashboardSnapshot {
   /** ISO time the snapshot was taken. */
@@ -65,6 +86,8 @@ export interface DashboardSnapshot {
   health: HealthReport;
   usage: UsageReport;
   counters: DashboardCounters;
+  /** Shadow comparisons per group that has a shadow. */
+  shadows: DashboardShadowSummary[];
 }
 
 /** What `{path}/snapshot.json` answers: a snapshot and the recent history. */
@@ -139,8 +162,22 @@ export class RateCounter {
   }
 }
 
+interface ShadowTotals {
+  deployment: string;
+  compared: number;
+  primaryOk: number;
+  shadowOk: number;
+  primaryLatencyMs: number;
+  shadowLatencyMs: number;
+  similarPairs: number;
+  similarity: number;
+  primaryCostUsd: number;
+  shadowCostUsd: number;
+}
+
 /** Counters, the request rate and the recent history, recorded from the client's events. */
 export class Activity {
+  readonly #shadows = new Map<string, ShadowTotals>();
   readonly #failovers = new Ring<DashboardFailover>(DASHBOARD_HISTORY_SIZE);
   readonly #changes = new Ring<DashboardChange>(DASHBOARD_HISTORY_SIZE);
   readonly #rate: RateCounter;
@@ -162,6 +199,53 @@ export class Activity {
   error(now = Date.now()): void {
     this.#errors++;
     this.#rate.add(now);
+  }
+
+  shadow(c: ShadowComparison): void {
+    let totals = this.#shadows.get(c.model);
+    if (!totals) {
+      totals = {
+        deployment: c.shadow.deployment ?? '',
+        compared: 0,
+        primaryOk: 0,
+        shadowOk: 0,
+        primaryLatencyMs: 0,
+        shadowLatencyMs: 0,
+        similarPairs: 0,
+        similarity: 0,
+        primaryCostUsd: 0,
+        shadowCostUsd: 0,
+      };
+      this.#shadows.set(c.model, totals);
+    }
+    totals.compared++;
+    if (c.primary.ok) totals.primaryOk++;
+    if (c.shadow.ok) totals.shadowOk++;
+    totals.primaryLatencyMs += c.primary.latencyMs;
+    totals.shadowLatencyMs += c.shadow.latencyMs;
+    if (c.similarity !== null) {
+      totals.similarPairs++;
+      totals.similarity += c.similarity;
+    }
+    totals.primaryCostUsd += c.primary.costUsd ?? 0;
+    totals.shadowCostUsd += c.shadow.costUsd ?? 0;
+  }
+
+  /** Shadow comparisons per group, in the order groups were first compared. */
+  shadows(): DashboardShadowSummary[] {
+    const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+    return [...this.#shadows].map(([model, t]) => ({
+      model,
+      deployment: t.deployment,
+      compared: t.compared,
+      primarySuccessRate: round(t.primaryOk / t.compared, 3),
+      shadowSuccessRate: round(t.shadowOk / t.compared, 3),
+      primaryLatencyMs: round(t.primaryLatencyMs / t.compared, 1),
+      shadowLatencyMs: round(t.shadowLatencyMs / t.compared, 1),
+      similarity: t.similarPairs > 0 ? round(t.similarity / t.similarPairs, 3) : null,
+      primaryCostUsd: round(t.primaryCostUsd, 9),
+      shadowCostUsd: round(t.shadowCostUsd, 9),
+    }));
   }
 
   failover(entry: DashboardFailover): void {

@@ -559,7 +559,7 @@ describe('dashboard cleanup', () => {
     }) as unknown as typeof h.client.on);
     const second = createDashboard(h.client, { path: '/second', intervalMs: 100 });
     cleanups.push(() => second.close());
-    expect(listening).toBe(7);
+    expect(listening).toBe(8);
     const other = await serve(second);
     cleanups.push(() => other.close());
 

@@ -213,6 +213,7 @@ class LiveDashboard implements Dashboard {
     this.#disposers.push(
       client.on('success', () => activity.success()),
       client.on('requestError', () => activity.error()),
+      client.on('shadowComparison', (c) => activity.shadow(c)),
       client.on('failover', (e) => {
         const entry: DashboardFailover = {
           at: now(),
@@ -258,6 +259,7 @@ class LiveDashboard implements Dashboard {
       health: this.#client.health(),
       usage: this.#client.usage(),
       counters: this.#activity.counters(now),
+      shadows: this.#activity.shadows(),
     };
   }
 

@@ -9,6 +9,7 @@ export type {
   DashboardCounters,
   DashboardFailover,
   DashboardHealthChange,
+  DashboardShadowSummary,
   DashboardSnapshot,
   DashboardState,
 } from './activity';

@@ -228,11 +228,46 @@ function groupView(name) {
     head.appendChild(h('span', 'group-name mono', name));
     head.appendChild(status);
     const meta = h('div', 'group-meta');
+    const canary = h('div', 'group-meta traffic');
+    canary.setAttribute('data-testid', 'group-canary');
+    const shadow = h('div', 'group-meta traffic');
+    shadow.setAttribute('data-testid', 'group-shadow');
     const list = h('div');
     box.appendChild(head);
     box.appendChild(meta);
+    box.appendChild(canary);
+    box.appendChild(shadow);
     box.appendChild(list);
-    return { box, status, meta, list, key: '', bars: {} };
+    return { box, status, meta, canary, shadow, list, key: '', bars: {} };
+}
+function renderCanary(node, c) {
+    node.hidden = !c;
+    if (!c)
+        return;
+    node.setAttribute('data-state', c.state);
+    const calls = c.calls
+        ? \`\${fmtInt(c.calls)} calls, \${fmtPct(c.errorRate)} errors, p99 \${fmtMs(c.p99Ms)}\`
+        : 'no calls yet';
+    const last = c.lastChange;
+    const why = last && last.action === 'rollback'
+        ? \` · rolled back (\${last.automatic ? last.reason.replace('_', ' ') : 'by hand'})\`
+        : '';
+    setText(node, \`canary \${c.deployment} · \${c.percent}% · \${c.state} · \${calls}\${why}\`);
+}
+function renderShadow(node, summary, status) {
+    node.hidden = !status;
+    if (!status)
+        return;
+    if (!summary) {
+        setText(node, \`shadow \${status.deployment} · \${status.percent}% sampled · nothing compared yet\`);
+        return;
+    }
+    const similarity = num(summary.similarity) ? summary.similarity.toFixed(2) : '—';
+    setText(node, \`shadow \${summary.deployment} · \${fmtInt(summary.compared)} compared\` +
+        \` · success \${fmtPct(summary.primarySuccessRate)} vs \${fmtPct(summary.shadowSuccessRate)}\` +
+        \` · latency \${fmtMs(summary.primaryLatencyMs)} vs \${fmtMs(summary.shadowLatencyMs)}\` +
+        \` · similarity \${similarity}\` +
+        \` · cost \${fmtCost(summary.primaryCostUsd)} vs \${fmtCost(summary.shadowCostUsd)} (apart)\`);
 }
 function groupBar(id) {
     const line = h('div', 'weight');
@@ -264,6 +299,8 @@ function renderGroups(s) {
         const usableCount = \`\${g.usable.length} of \${g.deployments.length} usable\`;
         const fallbacks = g.fallbacks.length ? \` · falls back to \${g.fallbacks.join(', ')}\` : '';
         setText(view.meta, \`\${g.strategy} · \${usableCount}\${fallbacks}\`);
+        renderCanary(view.canary, g.canary);
+        renderShadow(view.shadow, (s.shadows ?? []).find((x) => x.model === g.name), g.shadow);
         const key = g.deployments.join('|');
         if (view.key !== key) {
             view.key = key;

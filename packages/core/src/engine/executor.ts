@@ -8,10 +8,11 @@ import {
   AllAttemptsFailedError,
   ClientClosedError,
   DeadlineExceededError,
+  RateLimitedError,
   UpstreamError,
 } from '../errors';
 import type { Events } from '../events';
-import { REFUSED } from '../policies/breaker';
+import { countsForBreaker, REFUSED } from '../policies/breaker';
 import type { Classification } from '../policies/classify';
 import { type Decision, decide } from '../policies/decide';
 import type { Redactor } from '../redact';
@@ -19,7 +20,8 @@ import type { RequestTrace } from '../telemetry/request-trace';
 import type { AttemptDecision, AttemptReport, ResolvedPolicy } from '../types';
 import { AttemptFailure } from './failure';
 import { Plan, type PlanRequest } from './plan';
-import type { GroupMember, Runtime } from './runtime';
+import type { TokenEstimate } from './rate-gate';
+import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep } from './scope';
 import type { SlotQueue } from './slots';
 
@@ -46,6 +48,8 @@ export interface ExecuteRequest extends PlanRequest {
   readonly timeoutMs: number | undefined;
   readonly scope: RequestScope;
   readonly attempts: AttemptReport[];
+  /** The call's estimated tokens, for token budgets (computed on first need). */
+  readonly tokens: TokenEstimate;
   /** Observers of the request (spans, diagnostics channels), when someone observes it. */
   readonly trace: RequestTrace | undefined;
 }
@@ -57,6 +61,8 @@ export interface Executed<T> {
   /** The attempt that succeeded; the caller disposes it (a stream keeps it open until it ends). */
   readonly attempt: AttemptScope;
   readonly latencyMs: number;
+  /** The key it was sent with (for the rate-limit correction once usage is known). */
+  readonly keyIndex: number;
 }
 
 export class Executor {
@@ -83,47 +89,68 @@ export class Executor {
   async execute<T>(request: ExecuteRequest, perform: Perform<T>, admit?: Admit): Promise<Executed<T>> {
     const { scope } = request;
     const clock = this.#runtime.clock;
-    const plan = new Plan(this.#runtime, request);
+    const plan = new Plan(this.#runtime, request, this.#random);
+    /** When the last wait for a deferred deployment ended, by its own reckoning (see `#wait`). */
+    let waitedUntil = 0;
     for (;;) {
       this.#throwIfAborted(request);
-      const now = clock.now();
+      const now = Math.max(clock.now(), waitedUntil);
       const candidate = plan.next(now);
       if (!candidate) {
         const due = plan.earliestDeferred(now);
-        if (!due || due.at - now > scope.remaining(now) - this.#policy.minAttemptMs) {
+        const rateLimited = plan.allRateLimited(now);
+        if (
+          !due ||
+          due.at - now > scope.remaining(now) - this.#policy.minAttemptMs ||
+          (rateLimited && due.at - now > this.#policy.maxWaitMs)
+        ) {
+          if (rateLimited && due) throw new RateLimitedError(request.model, due.at - now, request.attempts);
           throw this.#exhausted(request, plan);
         }
-        if (due.slot) await this.#waitForSlot(due.slot, request);
-        else await this.#wait(due.at - now, request);
-        plan.retryDeferred(clock.now());
+        if (due.slot) {
+          await this.#waitForSlot(due.slot, request);
+        } else {
+          await this.#wait(due.at - now, request);
+          waitedUntil = due.at;
+        }
+        plan.retryDeferred(Math.max(clock.now(), waitedUntil));
         continue;
       }
       admit?.(candidate);
-      const result = await this.#tryDeployment(candidate, request, plan, perform);
+      const result = await this.#tryDeployment(candidate, request, plan, perform, now);
       if (result) return result;
     }
   }
 
-  /** Attempts on one deployment, with retries; undefined means move on. */
+  /**
+   * Attempts on one deployment, with retries; undefined means move on. `chosenAt` is the time the
+   * plan found it usable at.
+   */
   async #tryDeployment<T>(
     member: GroupMember,
     request: ExecuteRequest,
     plan: Plan,
     perform: Perform<T>,
+    chosenAt: number,
   ): Promise<Executed<T> | undefined> {
     const { group } = member;
     const deployment = member.runtime;
     const provider = deployment.provider;
     const { scope } = request;
     const clock = this.#runtime.clock;
+    /** Cooldowns that had ended by then have ended now, whatever the clock reads (see `#wait`). */
+    let waitedUntil = chosenAt;
     for (let retry = 0; ; ) {
       this.#throwIfAborted(request);
       const started = clock.now();
+      const due = Math.max(started, waitedUntil);
       const remaining = scope.remaining(started);
       if (remaining < this.#policy.minAttemptMs) throw this.#deadline(request);
-      const keyIndex = provider.keys.pick(started);
-      const ticket =
-        keyIndex < 0 || !deployment.usable(started) ? REFUSED : deployment.breaker.begin(started);
+      let keyIndex = provider.keys.pick(due);
+      if (keyIndex >= 0 && deployment.usable(due) && this.#runtime.rateGate.limits(deployment)) {
+        keyIndex = await this.#takeBudget(deployment, keyIndex, request);
+      }
+      const ticket = keyIndex < 0 || !deployment.usable(due) ? REFUSED : deployment.breaker.begin(started);
       if (ticket === REFUSED) {
         // Unusable since the decision to retry it (its breaker opened, its keys cooled down): the
         // retry becomes a failover.
@@ -145,12 +172,15 @@ export class Executor {
         const value = await (traced
           ? traced.run(() => perform(member, keyIndex, attempt, timeoutMs))
           : perform(member, keyIndex, attempt, timeoutMs));
-        const latencyMs = clock.now() - started;
+        const now = clock.now();
+        const latencyMs = now - started;
         deployment.breaker.record(ticket, 'success');
         deployment.health.recordSuccess(latencyMs);
+        member.canary?.record(true, latencyMs, now);
+        this.#runtime.rateGate.learn(deployment, keyIndex, attempt.responseHeaders, now);
         const report = this.#report(request, member, 'success', 'done', latencyMs, undefined);
         traced?.end(report);
-        return { value, member, group, attempt, latencyMs };
+        return { value, member, group, attempt, latencyMs, keyIndex };
       } catch (error) {
         attempt.dispose();
         if (!(error instanceof AttemptFailure)) {
@@ -171,6 +201,8 @@ export class Executor {
         traced?.end(report);
         throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
       }
+      this.#settleFailed(deployment, keyIndex, request, attempt.responseHeaders, now);
+      if (countsForBreaker(failure.outcome)) member.canary?.record(false, latencyMs, now);
       const message = this.#redact(failure.message);
       deployment.health.recordFailure(failure.outcome, latencyMs, message);
       deployment.breaker.record(ticket, failure.outcome, now);
@@ -201,12 +233,62 @@ export class Executor {
           });
         case 'retry':
           retry++;
-          if (decision.waitMs > 0) await this.#wait(decision.waitMs, request);
+          if (decision.waitMs > 0) {
+            // The key's cooldown was set from the same reading, `now`: it ends as the wait does.
+            await this.#wait(decision.waitMs, request);
+            waitedUntil = now + decision.waitMs;
+          }
           continue;
         case 'failover':
           this.#announceFailover(request, deployment.id, failure.outcome, failure.status);
           return undefined;
       }
+    }
+  }
+
+  /**
+   * Takes the call's rate-limit budget on `deployment`, with `keyIndex` or, when that key is out
+   * of its own budget, another key of the provider. Returns the key to send with, or -1 when none
+   * has budget (the deployment is then out until the earliest time one has room).
+   */
+  async #takeBudget(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    request: ExecuteRequest,
+  ): Promise<number> {
+    const gate = this.#runtime.rateGate;
+    const clock = this.#runtime.clock;
+    const keys = deployment.provider.keys;
+    const tried = Math.max(1, keys.size);
+    let retryAt = Number.POSITIVE_INFINITY;
+    let key = keyIndex;
+    for (let i = 0; i < tried && key >= 0; i++) {
+      const now = clock.now();
+      const pending = gate.admit(deployment, key, request.tokens, now);
+      const decision = pending instanceof Promise ? await pending : pending;
+      if (decision.allowed) return key;
+      retryAt = Math.min(retryAt, decision.retryAt);
+      // Only a key's own budget (or its learned quota) can be escaped by another key.
+      if (decision.scope !== 'headers' && !decision.scope?.startsWith('key:')) break;
+      key = keys.pick(now);
+      if (key === keyIndex) break;
+    }
+    deployment.rateLimitedUntil = retryAt;
+    return -1;
+  }
+
+  /** After a failed attempt: what its answer's headers said of the quota; its tokens given back. */
+  #settleFailed(
+    deployment: DeploymentRuntime,
+    keyIndex: number,
+    request: ExecuteRequest,
+    headers: AttemptScope['responseHeaders'],
+    now: number,
+  ): void {
+    const gate = this.#runtime.rateGate;
+    gate.learn(deployment, keyIndex, headers, now);
+    if (request.tokens.counted && gate.limits(deployment)) {
+      gate.settle(deployment, keyIndex, request.tokens.tokens, undefined, now);
     }
   }
 
@@ -271,6 +353,8 @@ export class Executor {
       decision,
       latencyMs,
     };
+    if (member.deployment.region !== undefined) report.region = member.deployment.region;
+    if (member.canary) report.canary = true;
     if (c !== 'success') {
       if (c.status !== undefined) report.status = c.status;
       if (c.retryAfterMs !== undefined) report.retryAfterMs = c.retryAfterMs;
@@ -293,6 +377,15 @@ export class Executor {
     }
   }
 
+  /**
+   * Waits `ms` on a real timer. A timer can fire a millisecond or so before the clock reads its end
+   * (Node keeps timer times in whole milliseconds of a coarser clock), and an injected clock need
+   * not move with timers at all. So the caller takes what the wait was for (a cooldown, a deferred
+   * deployment's return, both set from the clock reading the wait started from) as due once it
+   * ends, reading the time as at least that reading plus `ms`: a retry decided because its wait
+   * covers the cooldown is not turned into a failover by the clock lagging the timer. Durations
+   * and the breaker still read the clock itself.
+   */
   async #wait(ms: number, request: ExecuteRequest): Promise<void> {
     try {
       await sleep(ms, request.scope);

@@ -6,6 +6,7 @@
  */
 import { UnknownModelError } from '../errors';
 import type { RoutingContext } from '../routing';
+import { preferRegion } from '../routing/region';
 import type { GroupMember, Runtime } from './runtime';
 import type { SlotQueue } from './slots';
 
@@ -13,11 +14,14 @@ import type { SlotQueue } from './slots';
 export interface PlanRequest extends RoutingContext {
   readonly model: string;
   readonly fallbacks: readonly string[];
+  /** Region whose deployments go first in each group. */
+  readonly region: string | undefined;
 }
 
 export class Plan {
   readonly #runtime: Runtime;
   readonly #request: PlanRequest;
+  readonly #random: () => number;
   #groups: string[];
   #groupIndex = -1;
   #queue: readonly GroupMember[] = [];
@@ -28,9 +32,10 @@ export class Plan {
   #contextSwitched = false;
 
   /** @throws UnknownModelError when the group or one of its fallbacks is not configured. */
-  constructor(runtime: Runtime, request: PlanRequest) {
+  constructor(runtime: Runtime, request: PlanRequest, random: () => number = Math.random) {
     this.#runtime = runtime;
     this.#request = request;
+    this.#random = random;
     this.#groups = [request.model, ...request.fallbacks];
     for (const name of this.#groups) {
       if (!runtime.groups.has(name)) throw new UnknownModelError(name, [...runtime.groups.keys()]);
@@ -56,7 +61,11 @@ export class Plan {
       }
       if (++this.#groupIndex >= this.#groups.length) return undefined;
       const group = this.#runtime.groups.get(this.#groups[this.#groupIndex]!)!;
-      this.#queue = group.strategy.order(group.members, this.#request);
+      const queue = group.strategy.order(group.members, this.#request);
+      // The group's canary goes first for the share of calls it takes, and is not tried otherwise.
+      const canary = group.canary;
+      if (canary?.canary?.picks(this.#request.affinityKey, this.#random)) queue.unshift(canary);
+      this.#queue = preferRegion(queue, this.#request.region);
       this.#position = 0;
     }
   }
@@ -70,6 +79,17 @@ export class Plan {
   drop(deploymentId: string): void {
     if (!this.#dropped) this.#dropped = new Set();
     this.#dropped.add(deploymentId);
+  }
+
+  /** True when every candidate set aside is out of its rate-limit budget (and there is one). */
+  allRateLimited(now: number): boolean {
+    let any = false;
+    for (const member of this.#deferred) {
+      if (this.#isDropped(member.runtime.id)) continue;
+      if (member.runtime.rateLimitedUntil <= now) return false;
+      any = true;
+    }
+    return any;
   }
 
   /** The time the deferred candidate due back first is usable, if any. */

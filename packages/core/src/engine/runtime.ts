@@ -11,6 +11,7 @@ import { KeyPool } from '../policies/keys';
 import { protocolOf, type WireProtocol } from '../protocols';
 import { openAiPaths, type ProtocolPaths } from '../protocols/openai';
 import { createStrategy, type RoutingStrategy } from '../routing';
+import { type CanaryChange, CanaryController } from '../routing/canary';
 import { createDispatcher } from '../transport/dispatcher';
 import type {
   HealthStatus,
@@ -20,6 +21,8 @@ import type {
   ResolvedProvider,
   StateChange,
 } from '../types';
+import { RateGate } from './rate-gate';
+import { ShadowRunner } from './shadow';
 import { SlotQueue } from './slots';
 
 export class ProviderRuntime {
@@ -75,6 +78,12 @@ export class DeploymentRuntime {
   inFlight = 0;
   /** A deployment-wide cooldown (epoch ms), e.g. after a long Retry-After on a keyless provider. */
   cooldownUntil = 0;
+  /**
+   * Until when (epoch ms) the last call refused by the rate-limit gate would have had to wait; 0
+   * when none was. Not part of `usable()`: budgets depend on a call's size, so each call asks the
+   * gate itself; this says when a deferred call may try again.
+   */
+  rateLimitedUntil = 0;
 
   constructor(
     config: ResolvedDeployment,
@@ -116,7 +125,7 @@ export class DeploymentRuntime {
 
   /** Earliest time (epoch ms) this deployment may be usable again; ≤ now when it is. */
   availableAt(now: number): number {
-    let at = Math.max(this.cooldownUntil, this.provider.keys.availableAt());
+    let at = Math.max(this.cooldownUntil, this.rateLimitedUntil, this.provider.keys.availableAt());
     if (!this.breaker.canAttempt(now)) at = Math.max(at, this.breaker.reopensAt || now + 50);
     if (this.provider.saturated) at = Math.max(at, now + 10);
     return at;
@@ -137,6 +146,10 @@ export interface GroupRuntime {
   readonly config: ResolvedModelGroup;
   readonly members: readonly GroupMember[];
   readonly strategy: RoutingStrategy;
+  /** The group's canary, tried first by the calls it picks. */
+  readonly canary: GroupMember | undefined;
+  /** Mirrors a sample of the group's calls to its shadow deployment. */
+  readonly shadow: ShadowRunner | undefined;
 }
 
 /** A deployment as a member of one group (the group's weight and price apply). */
@@ -147,13 +160,21 @@ export interface GroupMember {
   readonly runtime: DeploymentRuntime;
   readonly inFlight: number;
   readonly latencyEwmaMs: number | undefined;
+  /** Set on the group's canary: watches its calls. */
+  readonly canary?: CanaryController;
 }
 
-function member(group: string, deployment: ResolvedDeployment, runtime: DeploymentRuntime): GroupMember {
+function member(
+  group: string,
+  deployment: ResolvedDeployment,
+  runtime: DeploymentRuntime,
+  canary?: CanaryController,
+): GroupMember {
   return {
     group,
     deployment,
     runtime,
+    canary,
     get inFlight() {
       return runtime.inFlight;
     },
@@ -167,6 +188,8 @@ export class Runtime {
   readonly providers = new Map<string, ProviderRuntime>();
   readonly deployments = new Map<string, DeploymentRuntime>();
   readonly groups = new Map<string, GroupRuntime>();
+  /** Client-side rate limits of every deployment. */
+  readonly rateGate: RateGate;
   /** What every duration, cooldown and breaker period is read from. */
   readonly clock: Clock;
   readonly #events: Events;
@@ -219,12 +242,43 @@ export class Runtime {
       this.deployments.set(id, new DeploymentRuntime(deployment, provider, health, breaker));
     }
     for (const group of config.models.values()) {
+      const { canary, shadow } = group;
       this.groups.set(group.name, {
         config: group,
         members: group.deployments.map((d) => member(group.name, d, this.deployments.get(d.id)!)),
         strategy: createStrategy(group.strategy, { random }),
+        canary:
+          canary &&
+          member(
+            group.name,
+            canary.deployment,
+            this.deployments.get(canary.deployment.id)!,
+            new CanaryController(
+              group.name,
+              canary.deployment.id,
+              canary.percent,
+              canary.rollback,
+              (change) => this.#canaryChanged(change),
+            ),
+          ),
+        shadow:
+          shadow &&
+          new ShadowRunner(
+            group.name,
+            shadow,
+            new ProviderRuntime({
+              ...config.providers.get(shadow.deployment.provider)!,
+              maxConcurrent: shadow.maxConcurrent,
+            }),
+            (comparison) => events.emit('shadowComparison', comparison),
+          ),
       });
     }
+    this.rateGate = new RateGate(this.deployments.values(), config.policy.learnRateLimits);
+  }
+
+  #canaryChanged(change: CanaryChange): void {
+    this.#events.emit('canaryChange', change);
   }
 
   /**
@@ -286,10 +340,11 @@ export class Runtime {
   async close(): Promise<void> {
     this.#closed = true;
     for (const deployment of this.deployments.values()) deployment.breaker.shutdown();
-    await Promise.all(
-      [...this.providers.values()]
+    await Promise.all([
+      ...[...this.providers.values()]
         .filter((p) => p.ownsDispatcher)
         .map((p) => p.dispatcher.close().catch(() => p.dispatcher.destroy())),
-    );
+      ...[...this.groups.values()].map((g) => g.shadow?.close()),
+    ]);
   }
 }

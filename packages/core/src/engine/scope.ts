@@ -134,6 +134,8 @@ export class AttemptScope {
   readonly controller = new AbortController();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
+  /** Headers of the upstream answer, once it came (whatever its status): read for rate limits. */
+  responseHeaders: Readonly<Record<string, string | string[] | undefined>> | undefined;
   readonly #parent: RequestScope;
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';

@@ -15,6 +15,7 @@ import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope, RequestScope } from './scope';
+import { MAX_COMPARED_CHARS } from './similarity';
 import { type ReaderWatch, SseReader } from './sse';
 import { send } from './upstream';
 
@@ -96,6 +97,8 @@ export interface StreamEnd {
   readonly usage: Usage | undefined;
   readonly error: Error | undefined;
   readonly chunks: number;
+  /** The text delivered (its first 16 KB), when the stream was asked to keep it. */
+  readonly text: string | undefined;
 }
 
 /**
@@ -124,6 +127,8 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
   #usage: Usage | undefined;
   #ended = false;
   #error: Error | undefined;
+  /** Text kept for a comparison (a shadow's), when asked. */
+  #text: string | undefined;
 
   constructor(
     requestId: string,
@@ -135,6 +140,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     wantsUsage: boolean,
     onEnd: (end: StreamEnd) => R,
     scrub: Scrubber,
+    keepText = false,
   ) {
     this.requestId = requestId;
     this.attempts = attempts;
@@ -145,6 +151,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     this.#wantsUsage = wantsUsage;
     this.#onEnd = onEnd;
     this.#scrub = scrub;
+    if (keepText) this.#text = '';
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -184,6 +191,10 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
       if (chunk.usage) this.#usage = chunk.usage;
       if (!this.#wantsUsage && chunk.choices?.length === 0 && chunk.usage) continue;
       this.#chunks++;
+      if (this.#text !== undefined && this.#text.length < MAX_COMPARED_CHARS) {
+        const content = chunk.choices?.[0]?.delta?.content;
+        if (typeof content === 'string') this.#text += content;
+      }
       return { done: false, value: chunk };
     }
   }
@@ -287,6 +298,6 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     this.#attempt.signal.removeEventListener('abort', this.#onAbort);
     this.#attempt.dispose();
     this.#scope.dispose();
-    this.#resolveDone(this.#onEnd({ usage: this.#usage, error, chunks: this.#chunks }));
+    this.#resolveDone(this.#onEnd({ usage: this.#usage, error, chunks: this.#chunks, text: this.#text }));
   }
 }

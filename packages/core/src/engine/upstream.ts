@@ -30,6 +30,7 @@ export async function send(
   } catch (error) {
     throw failureFrom(error, attempt);
   }
+  attempt.responseHeaders = response.headers;
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   let text = '';
   try {

@@ -2,7 +2,10 @@
  * Health reports built from the runtime state: what `/health`, `/health/live` and `/health/ready`
  * answer. They name deployments and show display URLs, never keys or URL credentials.
  */
+import type { RateLimitStatus } from '../engine/rate-gate';
 import type { Runtime } from '../engine/runtime';
+import type { ShadowStatus } from '../engine/shadow';
+import type { CanaryStatus } from '../routing/canary';
 import type { BreakerState, HealthStatus } from '../types';
 
 export interface DeploymentHealth {
@@ -23,8 +26,12 @@ export interface DeploymentHealth {
   consecutiveFailures: number;
   lastError: string | null;
   lastCheckedAt: string | null;
-  /** ISO time a cooldown or open breaker ends, when one is in force. */
+  /** ISO time a cooldown, open breaker or exhausted rate limit ends, when one is in force. */
   availableAt: string | null;
+  /** Where it runs, when configured. */
+  region?: string;
+  /** Its rate limits (configured or learned from the provider's headers), when it has any. */
+  rateLimit?: RateLimitStatus;
 }
 
 export interface ProviderHealth {
@@ -47,6 +54,10 @@ export interface ModelGroupHealth {
   weights: Record<string, number>;
   fallbacks: string[];
   deployments: string[];
+  /** The group's canary: its share, state, and its calls over the rollback window. */
+  canary?: CanaryStatus;
+  /** The group's shadow: its sample and calls in flight. */
+  shadow?: ShadowStatus;
 }
 
 export interface HealthReport {
@@ -105,7 +116,8 @@ export function buildHealthReport(runtime: Runtime, startedAt: number): HealthRe
     const snap = deployment.health.snapshot();
     const status = deployment.status(now);
     const availableAt = deployment.availableAt(now);
-    deployments.push({
+    const rateLimit = runtime.rateGate.status(deployment, now);
+    const entry: DeploymentHealth = {
       id: deployment.id,
       provider: deployment.provider.config.id,
       model: deployment.config.model,
@@ -123,7 +135,10 @@ export function buildHealthReport(runtime: Runtime, startedAt: number): HealthRe
       lastError: snap.lastError ?? null,
       lastCheckedAt: iso(snap.lastCheckedAt),
       availableAt: availableAt > now ? iso(availableAt) : null,
-    });
+    };
+    if (deployment.config.region !== undefined) entry.region = deployment.config.region;
+    if (rateLimit) entry.rateLimit = rateLimit;
+    deployments.push(entry);
     const previous = byProvider.get(deployment.provider.config.id);
     // A provider is as healthy as its healthiest deployment.
     byProvider.set(
@@ -166,7 +181,7 @@ export function buildHealthReport(runtime: Runtime, startedAt: number): HealthRe
         weights[member.runtime.id] = num(member.deployment.weight / weightSum) ?? 0;
     }
     overall = worst(overall, groupStatus);
-    models.push({
+    const entry: ModelGroupHealth = {
       name: group.config.name,
       status: groupStatus,
       strategy: group.config.strategy,
@@ -174,7 +189,11 @@ export function buildHealthReport(runtime: Runtime, startedAt: number): HealthRe
       weights,
       fallbacks: [...group.config.fallbacks],
       deployments: group.members.map((m) => m.runtime.id),
-    });
+    };
+    const canary = group.canary?.canary;
+    if (canary) entry.canary = canary.status(now);
+    if (group.shadow) entry.shadow = group.shadow.status();
+    models.push(entry);
   }
   return {
     status: overall,

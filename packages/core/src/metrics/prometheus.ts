@@ -68,7 +68,14 @@ const prefixSchema = strictObject({ prefix: metricPrefix() });
  *   `ai_cost_usd_total{model,deployment}`: of successful requests, as `client.usage()` counts them.
  * - At scrape time, from `source.health()`: `ai_model_health_score{deployment}` (0..1),
  *   `ai_deployment_available{deployment}` and `ai_model_available{model}` (1 when usable now),
- *   `ai_breaker_state{deployment}` (0 closed, 1 half-open, 2 open).
+ *   `ai_breaker_state{deployment}` (0 closed, 1 half-open, 2 open),
+ *   `ai_canary_percent{model,deployment}` (the share a canary takes now).
+ * - `ai_canary_changes_total{model,deployment,action,reason}`: rollbacks (by a rule or a call),
+ *   promotions and percentage changes.
+ * - Shadow traffic, counted apart from the real calls: `ai_shadow_requests_total{model,deployment,outcome}`
+ *   (`success` or the failure), `ai_shadow_similarity{model}` (histogram of the text similarity,
+ *   0..1), `ai_shadow_latency_delta_seconds{model}` (histogram of shadow minus primary latency),
+ *   `ai_shadow_tokens_total{model,deployment,direction}` and `ai_shadow_cost_usd_total{model,deployment}`.
  *
  * @throws ConfigError (path `metrics`) when prom-client is not installed, or (path
  *   `metrics.prefix`) when the prefix is not a valid metric name prefix or the registry already
@@ -94,6 +101,13 @@ export function createPrometheusMetrics(
     'model_available',
     'deployment_available',
     'breaker_state',
+    'canary_percent',
+    'canary_changes_total',
+    'shadow_requests_total',
+    'shadow_similarity',
+    'shadow_latency_delta_seconds',
+    'shadow_tokens_total',
+    'shadow_cost_usd_total',
   ].map(name);
   const taken = names.filter((n) => registry.getSingleMetric(n) !== undefined);
   if (taken.length > 0) {
@@ -188,6 +202,57 @@ export function createPrometheusMetrics(
 
   const known = new Set(source.models);
   const modelLabel = (model: string): string => (known.has(model) ? model : UNKNOWN_MODEL_LABEL);
+  const canaryPercent: Gauge<'model' | 'deployment'> = new prom.Gauge({
+    name: name('canary_percent'),
+    help: "Share (0..100) of a model group's calls that try its canary first.",
+    labelNames: ['model', 'deployment'] as const,
+    registers,
+    collect() {
+      canaryPercent.reset();
+      for (const m of health().models) {
+        if (m.canary) canaryPercent.set({ model: m.name, deployment: m.canary.deployment }, m.canary.percent);
+      }
+    },
+  });
+  const canaryChanges = new prom.Counter({
+    name: name('canary_changes_total'),
+    help: "Changes of a canary's share: rollbacks (by a rule or a call), promotions, percentages set.",
+    labelNames: ['model', 'deployment', 'action', 'reason'] as const,
+    registers,
+  });
+  const shadowRequests = new prom.Counter({
+    name: name('shadow_requests_total'),
+    help: 'Shadow calls compared with their primary, by outcome (success or the failure).',
+    labelNames: ['model', 'deployment', 'outcome'] as const,
+    registers,
+  });
+  const shadowSimilarity = new prom.Histogram({
+    name: name('shadow_similarity'),
+    help: 'Text similarity (0..1) of a shadow answer to the primary one, when both succeeded.',
+    labelNames: ['model'] as const,
+    buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1],
+    registers,
+  });
+  const shadowLatencyDelta = new prom.Histogram({
+    name: name('shadow_latency_delta_seconds'),
+    help: 'Shadow latency minus primary latency, in seconds (negative: the shadow was faster).',
+    labelNames: ['model'] as const,
+    buckets: [-5, -2, -1, -0.5, -0.1, 0, 0.1, 0.5, 1, 2, 5, 10],
+    registers,
+  });
+  const shadowTokens = new prom.Counter({
+    name: name('shadow_tokens_total'),
+    help: 'Tokens of successful shadow calls (not counted in tokens_total).',
+    labelNames: ['model', 'deployment', 'direction'] as const,
+    registers,
+  });
+  const shadowCost = new prom.Counter({
+    name: name('shadow_cost_usd_total'),
+    help: 'Cost in USD of successful shadow calls (not counted in cost_usd_total).',
+    labelNames: ['model', 'deployment'] as const,
+    registers,
+  });
+
   const finished = (report: RequestReport, outcome: string): void => {
     const model = modelLabel(report.model);
     requests.inc({ model, deployment: report.deployment ?? 'none', outcome });
@@ -205,6 +270,27 @@ export function createPrometheusMetrics(
       recordSpend(tokens, cost, report);
     }),
     source.on('requestError', ({ report, error }) => finished(report, errorOutcome(error))),
+    source.on('canaryChange', (c) =>
+      canaryChanges.inc({ model: c.model, deployment: c.deployment, action: c.action, reason: c.reason }),
+    ),
+    source.on('shadowComparison', (c) => {
+      const model = c.model;
+      const deployment = c.shadow.deployment ?? 'none';
+      shadowRequests.inc({
+        model,
+        deployment,
+        outcome: c.shadow.ok ? 'success' : (c.shadow.error ?? 'error'),
+      });
+      if (c.similarity !== null) shadowSimilarity.observe({ model }, c.similarity);
+      shadowLatencyDelta.observe({ model }, c.latencyDeltaMs / 1000);
+      if (!c.shadow.ok) return;
+      shadowTokens.inc({ model, deployment, direction: 'input' }, nonNegative(c.shadow.promptTokens ?? 0));
+      shadowTokens.inc(
+        { model, deployment, direction: 'output' },
+        nonNegative(c.shadow.completionTokens ?? 0),
+      );
+      if (c.shadow.costUsd !== null) shadowCost.inc({ model, deployment }, nonNegative(c.shadow.costUsd));
+    }),
   ];
 
   let closed = false;

@@ -161,8 +161,11 @@ export class RequestSpans {
       serving?.setAttribute('error.type', type);
       serving?.setStatus(status);
     }
-    serving?.end();
-    span.end();
+    // One end time for both: each span anchors its own clock offset, so two separate readings
+    // could end the attempt a few microseconds after the request that holds it.
+    const endTime = performance.timeOrigin + performance.now();
+    serving?.end(endTime);
+    span.end(endTime);
   }
 }
 

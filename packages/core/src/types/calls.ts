@@ -20,6 +20,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Free-form labels copied to the report and events (never sent upstream). */
   metadata?: Record<string, string>;
+  /** Region to try first (default: the config's `region`). */
+  region?: string;
 }
 
 export interface ChatResult {

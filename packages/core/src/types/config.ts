@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import type {
   backoffSchema,
   breakerSchema,
+  canaryRollbackOptionsSchema,
+  canarySchema,
   configSchema,
   deploymentSchema,
   healthSchema,
@@ -19,6 +21,8 @@ import type {
   probesOptionsSchema,
   providerSchema,
   ROUTING_STRATEGIES,
+  rateLimitSchema,
+  shadowSchema,
   streamTimeoutsSchema,
   tracingOptionsSchema,
 } from '../config/schema';
@@ -40,6 +44,18 @@ export interface PriceConfig extends z.input<typeof priceSchema> {}
 
 /** One model on one provider. */
 export interface DeploymentConfig extends z.input<typeof deploymentSchema> {}
+
+/** Requests and tokens per minute. */
+export interface RateLimitConfig extends z.input<typeof rateLimitSchema> {}
+
+/** When a canary rolls itself back. */
+export interface CanaryRollbackConfig extends z.input<typeof canaryRollbackOptionsSchema> {}
+
+/** A candidate deployment that gets a share of a group's calls first, and rolls back when it goes bad. */
+export interface CanaryConfig extends z.input<typeof canarySchema> {}
+
+/** A deployment that receives a copy of a sample of a group's calls, for comparison only. */
+export interface ShadowConfig extends z.input<typeof shadowSchema> {}
 
 /** The deployments that answer for a name the app asks for, and what to try after them. */
 export interface ModelGroupConfig extends z.input<typeof modelGroupSchema> {}

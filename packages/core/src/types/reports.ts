@@ -33,6 +33,10 @@ export interface AttemptReport {
   error?: string;
   /** Wait asked for by the provider (Retry-After), if any. */
   retryAfterMs?: number;
+  /** Region of the deployment, when it has one. */
+  region?: string;
+  /** True when the deployment is the group's canary. */
+  canary?: boolean;
 }
 
 export interface RequestReport {
@@ -55,6 +59,12 @@ export interface RequestReport {
   /** Streaming only: time to the first content chunk. */
   timeToFirstTokenMs?: number;
   metadata?: Record<string, string>;
+  /** Region of the deployment that answered, when it has one. */
+  region?: string;
+  /** True when a region was preferred and the deployment that answered is elsewhere. */
+  crossedRegion?: boolean;
+  /** True when the group's canary answered. */
+  canary?: boolean;
 }
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';

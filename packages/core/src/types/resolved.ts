@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import type {
   BackoffConfig,
   BreakerConfig,
+  CanaryRollbackConfig,
   Logger,
   PriceConfig,
   Protocol,
@@ -32,6 +33,15 @@ export interface ResolvedProvider {
   readonly limits: ResolvedLimits;
   /** How the provider is reached. */
   readonly transport: ResolvedTransport;
+  readonly rateLimit: ResolvedRateLimit | undefined;
+  /** Limits of each key. */
+  readonly keyRateLimit: ResolvedRateLimit | undefined;
+  readonly region: string | undefined;
+}
+
+export interface ResolvedRateLimit {
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
 }
 
 /** `LimitsConfig` with defaults applied, sizes in bytes. */
@@ -66,6 +76,21 @@ export interface ResolvedDeployment {
   readonly priority: number;
   readonly price: Readonly<PriceConfig> | undefined;
   readonly degradedLatencyMs: number;
+  readonly rateLimit: ResolvedRateLimit | undefined;
+  readonly region: string | undefined;
+}
+
+export interface ResolvedCanary {
+  readonly deployment: ResolvedDeployment;
+  readonly percent: number;
+  readonly rollback: Readonly<Required<CanaryRollbackConfig>> | undefined;
+}
+
+export interface ResolvedShadow {
+  readonly deployment: ResolvedDeployment;
+  readonly percent: number;
+  readonly maxConcurrent: number;
+  readonly timeoutMs: number;
 }
 
 export interface ResolvedModelGroup {
@@ -74,6 +99,8 @@ export interface ResolvedModelGroup {
   readonly deployments: readonly ResolvedDeployment[];
   readonly fallbacks: readonly string[];
   readonly contextFallback: string | undefined;
+  readonly canary: ResolvedCanary | undefined;
+  readonly shadow: ResolvedShadow | undefined;
 }
 
 export interface ResolvedPolicy {
@@ -84,6 +111,8 @@ export interface ResolvedPolicy {
   readonly rateLimitCooldownMs: number;
   readonly deadlineMs: number;
   readonly minAttemptMs: number;
+  readonly maxWaitMs: number;
+  readonly learnRateLimits: boolean;
   readonly breaker: Readonly<Required<BreakerConfig>>;
   readonly stream: Readonly<Required<StreamTimeoutsConfig>>;
 }
@@ -120,6 +149,8 @@ export interface ResolvedConfig {
   /** Every distinct deployment (by id) across groups. */
   readonly deployments: ReadonlyMap<string, ResolvedDeployment>;
   readonly defaultModel: string;
+  /** The preferred region, if any. */
+  readonly region: string | undefined;
   readonly policy: ResolvedPolicy;
   readonly health: ResolvedHealth;
   readonly probes: ResolvedProbes | undefined;

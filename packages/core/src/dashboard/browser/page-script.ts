@@ -8,12 +8,15 @@
  * classic script inlined into the page by `scripts/build-page-script.js`: its imports are types
  * only.
  */
+import type { ShadowStatus } from '../../engine/shadow';
+import type { CanaryStatus } from '../../routing/canary';
 import type { HealthStatus } from '../../types';
 import type {
   DashboardBreakerChange,
   DashboardChange,
   DashboardFailover,
   DashboardHealthChange,
+  DashboardShadowSummary,
   DashboardSnapshot,
 } from '../activity';
 
@@ -76,6 +79,8 @@ interface GroupView {
   box: HTMLElement;
   status: HTMLElement;
   meta: HTMLElement;
+  canary: HTMLElement;
+  shadow: HTMLElement;
   list: HTMLElement;
   key: string;
   bars: Record<string, GroupBar>;
@@ -290,11 +295,56 @@ function groupView(name: string): GroupView {
   head.appendChild(h('span', 'group-name mono', name));
   head.appendChild(status);
   const meta = h('div', 'group-meta');
+  const canary = h('div', 'group-meta traffic');
+  canary.setAttribute('data-testid', 'group-canary');
+  const shadow = h('div', 'group-meta traffic');
+  shadow.setAttribute('data-testid', 'group-shadow');
   const list = h('div');
   box.appendChild(head);
   box.appendChild(meta);
+  box.appendChild(canary);
+  box.appendChild(shadow);
   box.appendChild(list);
-  return { box, status, meta, list, key: '', bars: {} };
+  return { box, status, meta, canary, shadow, list, key: '', bars: {} };
+}
+
+/** One line on a group's canary: its share, state, how its calls went, and why it rolled back. */
+function renderCanary(node: HTMLElement, c: CanaryStatus | undefined): void {
+  node.hidden = !c;
+  if (!c) return;
+  node.setAttribute('data-state', c.state);
+  const calls = c.calls
+    ? `${fmtInt(c.calls)} calls, ${fmtPct(c.errorRate)} errors, p99 ${fmtMs(c.p99Ms)}`
+    : 'no calls yet';
+  const last = c.lastChange;
+  const why =
+    last && last.action === 'rollback'
+      ? ` · rolled back (${last.automatic ? last.reason.replace('_', ' ') : 'by hand'})`
+      : '';
+  setText(node, `canary ${c.deployment} · ${c.percent}% · ${c.state} · ${calls}${why}`);
+}
+
+/** One line on a group's shadow: calls compared, success, latency, similarity and cost, side by side. */
+function renderShadow(
+  node: HTMLElement,
+  summary: DashboardShadowSummary | undefined,
+  status: ShadowStatus | undefined,
+): void {
+  node.hidden = !status;
+  if (!status) return;
+  if (!summary) {
+    setText(node, `shadow ${status.deployment} · ${status.percent}% sampled · nothing compared yet`);
+    return;
+  }
+  const similarity = num(summary.similarity) ? summary.similarity.toFixed(2) : '—';
+  setText(
+    node,
+    `shadow ${summary.deployment} · ${fmtInt(summary.compared)} compared` +
+      ` · success ${fmtPct(summary.primarySuccessRate)} vs ${fmtPct(summary.shadowSuccessRate)}` +
+      ` · latency ${fmtMs(summary.primaryLatencyMs)} vs ${fmtMs(summary.shadowLatencyMs)}` +
+      ` · similarity ${similarity}` +
+      ` · cost ${fmtCost(summary.primaryCostUsd)} vs ${fmtCost(summary.shadowCostUsd)} (apart)`,
+  );
 }
 
 function groupBar(id: string): GroupBar {
@@ -327,6 +377,12 @@ function renderGroups(s: DashboardSnapshot): void {
     const usableCount = `${g.usable.length} of ${g.deployments.length} usable`;
     const fallbacks = g.fallbacks.length ? ` · falls back to ${g.fallbacks.join(', ')}` : '';
     setText(view.meta, `${g.strategy} · ${usableCount}${fallbacks}`);
+    renderCanary(view.canary, g.canary);
+    renderShadow(
+      view.shadow,
+      (s.shadows ?? []).find((x) => x.model === g.name),
+      g.shadow,
+    );
     const key = g.deployments.join('|');
     if (view.key !== key) {
       view.key = key;

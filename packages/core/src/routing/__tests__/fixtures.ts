@@ -32,6 +32,8 @@ export function candidate(id: string, spec: CandidateSpec = {}): RoutingCandidat
     priority: spec.priority ?? 0,
     price: undefined,
     degradedLatencyMs: 2000,
+    rateLimit: undefined,
+    region: undefined,
   });
   return Object.freeze({ deployment, inFlight: spec.inFlight ?? 0, latencyEwmaMs: spec.latencyEwmaMs });
 }
