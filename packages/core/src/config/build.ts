@@ -80,13 +80,33 @@ function buildProvider(
     region: provider.region,
     transport,
   } as ResolvedProvider;
-  // Keys and headers (which may hold keys too) are not enumerable: `JSON.stringify` and
-  // `util.inspect` of the resolved config never show them.
-  Object.defineProperties(resolved, {
-    keys: { value: [...keys] },
-    headers: { value: { ...provider.headers } },
-  });
-  return resolved;
+  return withSecrets(resolved, [...keys], { ...provider.headers });
+}
+
+/**
+ * A resolved provider with some settings changed. Its keys and headers are carried over: a spread
+ * (`{ ...provider }`) would drop them, since they are not enumerable.
+ */
+export function providerWith(
+  provider: ResolvedProvider,
+  changes: Partial<Omit<ResolvedProvider, 'keys' | 'headers'>>,
+): ResolvedProvider {
+  return withSecrets({ ...provider, ...changes }, provider.keys, provider.headers);
+}
+
+/**
+ * Keys and headers (which may hold keys too) are not enumerable: `JSON.stringify` and
+ * `util.inspect` of the resolved config never show them.
+ */
+function withSecrets(
+  provider: Omit<ResolvedProvider, 'keys' | 'headers'>,
+  keys: readonly string[],
+  headers: Readonly<Record<string, string>>,
+): ResolvedProvider {
+  return Object.defineProperties(provider, {
+    keys: { value: keys },
+    headers: { value: headers },
+  }) as ResolvedProvider;
 }
 
 /** Limits with at least one of rpm and tpm set, else undefined (no limit at all). */

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock';
+import { providerWith } from '../config/build';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
 import { BucketRotation, DeploymentBreaker } from '../policies/breaker';
@@ -266,10 +267,11 @@ export class Runtime {
           new ShadowRunner(
             group.name,
             shadow,
-            new ProviderRuntime({
-              ...config.providers.get(shadow.deployment.provider)!,
-              maxConcurrent: shadow.maxConcurrent,
-            }),
+            new ProviderRuntime(
+              providerWith(config.providers.get(shadow.deployment.provider)!, {
+                maxConcurrent: shadow.maxConcurrent,
+              }),
+            ),
             (comparison) => events.emit('shadowComparison', comparison),
           ),
       });
