@@ -40,6 +40,8 @@ const client = new AiClient({
     },
   },
   policy: { retries: 0, breaker: { volumeThreshold: 1000000, consecutiveFailures: 0 } },
+  // Keep the refusing primary first in line, so every call of that scenario pays for a failover.
+  health: { unhealthyAfter: 1000000 },
 });
 
 const headers = { 'content-type': 'application/json', authorization: 'Bearer bench-key-up' };

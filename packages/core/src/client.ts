@@ -3,9 +3,10 @@
  * health) and turns each call into a failover plan run by the executor.
  */
 import { type Clock, systemClock } from './clock';
-import { resolveConfig } from './config';
+import { DEFAULTS, resolveConfig } from './config';
+import { resolveHedge } from './config/settings';
 import { costOf, UsageLedger, type UsageReport } from './cost';
-import { type Admit, type Executed, type ExecuteRequest, Executor } from './engine/executor';
+import { type Admit, type Executed, type ExecuteRequest, Executor, type Loser } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { LazyTokenEstimate } from './engine/rate-gate';
 import { type GroupMember, Runtime } from './engine/runtime';
@@ -34,11 +35,8 @@ import {
 } from './health/report';
 import { createScrubber } from './http/context';
 import type { Scrubber } from './http/problem';
-import {
-  createPrometheusMetrics,
-  type PrometheusMetrics,
-  type PrometheusMetricsOptions,
-} from './metrics/prometheus';
+import { createPrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus';
+import type { PrometheusMetrics } from './metrics/public';
 import { badResponse } from './policies/classify';
 import type { RateLimitStore } from './policies/rate-limit';
 import { withModel } from './protocols/openai';
@@ -81,6 +79,15 @@ export interface CloseOptions {
 
 /** One call in progress: the executor's request plus the report being built. */
 type Call = ExecuteRequest & { report: RequestReport };
+
+/** What a hedge that lost spent: its own usage when it answered anyway, else the prompt it was sent. */
+interface Spent {
+  readonly member: GroupMember;
+  /** The key it was sent with. */
+  readonly keyIndex: number;
+  readonly usage: Usage | undefined;
+}
+const NOTHING_SPENT: readonly Spent[] = Object.freeze([]);
 let sequence = 0;
 const idPrefix = `afo_${process.pid.toString(36)}${Date.now().toString(36)}_`;
 
@@ -146,7 +153,14 @@ export class AiClient implements AiCaller {
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
     );
     this.#runtime = new Runtime(this.config, this.#events, this.#clock, random);
-    this.#executor = new Executor(this.#runtime, this.config.policy, this.#events, this.#redact, random);
+    this.#executor = new Executor(
+      this.#runtime,
+      this.config.policy,
+      this.#events,
+      this.#redact,
+      random,
+      DEFAULTS.hedgeMinSamples,
+    );
     if (logger) this.#wireLogger();
     if ([...this.config.models.values()].some((group) => group.shadow)) {
       this.#events.on('shadowComparison', (c) => this.#recordShadow(c));
@@ -239,7 +253,7 @@ export class AiClient implements AiCaller {
           const call = chat.call(member);
           return openStream(provider, keyIndex, call, decoder, attempt, clocks, timeoutMs, this.#redact);
         },
-        chat.admit,
+        { admit: chat.admit, discard: (opened) => opened.reader.destroy() },
       );
     } catch (error) {
       call.scope.dispose();
@@ -247,6 +261,7 @@ export class AiClient implements AiCaller {
     }
     call.scope.stopDeadline();
     const { member, value, attempt, keyIndex } = executed;
+    const spent = spentBy(executed.losers, () => undefined);
     call.report.timeToFirstTokenMs = call.scope.elapsed();
     const responseModel = value.buffered[0]?.model;
     if (typeof responseModel === 'string') call.report.responseModel = responseModel;
@@ -267,7 +282,7 @@ export class AiClient implements AiCaller {
           shadow?.primaryDone(primaryOutcome(report, false, end.text, errorCode(end.error)));
           return report;
         }
-        const report = this.#succeed(call, member, end.usage, keyIndex);
+        const report = this.#succeed(call, member, end.usage, keyIndex, spent);
         shadow?.primaryDone(primaryOutcome(report, true, end.text, undefined));
         return report;
       },
@@ -325,12 +340,13 @@ export class AiClient implements AiCaller {
           attempt.arm(timeoutMs, 'timeout');
           return attemptOnce(member, keyIndex, attempt);
         },
-        admit,
+        { admit },
       );
       executed.attempt.dispose();
       const responseModel = (executed.value as { model?: unknown }).model;
       if (typeof responseModel === 'string') call.report.responseModel = responseModel;
-      const report = this.#succeed(call, executed.member, usageOf(executed.value), executed.keyIndex);
+      const spent = spentBy(executed.losers, usageOf);
+      const report = this.#succeed(call, executed.member, usageOf(executed.value), executed.keyIndex, spent);
       shadow?.primaryDone(primaryOutcome(report, true, textOf?.(executed.value), undefined));
       return { response: executed.value, report };
     } catch (error) {
@@ -477,9 +493,16 @@ export class AiClient implements AiCaller {
     const requestId = idPrefix + (++sequence).toString(36);
     const report: RequestReport = { requestId, model, attempts, failovers: 0, latencyMs: 0 };
     if (options.metadata) report.metadata = options.metadata;
+    const hedge =
+      options.hedge === undefined
+        ? group?.hedge
+        : options.hedge === false
+          ? undefined
+          : resolveHedge(options.hedge);
     return {
       requestId,
       model,
+      hedge,
       fallbacks: options.fallbacks ?? group?.fallbacks ?? [],
       affinityKey: options.affinityKey,
       retries: options.retries ?? this.config.policy.retries,
@@ -525,6 +548,8 @@ export class AiClient implements AiCaller {
     report.servedBy = member.group;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
+    const hedges = countHedges(report);
+    if (hedges > 0) report.hedges = hedges;
     if (usage) report.usage = usage;
     const region = member.deployment.region;
     if (region !== undefined) report.region = region;
@@ -533,20 +558,36 @@ export class AiClient implements AiCaller {
     return report;
   }
 
-  #succeed(call: Call, member: GroupMember, usage: Usage | undefined, keyIndex: number): RequestReport {
+  /**
+   * Fills the report of a served call; its cost counts what hedges that lost spent too. The
+   * rate-limit budgets charged with estimated tokens are corrected with the usage each answer gave.
+   */
+  #succeed(
+    call: Call,
+    member: GroupMember,
+    usage: Usage | undefined,
+    keyIndex: number,
+    spent: readonly Spent[],
+  ): RequestReport {
     const report = this.#served(call, member, usage);
-    if (call.tokens.counted && usage) {
-      this.#runtime.rateGate.settle(
-        member.runtime,
-        keyIndex,
-        call.tokens.tokens,
-        usage.total_tokens,
-        this.#clock.now(),
-      );
+    if (call.tokens.counted) {
+      const now = this.#clock.now();
+      const gate = this.#runtime.rateGate;
+      const estimated = call.tokens.tokens;
+      if (usage) gate.settle(member.runtime, keyIndex, estimated, usage.total_tokens, now);
+      for (const { member: lost, keyIndex: lostKey, usage: lostUsage } of spent) {
+        if (lostUsage) gate.settle(lost.runtime, lostKey, estimated, lostUsage.total_tokens, now);
+      }
     }
-    const cost = costOf(usage, member.deployment.price);
-    if (cost !== undefined) report.costUsd = cost;
+    let cost = costOf(usage, member.deployment.price);
     this.#ledger.record(member.group, member.runtime.id, usage, cost);
+    for (const loser of spent) {
+      const used = loser.usage ?? promptOnly(usage);
+      const lost = costOf(used, loser.member.deployment.price);
+      if (lost !== undefined) cost = (cost ?? 0) + lost;
+      this.#ledger.spend(loser.member.group, loser.member.runtime.id, used, lost);
+    }
+    if (cost !== undefined) report.costUsd = cost;
     if (this.#events.has('success')) this.#events.emit('success', { requestId: call.requestId, report });
     call.trace?.end(report, undefined);
     return report;
@@ -574,6 +615,8 @@ export class AiClient implements AiCaller {
     const report = call.report;
     report.latencyMs = call.scope.elapsed();
     report.failovers = countFailovers(report);
+    const hedges = countHedges(report);
+    if (hedges > 0) report.hedges = hedges;
     const typed =
       error instanceof AiFailoverError
         ? error
@@ -644,6 +687,29 @@ function countFailovers(report: RequestReport): number {
   let n = 0;
   for (const a of report.attempts) if (a.decision === 'failover') n++;
   return n;
+}
+
+function countHedges(report: RequestReport): number {
+  let n = 0;
+  for (const a of report.attempts) if (a.hedged) n++;
+  return n;
+}
+
+/** The hedges that lost, with their own usage when they answered anyway. */
+function spentBy<T>(losers: readonly Loser<T>[], usageOf: (value: T) => Usage | undefined): readonly Spent[] {
+  if (losers.length === 0) return NOTHING_SPENT;
+  return losers.map((loser) => ({
+    member: loser.member,
+    keyIndex: loser.keyIndex,
+    usage: loser.value === undefined ? undefined : usageOf(loser.value),
+  }));
+}
+
+/** A cancelled attempt was sent the same prompt: at least that is billed. */
+function promptOnly(usage: Usage | undefined): Usage | undefined {
+  return (
+    usage && { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.prompt_tokens }
+  );
 }
 
 /**

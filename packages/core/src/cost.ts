@@ -38,9 +38,16 @@ export class UsageLedger {
   readonly #byDeployment = new Map<string, UsageTotals>();
 
   record(group: string, deployment: string, usage: Usage | undefined, costUsd: number | undefined): void {
-    add(this.#total, usage, costUsd);
-    add(entry(this.#byModel, group), usage, costUsd);
-    add(entry(this.#byDeployment, deployment), usage, costUsd);
+    add(this.#total, usage, costUsd, 1);
+    add(entry(this.#byModel, group), usage, costUsd, 1);
+    add(entry(this.#byDeployment, deployment), usage, costUsd, 1);
+  }
+
+  /** Tokens and cost spent by an attempt that served no request (a hedge that lost). */
+  spend(group: string, deployment: string, usage: Usage | undefined, costUsd: number | undefined): void {
+    add(this.#total, usage, costUsd, 0);
+    add(entry(this.#byModel, group), usage, costUsd, 0);
+    add(entry(this.#byDeployment, deployment), usage, costUsd, 0);
   }
 
   report(): UsageReport {
@@ -61,8 +68,13 @@ function entry(map: Map<string, UsageTotals>, key: string): UsageTotals {
   return totals;
 }
 
-function add(totals: UsageTotals, usage: Usage | undefined, costUsd: number | undefined): void {
-  totals.requests++;
+function add(
+  totals: UsageTotals,
+  usage: Usage | undefined,
+  costUsd: number | undefined,
+  requests: number,
+): void {
+  totals.requests += requests;
   if (usage) {
     totals.promptTokens += usage.prompt_tokens || 0;
     totals.completionTokens += usage.completion_tokens || 0;

@@ -179,18 +179,30 @@ function upstreamHttpStatus(status: number | undefined): number {
 export class AllAttemptsFailedError extends AiFailoverError {
   readonly model: string;
   readonly attempts: readonly AttemptReport[];
-  constructor(model: string, attempts: readonly AttemptReport[], detail?: string) {
+  /**
+   * When the first deployment set aside (cooling down, breaker open) is due back, in ms from when
+   * the error was thrown; what an HTTP answer's `Retry-After` says. Undefined when none is.
+   */
+  readonly retryAfterMs: number | undefined;
+  constructor(model: string, attempts: readonly AttemptReport[], detail?: string, retryAfterMs?: number) {
     const summary = attempts.length
       ? attempts.map((a) => `${a.deployment}: ${a.outcome}${a.status ? ` ${a.status}` : ''}`).join('; ')
       : detail || 'no deployment was usable';
     super('AI_ALL_ATTEMPTS_FAILED', `All attempts for "${model}" failed (${summary})`, 503);
     this.model = model;
     this.attempts = attempts;
+    this.retryAfterMs = retryAfterMs;
   }
 
-  /** `retry-after` (seconds) when every attempt was rate limited: the shortest wait asked for. */
+  /**
+   * `retry-after` (seconds): when the first deployment set aside is due back, else, when every
+   * attempt was rate limited, the shortest wait asked for.
+   */
   override get headers(): Readonly<Record<string, string>> {
-    const seconds = retryAfterSeconds(this.attempts);
+    const seconds =
+      this.retryAfterMs !== undefined
+        ? Math.max(1, Math.ceil(this.retryAfterMs / 1000))
+        : retryAfterSeconds(this.attempts);
     return seconds === undefined ? super.headers : { 'retry-after': String(seconds) };
   }
 }

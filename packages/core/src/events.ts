@@ -33,6 +33,15 @@ export interface FailoverEvent {
   status?: number;
 }
 
+export interface HedgeEvent {
+  requestId: string;
+  model: string;
+  /** Deployment the hedge was started on. */
+  deployment: string;
+  /** Time into the request at which it started. */
+  afterMs: number;
+}
+
 export interface RequestErrorEvent {
   requestId: string;
   model: string;
@@ -55,6 +64,8 @@ export interface AiFailoverEvents {
   attempt: AttemptEvent;
   success: SuccessEvent;
   failover: FailoverEvent;
+  /** A hedge started: the next candidate raced an attempt that had not answered in time. */
+  hedge: HedgeEvent;
   requestError: RequestErrorEvent;
   breakerOpen: BreakerEvent;
   breakerHalfOpen: BreakerEvent;

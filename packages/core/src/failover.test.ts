@@ -27,6 +27,8 @@ describe('failover across deployments', () => {
         retries: 0,
         breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, resetTimeoutMs: 1000 },
       },
+      // Health would steer calls away after three failures; here the breaker's rules are watched.
+      config: { health: { unhealthyAfter: 5 } },
     });
     const opened: string[] = [];
     const closed: string[] = [];
@@ -62,6 +64,7 @@ describe('failover across deployments', () => {
   test('after a long healthy stretch, five failures in a row open the breaker', async () => {
     h = await harness(['primary', 'secondary'], {
       policy: { retries: 0, breaker: { resetTimeoutMs: 60_000 } },
+      config: { health: { unhealthyAfter: 5 } },
     });
     for (let i = 0; i < 50; i++) await h.client.chat(hello);
     h.mocks[0]!.setDefault(fault.status(503));
@@ -139,15 +142,37 @@ describe('failover across deployments', () => {
     expect(keys.filter((k) => k === 'key-two-000002')).toHaveLength(4);
   });
 
-  test('transient failures are retried on the same deployment before failing over', async () => {
+  test('quick transient failures are retried on the same deployment before failing over', async () => {
     h = await harness(['primary', 'secondary'], { policy: { retries: 2 } });
-    h.mocks[0]!.script(fault.status(502), fault.reset(), fault.ok());
+    h.mocks[0]!.script(fault.status(502), fault.malformedJson(), fault.ok());
     const { report } = await h.client.chat(hello);
     expect(report.deployment).toBe('primary/primary-model');
     expect(report.attempts.map((a) => [a.outcome, a.decision])).toEqual([
       ['server_error', 'retry'],
-      ['connection_error', 'retry'],
+      ['bad_response', 'retry'],
       ['success', 'done'],
+    ]);
+  });
+
+  test('a reset connection moves on at once; the deployment gets its retry only when it is the last', async () => {
+    h = await harness(['primary', 'secondary'], { policy: { retries: 1 } });
+    h.mocks[0]!.script(fault.reset());
+    h.mocks[1]!.script(fault.reset(), fault.ok());
+    const { report } = await h.client.chat(hello);
+    // The secondary, the last one not tried yet, is retried in place.
+    expect(report.attempts.map((a) => `${a.deployment}:${a.outcome}:${a.decision}`)).toEqual([
+      'primary/primary-model:connection_error:failover',
+      'secondary/secondary-model:connection_error:retry',
+      'secondary/secondary-model:success:done',
+    ]);
+    // When the secondary cannot serve at all, the primary gets its retry last.
+    h.mocks[0]!.script(fault.reset(), fault.ok());
+    h.mocks[1]!.script(fault.status(404));
+    const again = await h.client.chat(hello);
+    expect(again.report.attempts.map((a) => `${a.deployment}:${a.outcome}:${a.decision}`)).toEqual([
+      'primary/primary-model:connection_error:failover',
+      'secondary/secondary-model:not_found:failover',
+      'primary/primary-model:success:done',
     ]);
   });
 

@@ -42,7 +42,7 @@ export type {
   ReadinessReport,
 } from './health/report';
 export type { ChatSseOptions, SseEvent } from './http/chat-sse';
-export type { PrometheusMetrics } from './metrics/prometheus';
+export type { MetricsRegistry, PrometheusMetrics } from './metrics/public';
 export type { RateDecision, RateLimitStore, RateScope } from './policies/rate-limit';
 export type { CanaryState, CanaryStatus } from './routing/canary';
 export type {

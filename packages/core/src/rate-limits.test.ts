@@ -3,6 +3,7 @@ import { fault, listen, MockProvider } from '@ai-failover/testing';
 import {
   AiClient,
   type AiFailoverConfig,
+  AllAttemptsFailedError,
   type DeploymentConfig,
   type ProviderConfig,
   RateLimitedError,
@@ -151,6 +152,41 @@ describe('client-side rate limits', () => {
       await http.close();
     }
     expect(mocks.map((m) => m.requests.length)).toEqual([1, 1]);
+  });
+
+  test('candidates held back by a rate limit and by an open breaker: a 503 at once, Retry-After from the first due back', async () => {
+    const ai = await start(['a', 'b'], {
+      deployment: (name) => (name === 'a' ? { rateLimit: { rpm: 1 } } : {}),
+      config: { policy: { retries: 0, breaker: { consecutiveFailures: 1, resetTimeoutMs: 20_000 } } },
+    });
+    mocks[1]!.setDefault(fault.status(503));
+    expect((await ai.chat(hello)).report.deployment).toBe('a/m');
+    // a is out of budget; b fails and its breaker opens. What is left for this call is a rate limit.
+    await expect(ai.chat(hello)).rejects.toBeInstanceOf(RateLimitedError);
+    const started = Date.now();
+    const error = await ai.chat(hello).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Not only rate limits hold the candidates back now: a 503, due back when b's breaker lets a call through.
+    expect(error).toBeInstanceOf(AllAttemptsFailedError);
+    expect(error).toMatchObject({ status: 503, attempts: [] });
+    const retryAfter = Number((error as AllAttemptsFailedError).headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(19);
+    expect(retryAfter).toBeLessThanOrEqual(20);
+    expect(mocks.map((m) => m.requests.length)).toEqual([1, 1]);
+  });
+
+  test('a hedge never goes to a deployment out of budget: nothing is sent there, the slow primary answers', async () => {
+    const ai = await start(['a', 'b'], {
+      deployment: (name) => (name === 'b' ? { rateLimit: { rpm: 1 } } : {}),
+    });
+    mocks[0]!.setDefault(fault.ok({ latencyMs: 300 }));
+    const first = await ai.chat(hello, { hedge: { afterMs: 50 } });
+    expect(first.report).toMatchObject({ deployment: 'b/m', hedges: 1 });
+    const second = await ai.chat(hello, { hedge: { afterMs: 50 } });
+    expect(second.report.deployment).toBe('a/m');
+    expect(second.report.attempts.map((a) => `${a.deployment}:${a.decision}`)).toEqual(['a/m:done']);
+    expect(second.report.hedges).toBeUndefined();
+    expect(mocks[1]!.requests).toHaveLength(1);
   });
 
   test('tokens per minute: the estimate is charged before sending and corrected from usage after', async () => {

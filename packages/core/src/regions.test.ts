@@ -59,6 +59,18 @@ describe('regions', () => {
     ]);
   });
 
+  test('an unhealthy deployment of the preferred region goes behind the other regions', async () => {
+    const ai = await start({ region: 'eu', health: { unhealthyAfter: 1 } });
+    mocks[1]!.setDefault(fault.status(503));
+    mocks[3]!.setDefault(fault.status(503));
+    await ai.chat(hello);
+    // Both eu deployments failed once: unhealthy, so the next call crosses without trying them.
+    const { report } = await ai.chat(hello);
+    expect(report.crossedRegion).toBe(true);
+    expect(report.attempts.map((a) => [a.region, a.outcome])).toEqual([['us', 'success']]);
+    expect(mocks[1]!.requests.length + mocks[3]!.requests.length).toBe(2);
+  });
+
   test('a call may prefer another region than the client', async () => {
     const ai = await start();
     const { report } = await ai.chat(hello, { region: 'us' });

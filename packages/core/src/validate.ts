@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { arrayOf, checked, intBetween, nonEmptyString, numberField } from './config/fields';
 import { expected } from './config/messages';
 import { parseCallOptions } from './config/options';
+import { hedgeSchema } from './config/schema';
 import { InvalidRequestError } from './errors';
 import type { CallOptions, ChatRequest, EmbeddingsRequest } from './types';
 
@@ -24,6 +25,21 @@ const callOptionsSchema = z.looseObject({
   retries: intBetween(0, 10).optional(),
   timeoutMs: milliseconds(),
   region: nonEmptyString('a region name').optional(),
+  hedge: z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === false) return;
+      const parsed = hedgeSchema.safeParse(value);
+      if (parsed.success) return;
+      for (const issue of parsed.error.issues) {
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown option ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; expected afterMs, percentile or maxHedges`
+            : issue.message;
+        ctx.addIssue({ code: 'custom', message, path: issue.path });
+      }
+    })
+    .optional(),
 });
 
 export function validateChatRequest(request: unknown, streaming: boolean): asserts request is ChatRequest {

@@ -51,7 +51,10 @@ export function createAiFailoverHttpHandler(
  * below it. A prefix holding route syntax (`:`, `*`...) is cut before its first such segment, so
  * the middleware is mounted on its static part and matches the exact paths itself.
  */
-export function middlewareRoutes(handler: AiHttpHandler<IncomingMessage>): string[] {
+export function middlewareRoutes(
+  handler: AiHttpHandler<IncomingMessage>,
+  wildcard: string = nestWildcard(nestVersion()),
+): string[] {
   const { openai, dashboard, metrics } = handler.options;
   const bases = new Set<string>();
   if (openai) bases.add(staticPart(openai.path));
@@ -59,10 +62,26 @@ export function middlewareRoutes(handler: AiHttpHandler<IncomingMessage>): strin
   if (metrics && metricsOf(handler.client)) bases.add(staticPart(metrics.path));
   const routes: string[] = [];
   for (const base of bases) {
-    if (base === '/') routes.push('/', '/*path');
-    else routes.push(base, `${base}/*path`);
+    if (base === '/') routes.push('/', `/${wildcard}`);
+    else routes.push(base, `${base}/${wildcard}`);
   }
   return [...new Set(routes)];
+}
+
+/**
+ * The route segment that matches any rest of a path, in the syntax of the given `@nestjs/core`
+ * version: Nest 11 and later (path-to-regexp 8) want a named wildcard, `*path`, and warn about a
+ * bare `*`; Nest 10 (path-to-regexp 0.1 on Express, 3 on Fastify) wants the bare `*`, and its
+ * Fastify adapter fails to boot on the named one ("Unexpected MODIFIER").
+ */
+export function nestWildcard(version: string): string {
+  const major = Number.parseInt(version, 10);
+  return major <= 10 ? '*' : '*path';
+}
+
+/** The version of the `@nestjs/core` the app runs on. */
+function nestVersion(): string {
+  return (require('@nestjs/core/package.json') as { version: string }).version;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface AiFailoverReadinessDetails {
 }
 
 /**
- * A `@nestjs/terminus` (v11+) health indicator over the ai-failover client. Add it to the
+ * A `@nestjs/terminus` (11 or 12) health indicator over the ai-failover client. Add it to the
  * providers of the module that holds your `@HealthCheck()` controller, next to `TerminusModule`
  * (the client must be injectable there: `isGlobal: true`, or import the module that registers
  * `AiFailoverModule`). Import it from `@ai-failover/nestjs/terminus`.

@@ -13,7 +13,14 @@ import type {
 import { DEFAULTS } from './defaults';
 import { deepFreeze } from './freeze';
 import type { ParsedConfig, ParsedModelGroup, ParsedProvider } from './schema';
-import { resolveHealth, resolveMetrics, resolvePolicy, resolveProbes, resolveTracing } from './settings';
+import {
+  resolveHealth,
+  resolveHedge,
+  resolveMetrics,
+  resolvePolicy,
+  resolveProbes,
+  resolveTracing,
+} from './settings';
 import { splitBaseUrl } from './url';
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -152,6 +159,7 @@ function buildGroup(
         maxConcurrent: shadow.maxConcurrent ?? DEFAULTS.shadowMaxConcurrent,
         timeoutMs: shadow.timeoutMs ?? providers.get(shadowDeployment.provider)!.timeoutMs,
       },
+    hedge: resolveHedge(group.hedge),
   };
 }
 

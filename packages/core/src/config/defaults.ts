@@ -33,6 +33,10 @@ export interface ConfigDefaults {
   readonly shadowMaxConcurrent: number;
   /** Prefix of the environment variables read with `fromEnv: true`. */
   readonly envPrefix: string;
+  /** Most hedges per call when a hedge setting names none. */
+  readonly hedgeMaxHedges: number;
+  /** Latencies a deployment needs before a `percentile` hedge delay is read from them. */
+  readonly hedgeMinSamples: number;
 }
 
 /** The defaults documented on the config types (deeply frozen). */
@@ -78,4 +82,6 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
   canaryRollback: Object.freeze({ errorRate: 0.05, p99Ms: 5_000, windowMs: 60_000, minCalls: 20 }),
   shadowMaxConcurrent: 4,
   envPrefix: 'AI_FAILOVER_',
+  hedgeMaxHedges: 1,
+  hedgeMinSamples: 20,
 });

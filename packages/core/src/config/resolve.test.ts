@@ -342,7 +342,7 @@ describe('resolveConfig: invalid configs', () => {
       'unknown strategy',
       withValue(['models', 'smart', 'strategy'], 'fastest'),
       'models.smart.strategy',
-      /must be one of "priority", .*"consistent-hash", got "fastest"/,
+      /must be one of "priority", .*"consistent-hash", "health", got "fastest"/,
     ],
     [
       'fallback to itself',

@@ -35,6 +35,7 @@ export const ROUTING_STRATEGIES = [
   'least-busy',
   'lowest-latency',
   'consistent-hash',
+  'health',
 ] as const;
 
 /** Every wire protocol a provider can speak. */
@@ -302,6 +303,23 @@ export const shadowSchema = strictObject(
   'an object { deployment, percent, maxConcurrent, timeoutMs }',
 );
 
+/**
+ * Hedged requests: when the first attempt has not answered (a stream: its first token) within a
+ * delay, the next candidate is started in parallel; the first good answer wins and the other
+ * attempt is cancelled. A fixed delay, a latency percentile, or both (the delay until enough
+ * latencies are known).
+ */
+export const hedgeSchema = strictObject({
+  /** Fixed delay before a hedge starts; with `percentile`, the delay while fewer than 20 latencies are known. */
+  afterMs: nonNegativeInt().optional(),
+  /** Adaptive delay: this percentile (e.g. 95) of the deployment's recent latencies. */
+  percentile: numberField('a number greater than 0 and below 100', (n) => n > 0 && n < 100).optional(),
+  /** Most hedges one call may start (default 1). */
+  maxHedges: intBetween(1, 5).optional(),
+}).refine((hedge) => hedge.afterMs !== undefined || hedge.percentile !== undefined, {
+  error: 'must set afterMs or percentile',
+});
+
 /** One model group. */
 export const modelGroupSchema = strictObject(
   {
@@ -322,6 +340,8 @@ export const modelGroupSchema = strictObject(
     canary: canarySchema.optional(),
     /** A shadow deployment that gets a copy of a sample of the calls, for comparison. */
     shadow: shadowSchema.optional(),
+    /** Hedged requests for this group (off by default: a hedge may pay for two answers). */
+    hedge: hedgeSchema.optional(),
   },
   'a model group object',
 );
@@ -406,8 +426,10 @@ export const policySchema = strictObject({
   /** No attempt starts with less than this left of the deadline (default 100 ms). */
   minAttemptMs: nonNegativeInt().optional(),
   /**
-   * Longest wait for a deployment out of its rate-limit budget to have room again, when every
-   * candidate is out; past it the call fails at once with a 429 and `Retry-After` (default 3 000 ms).
+   * When no deployment can take a call now (cooling down, breaker open, out of its rate-limit
+   * budget), wait for the first one due back only if it is due within this (and the deadline);
+   * otherwise fail at once with `Retry-After`: a 429 when rate limits are all that stand in the
+   * way, a 503 otherwise (default 3 000 ms).
    */
   maxWaitMs: nonNegativeInt().optional(),
   /** Stop before a provider's quota runs out, as its `x-ratelimit-*` headers tell (default true). */

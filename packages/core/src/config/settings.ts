@@ -1,6 +1,8 @@
 /** Policy and health settings with defaults applied. */
 import type {
+  HedgeConfig,
   ResolvedHealth,
+  ResolvedHedge,
   ResolvedMetrics,
   ResolvedPolicy,
   ResolvedProbes,
@@ -38,6 +40,16 @@ export function resolvePolicy(policy: ParsedConfig['policy']): ResolvedPolicy {
       firstTokenTimeoutMs: policy?.stream?.firstTokenTimeoutMs ?? d.stream.firstTokenTimeoutMs,
       idleTimeoutMs: policy?.stream?.idleTimeoutMs ?? d.stream.idleTimeoutMs,
     },
+  };
+}
+
+/** A hedge setting with its defaults filled in. */
+export function resolveHedge(hedge: HedgeConfig | undefined): ResolvedHedge | undefined {
+  if (!hedge) return undefined;
+  return {
+    afterMs: hedge.afterMs,
+    percentile: hedge.percentile,
+    maxHedges: hedge.maxHedges ?? DEFAULTS.hedgeMaxHedges,
   };
 }
 

@@ -83,6 +83,8 @@ suite('dashboard in a browser', () => {
     h = await harness(['a', 'b'], {
       policy: { retries: 0, breaker: { volumeThreshold: 3, resetTimeoutMs: 60_000 } },
       group: { strategy: 'weighted' },
+      // Health would steer calls away after three failures in a row: let the breaker trip first.
+      config: { health: { unhealthyAfter: 5 } },
     });
     for (const mock of h.mocks) mock.setDefault(fault.ok({ latencyMs: { min: 15, max: 70 } }));
     dashboard = createDashboard(h.client, { intervalMs: 250, title: 'Checkout service · LLM' });

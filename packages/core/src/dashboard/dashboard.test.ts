@@ -309,9 +309,11 @@ describe('dashboard snapshot.json', () => {
   });
 
   test('keeps only the last 50 failovers', async () => {
-    // A high threshold keeps the primary's breaker closed, so every call fails over.
+    // High thresholds keep the primary's breaker closed and its health from steering calls away,
+    // so every call fails over.
     h = await harness(['a', 'b'], {
       policy: { retries: 0, breaker: { volumeThreshold: 1000, consecutiveFailures: 0 } },
+      config: { health: { unhealthyAfter: 1000 } },
     });
     h.mocks[0]!.setDefault(fault.status(503));
     dashboard = createDashboard(h.client);

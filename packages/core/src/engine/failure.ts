@@ -17,9 +17,16 @@ const ABORTED: Classification = Object.freeze({
   message: 'aborted',
 });
 
+const CANCELLED: Classification = Object.freeze({
+  outcome: 'aborted',
+  verdict: 'fatal',
+  message: 'cancelled: another attempt answered first',
+});
+
 /** Turns whatever a transport call threw into an AttemptFailure, using the attempt's own state first. */
 export function failureFrom(error: unknown, attempt: AttemptScope): AttemptFailure {
   if (error instanceof AttemptFailure) return error;
+  if (attempt.cancelled) return new AttemptFailure(CANCELLED, error);
   if (attempt.timedOut) return new AttemptFailure(attempt.timedOut, error);
   if (attempt.parentAborted) return new AttemptFailure(ABORTED, error);
   return new AttemptFailure(classifyError(error), error);

@@ -1,12 +1,15 @@
 /**
- * The candidates of one request, in order: each group's deployments as its strategy orders them,
- * group after group (the group asked for, then its fallbacks). Deployments that cannot take a call
- * now are set aside ("deferred") with the time they are due back; dropped ones (they failed in a
- * way a retry in this request would not mend) are not tried again.
+ * The candidates of one request, in order, group after group (the group asked for, then its
+ * fallbacks). Within a group: its strategy's order, with the canary in front for the calls in its
+ * share; then placed by health and region (`routing/placement.ts`): unhealthy last, the preferred
+ * region's ahead of other regions', healthy ahead of slow (see `DeploymentRuntime.routingTier`).
+ * Deployments that cannot take a call now (breaker open, cooling down, out of rate-limit budget)
+ * are set aside ("deferred") with the time they are due back; dropped ones (they failed in a way a
+ * retry in this request would not mend) are not tried again.
  */
 import { UnknownModelError } from '../errors';
 import type { RoutingContext } from '../routing';
-import { preferRegion } from '../routing/region';
+import { place } from '../routing/placement';
 import type { GroupMember, Runtime } from './runtime';
 import type { SlotQueue } from './slots';
 
@@ -29,6 +32,8 @@ export class Plan {
   /** Deployments dropped in this request (made on the first drop: most requests have none). */
   #dropped: Set<string> | undefined;
   #deferred: GroupMember[] = [];
+  /** Retries spent on deployments that were deferred (made on the first such deferral). */
+  #spent: Map<string, number> | undefined;
   #contextSwitched = false;
 
   /** @throws UnknownModelError when the group or one of its fallbacks is not configured. */
@@ -46,8 +51,12 @@ export class Plan {
     return this.#deferred.length;
   }
 
-  /** The next candidate usable now; the ones passed over because they are not usable are deferred. */
-  next(now: number): GroupMember | undefined {
+  /**
+   * The next candidate usable now; the ones passed over because they are not usable are deferred.
+   * With `healthyOnly` (a hedge), a next candidate that routing puts behind is left in place and
+   * nothing is returned.
+   */
+  next(now: number, healthyOnly = false): GroupMember | undefined {
     for (;;) {
       while (this.#position < this.#queue.length) {
         const member = this.#queue[this.#position++]!;
@@ -57,6 +66,10 @@ export class Plan {
           this.#deferred.push(member);
           continue;
         }
+        if (healthyOnly && member.runtime.routingTier(now) > 0) {
+          this.#position--;
+          return undefined;
+        }
         return member;
       }
       if (++this.#groupIndex >= this.#groups.length) return undefined;
@@ -65,14 +78,47 @@ export class Plan {
       // The group's canary goes first for the share of calls it takes, and is not tried otherwise.
       const canary = group.canary;
       if (canary?.canary?.picks(this.#request.affinityKey, this.#random)) queue.unshift(canary);
-      this.#queue = preferRegion(queue, this.#request.region);
+      this.#queue = place(queue, this.#request.region, now);
       this.#position = 0;
     }
+  }
+
+  /**
+   * Whether a candidate other than `id` that has not failed in this request could take an attempt
+   * now (one put last after a timeout does not count: it already had its turn; nor does one whose
+   * rate-limit gate has just refused a call and is not due back yet).
+   */
+  hasUsableOther(id: string, now: number): boolean {
+    for (let i = this.#position; i < this.#queue.length; i++) {
+      if (this.#fresh(this.#queue[i]!, id, now)) return true;
+    }
+    for (const member of this.#deferred) if (this.#fresh(member, id, now)) return true;
+    for (let g = this.#groupIndex + 1; g < this.#groups.length; g++) {
+      for (const member of this.#runtime.groups.get(this.#groups[g]!)!.members) {
+        if (this.#fresh(member, id, now)) return true;
+      }
+    }
+    return false;
   }
 
   /** Sets a candidate aside until it is usable again (a cooldown, an open breaker). */
   defer(member: GroupMember): void {
     if (!this.#isDeferred(member.runtime.id)) this.#deferred.push(member);
+  }
+
+  /**
+   * Sets a candidate aside until every other one has had its turn (it spent its time on a timeout):
+   * it comes back, with `spent` retries counted, only when nothing else is left.
+   */
+  putLast(member: GroupMember, spent: number): void {
+    this.#spent ??= new Map();
+    this.#spent.set(member.runtime.id, spent);
+    this.defer(member);
+  }
+
+  /** Retries already spent on a deployment put last in this request. */
+  spent(id: string): number {
+    return this.#spent?.get(id) ?? 0;
   }
 
   /** Takes a deployment out of this request. */
@@ -135,6 +181,17 @@ export class Plan {
     this.#position = 0;
     this.#deferred = [];
     return true;
+  }
+
+  #fresh(member: GroupMember, exclude: string, now: number): boolean {
+    const id = member.runtime.id;
+    return (
+      id !== exclude &&
+      !this.#isDropped(id) &&
+      this.#spent?.has(id) !== true &&
+      member.runtime.usable(now) &&
+      member.runtime.rateLimitedUntil <= now
+    );
   }
 
   #isDropped(id: string): boolean {

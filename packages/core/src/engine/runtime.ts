@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../clock';
 import { providerWith } from '../config/build';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
-import { BucketRotation, DeploymentBreaker } from '../policies/breaker';
+import { BucketRotation, countsForBreaker, DeploymentBreaker } from '../policies/breaker';
 import { KeyPool } from '../policies/keys';
 import { protocolOf, type WireProtocol } from '../protocols';
 import { openAiPaths, type ProtocolPaths } from '../protocols/openai';
@@ -15,6 +15,7 @@ import { createStrategy, type RoutingStrategy } from '../routing';
 import { type CanaryChange, CanaryController } from '../routing/canary';
 import { createDispatcher } from '../transport/dispatcher';
 import type {
+  AttemptOutcome,
   HealthStatus,
   ResolvedConfig,
   ResolvedDeployment,
@@ -85,18 +86,94 @@ export class DeploymentRuntime {
    * gate itself; this says when a deferred call may try again.
    */
   rateLimitedUntil = 0;
+  /** The last active probe found it failing, and nothing has succeeded since. */
+  probeDown = false;
+  /** How long a deployment found failing is kept back before a live call checks it again. */
+  readonly #recheckMs: number;
 
   constructor(
     config: ResolvedDeployment,
     provider: ProviderRuntime,
     health: PassiveHealth,
     breaker: DeploymentBreaker,
+    recheckMs: number,
   ) {
     this.config = config;
     this.id = config.id;
     this.provider = provider;
     this.health = health;
     this.breaker = breaker;
+    this.#recheckMs = recheckMs;
+  }
+
+  /** A live attempt that `breaker.begin()` let through succeeded. */
+  recordSuccess(ticket: number, latencyMs: number, now: number): void {
+    this.health.recordSuccess(latencyMs);
+    this.breaker.record(ticket, 'success', now);
+    this.probeDown = false;
+  }
+
+  /** A live attempt failed (`message` free of secrets). */
+  recordFailure(
+    ticket: number,
+    outcome: AttemptOutcome,
+    latencyMs: number,
+    message: string | undefined,
+    now: number,
+  ): void {
+    this.health.recordFailure(outcome, latencyMs, message);
+    this.breaker.record(ticket, outcome, now);
+  }
+
+  /**
+   * A live attempt was cancelled because another one of the same call answered first. It says
+   * nothing to the breaker. Overtaken (it had started first and still lost), it was slower than
+   * the hedge delay and than another deployment: health counts it as a timeout, so a deployment
+   * that keeps losing races is put behind like one that times out.
+   */
+  recordCancelled(ticket: number, overtaken: boolean, latencyMs: number, now: number): void {
+    this.breaker.record(ticket, 'aborted', now);
+    if (overtaken) this.health.recordFailure('timeout', latencyMs, 'overtaken by a hedge');
+  }
+
+  /**
+   * An active probe's verdict (its health sample is recorded by the prober): a success closes the
+   * breaker and clears a probe's down mark; a failure the deployment is to blame for marks it down,
+   * so routing tries it last until something succeeds.
+   */
+  recordProbe(failure: AttemptOutcome | undefined): void {
+    if (failure === undefined) {
+      this.breaker.recordProbe(true);
+      this.probeDown = false;
+    } else if (countsForBreaker(failure)) {
+      this.breaker.recordProbe(false);
+      this.probeDown = true;
+    }
+  }
+
+  /** Read by the health strategy: 0..1, see `PassiveHealth.score`. */
+  get healthScore(): number {
+    return this.health.score;
+  }
+
+  /**
+   * Where routing puts it within its group: 0 healthy, 1 degraded, 2 unhealthy.
+   * - Unhealthy: a failed active probe (until something succeeds), a provider refusing every key,
+   *   or `health.unhealthyAfter` failures in a row.
+   * - Degraded: slow (latency EWMA above `degradedLatencyMs`).
+   * A verdict of live traffic holds for `breaker.resetTimeoutMs` after its last sample, or until
+   * its breaker goes half-open if that comes first (the breaker's period runs on a real timer);
+   * then the deployment ranks as healthy again, so that one live call checks it. A deployment that
+   * fails now and then is not put behind (its success rate recovers over a whole window, far too
+   * slowly for a gate): the `health` strategy draws it less often instead.
+   */
+  routingTier(now: number): 0 | 1 | 2 {
+    if (this.probeDown || this.provider.authFailedUntil > now) return 2;
+    const health = this.health;
+    const unhealthy = health.status === 'unhealthy';
+    if (!unhealthy && !((health.latencyEwmaMs ?? 0) > this.config.degradedLatencyMs)) return 0;
+    if (now - health.lastCheckedAt >= this.#recheckMs || this.breaker.state === 'half-open') return 0;
+    return unhealthy ? 2 : 1;
   }
 
   /** Read by the routing strategies. */
@@ -132,10 +209,10 @@ export class DeploymentRuntime {
     return at;
   }
 
-  /** Health status with breaker and key state folded in. */
+  /** Health status with breaker, key and probe state folded in. */
   status(now: number): HealthStatus {
     if (this.breaker.state === 'open') return 'unhealthy';
-    if (this.provider.authFailedUntil > now) return 'unhealthy';
+    if (this.provider.authFailedUntil > now || this.probeDown) return 'unhealthy';
     const passive = this.health.status;
     if (passive === 'healthy' && this.breaker.state === 'half-open') return 'degraded';
     return passive;
@@ -163,6 +240,7 @@ export interface GroupMember {
   readonly latencyEwmaMs: number | undefined;
   /** Set on the group's canary: watches its calls. */
   readonly canary?: CanaryController;
+  readonly healthScore: number;
 }
 
 function member(
@@ -181,6 +259,9 @@ function member(
     },
     get latencyEwmaMs() {
       return runtime.health.latencyEwmaMs;
+    },
+    get healthScore() {
+      return runtime.health.score;
     },
   };
 }
@@ -240,7 +321,10 @@ export class Runtime {
       health.onStatusChange((status, previous) =>
         events.emit('healthChange', { deployment: id, status, previous }),
       );
-      this.deployments.set(id, new DeploymentRuntime(deployment, provider, health, breaker));
+      this.deployments.set(
+        id,
+        new DeploymentRuntime(deployment, provider, health, breaker, config.policy.breaker.resetTimeoutMs),
+      );
     }
     for (const group of config.models.values()) {
       const { canary, shadow } = group;

@@ -9,8 +9,8 @@ export type AbortCause = 'caller' | 'deadline' | 'closed';
 
 /**
  * A request: the caller's signal(s) plus the deadline. It holds no AbortController of its own (one
- * per attempt is enough): whatever runs under it at the moment — one attempt or one wait — is
- * attached and told when the request is aborted.
+ * per attempt is enough): whatever runs under it at the moment — an attempt or a wait, several
+ * while a hedge races — is attached and told when the request is aborted.
  */
 export class RequestScope {
   readonly startedAt: number;
@@ -26,9 +26,11 @@ export class RequestScope {
   readonly #boundSignal: AbortSignal | undefined;
   readonly #active: ActiveRequests | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
+  /** What runs under the request now: one thing, and more only while attempts race. */
   #current: (() => void) | undefined;
-  /** What runs now is a wait (ended by `close()` too), not an attempt. */
-  #currentIsWait = false;
+  #more: (() => void)[] | undefined;
+  /** What runs now that is a wait (ended by `close()` too), not an attempt. */
+  #waits: Set<() => void> | undefined;
 
   /**
    * @param callerSignal the call's own signal
@@ -69,16 +71,23 @@ export class RequestScope {
   }
 
   /**
-   * Registers what runs under the request now; it is called once if the request is aborted. A
-   * `wait` is also ended by `close()`.
+   * Registers something that runs under the request; it is called once if the request is aborted.
+   * A `wait` is also ended by `close()`.
    */
   attach(onAbort: () => void, wait = false): void {
-    this.#current = onAbort;
-    this.#currentIsWait = wait;
+    if (wait) (this.#waits ??= new Set()).add(onAbort);
+    if (this.#current === undefined) this.#current = onAbort;
+    else if (this.#more) this.#more.push(onAbort);
+    else this.#more = [onAbort];
   }
 
   detach(onAbort: () => void): void {
+    this.#waits?.delete(onAbort);
     if (this.#current === onAbort) this.#current = undefined;
+    else if (this.#more) {
+      const at = this.#more.indexOf(onAbort);
+      if (at !== -1) this.#more.splice(at, 1);
+    }
   }
 
   /** Stops the deadline clock (a stream past its first token is bounded by its idle clock instead). */
@@ -95,15 +104,16 @@ export class RequestScope {
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    if (!this.#currentIsWait) return;
-    const current = this.#current;
-    this.#current = undefined;
-    current?.();
+    const waits = this.#waits;
+    this.#waits = undefined;
+    if (waits) for (const onEnd of waits) onEnd();
   }
 
   dispose(): void {
     this.stopDeadline();
     this.#current = undefined;
+    this.#more = undefined;
+    this.#waits = undefined;
     this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
     this.#boundSignal?.removeEventListener('abort', this.#onBoundAbort);
     this.#active?.delete(this);
@@ -122,8 +132,11 @@ export class RequestScope {
     this.cause = cause;
     this.reason = reason ?? new Error(`request ${cause === 'deadline' ? 'deadline exceeded' : 'aborted'}`);
     const current = this.#current;
+    const more = this.#more;
     this.#current = undefined;
+    this.#more = undefined;
     current?.();
+    if (more) for (const onAbort of more) onAbort();
   }
 }
 
@@ -136,6 +149,8 @@ export class AttemptScope {
   timedOut: Classification | undefined;
   /** Headers of the upstream answer, once it came (whatever its status): read for rate limits. */
   responseHeaders: Readonly<Record<string, string | string[] | undefined>> | undefined;
+  /** Set when the engine gave the attempt up (another one answered first). */
+  cancelled = false;
   readonly #parent: RequestScope;
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';
@@ -183,6 +198,13 @@ export class AttemptScope {
     this.controller.abort(reason);
   }
 
+  /** Gives the attempt up: another attempt of the same request answered first. */
+  cancel(): void {
+    if (this.controller.signal.aborted) return;
+    this.cancelled = true;
+    this.controller.abort(new Error('cancelled: another attempt answered first'));
+  }
+
   dispose(): void {
     this.disarm();
     this.#parent.detach(this.#onParentAbort);
@@ -196,19 +218,38 @@ export class AttemptScope {
   };
 }
 
-/** Waits `ms`, or rejects as soon as the request is aborted or closed; the timer is always cleared. */
-export function sleep(ms: number, scope: RequestScope): Promise<void> {
+/** Something that may end a wait early (a hedge's lane that lost its race). */
+export interface Wakeable {
+  wake: (() => void) | undefined;
+}
+
+/**
+ * Waits `ms`, or rejects as soon as the request is aborted or closed; resolves early when
+ * `waker.wake()` is called. The timer is always cleared.
+ */
+export function sleep(ms: number, scope: RequestScope, waker?: Wakeable): Promise<void> {
   if (scope.aborted || scope.closing) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const settle = () => {
       clearTimeout(timer);
+      scope.detach(onAbort);
+      if (waker) waker.wake = undefined;
+    };
+    const onAbort = () => {
+      settle();
       reject(scope.reason);
     };
     const timer = setTimeout(() => {
-      scope.detach(onAbort);
+      settle();
       resolve();
     }, ms);
     scope.attach(onAbort, true);
+    if (waker) {
+      waker.wake = () => {
+        settle();
+        resolve();
+      };
+    }
   });
 }
 

@@ -25,24 +25,36 @@ export interface OpenedStream {
   readonly buffered: ChatCompletionChunk[];
 }
 
-/** True for a chunk that carries something the caller sees (text, a tool call, an end). */
-function hasContent(chunk: ChatCompletionChunk): boolean {
+/**
+ * True for a chunk that carries something the caller sees: text, a tool call, a refusal, an end,
+ * or thinking (`reasoning_content` as DeepSeek and Qwen send it, `reasoning` / `reasoning_details`
+ * as OpenRouter and vLLM do). Thinking is output: it starts the stream, so a reasoning model is not
+ * cut off as silent while it thinks, and the caller sees it as it comes.
+ */
+export function hasContent(chunk: ChatCompletionChunk): boolean {
   const choice = chunk.choices?.[0];
   if (!choice) return false;
   if (choice.finish_reason) return true;
   const delta = choice.delta;
   if (!delta) return false;
   return (
-    (typeof delta.content === 'string' && delta.content.length > 0) ||
+    nonEmpty(delta.content) ||
     delta.tool_calls !== undefined ||
     delta.function_call !== undefined ||
-    (typeof delta.refusal === 'string' && delta.refusal.length > 0)
+    nonEmpty(delta.refusal) ||
+    nonEmpty(delta.reasoning_content) ||
+    nonEmpty(delta.reasoning) ||
+    (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length > 0)
   );
 }
 
+function nonEmpty(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0;
+}
+
 /**
- * Opens the stream and reads up to its first content chunk, within the three stream clocks and the
- * provider's limits (no more than `limits.preTokenBytes` of stream data before it).
+ * Opens the stream and reads up to its first content (or thinking) chunk, within the three stream
+ * clocks and the provider's limits (no more than `limits.preTokenBytes` of stream data before it).
  */
 export async function openStream(
   provider: ProviderRuntime,

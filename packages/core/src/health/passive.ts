@@ -77,6 +77,10 @@ export class PassiveHealth {
   #lastSuccessAt = Number.NaN;
   #lastFailureAt = Number.NaN;
   #listeners: readonly HealthStatusListener[] = NO_LISTENERS;
+  /** Bumped on every record, so a percentile is sorted again only when a sample came in. */
+  #version = 0;
+  #scratch: Float64Array | undefined;
+  #percentile = { of: Number.NaN, version: -1, value: undefined as number | undefined };
 
   /**
    * @param now Clock in epoch ms (default `Date.now`).
@@ -190,6 +194,27 @@ export class PassiveHealth {
     return Math.min(1, Math.max(0, score));
   }
 
+  /**
+   * Nearest-rank `percentile` of the latencies of the successes in the window, once at least
+   * `minSamples` are known; sorted again only after a new sample, into a buffer kept for it.
+   */
+  latencyPercentile(percentile: number, minSamples: number): number | undefined {
+    const cache = this.#percentile;
+    if (cache.of === percentile && cache.version === this.#version) return cache.value;
+    this.#scratch ??= new Float64Array(this.#window.capacity);
+    const n = this.#window.copySuccessLatencies(this.#scratch);
+    const sorted = this.#scratch.subarray(0, n).sort();
+    cache.of = percentile;
+    cache.version = this.#version;
+    cache.value = n >= minSamples ? nearestRank(sorted, percentile) : undefined;
+    return cache.value;
+  }
+
+  /** Epoch ms of the last sample; `NaN` before the first. */
+  get lastCheckedAt(): number {
+    return this.#lastCheckedAt;
+  }
+
   /** Latency EWMA of successes; `undefined` before the first. */
   get latencyEwmaMs(): number | undefined {
     return defined(this.#ewma);
@@ -257,6 +282,7 @@ export class PassiveHealth {
   }
 
   #update(): void {
+    this.#version++;
     const next = this.#compute();
     const previous = this.#status;
     if (next === previous) return;

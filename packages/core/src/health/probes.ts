@@ -50,7 +50,9 @@ interface Target {
  * provider that hangs. Timers are unref'd. A failure is recorded with
  * `PassiveHealth.recordFailure` (so `unhealthyAfter` consecutive failures make a deployment
  * unhealthy), a success with `recordSuccess` (completion mode) or `recordProbeSuccess` (models
- * mode), and a success closes an open or half-open breaker at once (`DeploymentBreaker.recordProbe`).
+ * mode). The verdict goes to `DeploymentRuntime.recordProbe`: a failure the deployment is to blame
+ * for puts it behind every healthy one until something succeeds; a success closes an open or
+ * half-open breaker at once.
  *
  * In models mode a 404 or 405 says only that the provider does not list models; it is recorded
  * as nothing (use completion mode for such providers).
@@ -187,7 +189,7 @@ export class ActiveProber {
     for (const deployment of target.deployments) {
       if (completion) deployment.health.recordSuccess(latencyMs);
       else deployment.health.recordProbeSuccess();
-      deployment.breaker.recordProbe(true);
+      deployment.recordProbe(undefined);
     }
   }
 
@@ -196,6 +198,7 @@ export class ActiveProber {
     const message = this.#redact(describe(failure));
     for (const deployment of target.deployments) {
       deployment.health.recordFailure(failure.outcome, latencyMs, message);
+      deployment.recordProbe(failure.outcome);
     }
   }
 }

@@ -3,8 +3,9 @@
  * answer. They name deployments and show display URLs, never keys or URL credentials.
  */
 import type { RateLimitStatus } from '../engine/rate-gate';
-import type { Runtime } from '../engine/runtime';
+import type { GroupMember, Runtime } from '../engine/runtime';
 import type { ShadowStatus } from '../engine/shadow';
+import { effectiveWeight, healthWeight } from '../routing';
 import type { CanaryStatus } from '../routing/canary';
 import type { BreakerState, HealthStatus } from '../types';
 
@@ -50,7 +51,11 @@ export interface ModelGroupHealth {
   strategy: string;
   /** Deployments usable now. */
   usable: string[];
-  /** Weights in force: the weights of usable deployments, normalised to sum 1. */
+  /**
+   * Weights in force, normalised to sum 1: the share of first attempts each usable deployment
+   * would get from a weighted draw. Its configured weight, times its health score under the
+   * `health` strategy; 0 for a deployment routing puts behind healthier ones.
+   */
   weights: Record<string, number>;
   fallbacks: string[];
   deployments: string[];
@@ -165,20 +170,29 @@ export function buildHealthReport(runtime: Runtime, startedAt: number): HealthRe
   const models: ModelGroupHealth[] = [];
   for (const group of runtime.groups.values()) {
     const usable: string[] = [];
-    let weightSum = 0;
     let groupStatus: HealthStatus = 'healthy';
+    let bestTier = 3;
     for (const member of group.members) {
       if (usableNow(runtime, member.runtime.id, now)) {
         usable.push(member.runtime.id);
-        weightSum += member.deployment.weight;
+        bestTier = Math.min(bestTier, member.runtime.routingTier(now));
       }
       groupStatus = worst(groupStatus, member.runtime.status(now) === 'healthy' ? 'healthy' : 'degraded');
     }
     if (usable.length === 0) groupStatus = 'unhealthy';
+    const weightOf = (member: GroupMember): number =>
+      member.runtime.routingTier(now) !== bestTier
+        ? 0
+        : group.config.strategy === 'health'
+          ? healthWeight(member)
+          : effectiveWeight(member.deployment);
+    let weightSum = 0;
+    for (const member of group.members) if (usable.includes(member.runtime.id)) weightSum += weightOf(member);
     const weights: Record<string, number> = {};
     for (const member of group.members) {
-      if (usable.includes(member.runtime.id))
-        weights[member.runtime.id] = num(member.deployment.weight / weightSum) ?? 0;
+      if (usable.includes(member.runtime.id)) {
+        weights[member.runtime.id] = weightSum > 0 ? (num(weightOf(member) / weightSum) ?? 0) : 0;
+      }
     }
     overall = worst(overall, groupStatus);
     const entry: ModelGroupHealth = {

@@ -66,6 +66,19 @@ export class OutcomeWindow {
   }
 
   /**
+   * Copies the known latencies of successes into `into` (at least `capacity` long, unordered) and
+   * returns how many there are: percentiles on the request path without allocating.
+   */
+  copySuccessLatencies(into: Float64Array): number {
+    let k = 0;
+    for (let i = 0; i < this.#size; i++) {
+      const latency = this.#latencyMs[i]!;
+      if (this.#succeeded[i] === 1 && !Number.isNaN(latency)) into[k++] = latency;
+    }
+    return k;
+  }
+
+  /**
    * A new array of the known latencies in the window (unordered): of successes only by default,
    * of every outcome with `successesOnly` false. Unknown (`NaN`) latencies are left out.
    */

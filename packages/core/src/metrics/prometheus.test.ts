@@ -2,7 +2,7 @@ import { fault, listen } from '@ai-failover/testing';
 import { Counter, Registry } from 'prom-client';
 
 import { ConfigError, type RequestReport, UpstreamError } from '..';
-import { type Harness, harness, hello } from '../__tests__/support';
+import { type Harness, harness, hello, ManualClock } from '../__tests__/support';
 import { createAiHttpHandler } from '../http';
 import { createPrometheusMetrics } from './prometheus';
 
@@ -33,8 +33,12 @@ describe('Prometheus metrics', () => {
   });
 
   it('counts a scripted mix of requests, attempts, failovers, tokens and cost, and shows an open breaker', async () => {
+    const clock = new ManualClock();
     h = await harness(['a', 'b'], {
       policy: { retries: 0, breaker: { volumeThreshold: 12, errorThresholdPercentage: 50 } },
+      // The fourth failure in a row (not the third) makes A unhealthy: until then it keeps its turn.
+      config: { health: { unhealthyAfter: 4 } },
+      client: { clock },
     });
     const metrics = createPrometheusMetrics(h.client, {});
     const [a, b] = h.mocks;
@@ -110,7 +114,7 @@ describe('Prometheus metrics', () => {
       });
     }
 
-    // No breaker is open yet, but the primary's last 503s in a row (health.unhealthyAfter: 3) made
+    // No breaker is open yet, but the primary's last 503s in a row (health.unhealthyAfter: 4) made
     // it unhealthy, so it is not counted as available.
     expect(sample(text, 'ai_breaker_state', { deployment: A })).toBe(0);
     expect(h.client.health().deployments[0]).toMatchObject({ id: A, status: 'unhealthy', usable: false });
@@ -118,7 +122,9 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'ai_deployment_available', { deployment: B })).toBe(1);
     expect(sample(text, 'ai_model_available', { model: 'chat' })).toBe(1);
 
-    // Fail the primary until its breaker opens.
+    // Fail the primary until its breaker opens: once its unhealthy verdict is a reset period old,
+    // live calls check it again.
+    clock.advance(30_000);
     a!.setDefault(fault.status(503));
     for (let i = 0; i < 20 && h.client.health().deployments[0]!.breaker !== 'open'; i++) {
       await h.client.chat(hello);
@@ -199,7 +205,7 @@ describe('Prometheus metrics', () => {
     h = await harness(['a']);
     const metrics = createPrometheusMetrics(h.client, {});
     await h.client.chat(hello);
-    const counter = metrics.registry.getSingleMetric('ai_requests_total')!;
+    const counter = (metrics.registry as Registry).getSingleMetric('ai_requests_total')!;
     const before = (await counter.get()).values;
     expect(before).toEqual([{ value: 1, labels: { model: 'chat', deployment: A, outcome: 'success' } }]);
     metrics.close();

@@ -12,6 +12,7 @@ import type { Disposer } from '../events';
 import type { HealthReport } from '../health/report';
 import { isMissingModule } from '../telemetry/optional';
 import type { BreakerState, RequestReport } from '../types';
+import type { PrometheusMetrics } from './public';
 
 /** The prom-client module. */
 export type PromClient = typeof import('prom-client');
@@ -36,17 +37,6 @@ export interface PrometheusMetricsOptions {
   promClient?: PromClient;
 }
 
-export interface PrometheusMetrics {
-  /** The registry the metrics are on. */
-  readonly registry: Registry;
-  /** Content-Type of {@link PrometheusMetrics.render}'s text. */
-  readonly contentType: string;
-  /** The registry's metrics in the Prometheus text format (the whole registry, app metrics too). */
-  render(): Promise<string>;
-  /** Removes the event listeners and this instance's metrics from the registry. Idempotent. */
-  close(): void;
-}
-
 /** Seconds; LLM calls run from a fraction of a second to minutes. */
 const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120];
 
@@ -62,6 +52,8 @@ const prefixSchema = strictObject({ prefix: metricPrefix() });
  *   else `none`. `model` is the model group asked for, or `(unknown)` for a name that is not a
  *   configured group (so callers cannot grow the number of series).
  * - `ai_attempts_total{deployment,outcome}`, `ai_failovers_total{model,from,reason}`.
+ * - `ai_hedges_total{model,deployment}`: hedges started, by the deployment raced in;
+ *   `ai_hedge_wins_total{model,deployment}`: requests a hedge served.
  * - `ai_request_latency_seconds{model,outcome}`: histogram of whole-request time (a stream's
  *   until it ended).
  * - `ai_tokens_total{model,deployment,direction}` (`input` | `output`) and
@@ -95,6 +87,8 @@ export function createPrometheusMetrics(
     'attempts_total',
     'request_latency_seconds',
     'failovers_total',
+    'hedges_total',
+    'hedge_wins_total',
     'tokens_total',
     'cost_usd_total',
     'model_health_score',
@@ -143,6 +137,18 @@ export function createPrometheusMetrics(
     name: name('failovers_total'),
     help: 'Moves from a failing deployment to the next candidate.',
     labelNames: ['model', 'from', 'reason'] as const,
+    registers,
+  });
+  const hedges = new prom.Counter({
+    name: name('hedges_total'),
+    help: 'Hedges started: a next candidate raced an attempt that had not answered in time.',
+    labelNames: ['model', 'deployment'] as const,
+    registers,
+  });
+  const hedgeWins = new prom.Counter({
+    name: name('hedge_wins_total'),
+    help: 'Requests served by a hedge rather than by the attempt it raced.',
+    labelNames: ['model', 'deployment'] as const,
     registers,
   });
   const tokens = new prom.Counter({
@@ -265,9 +271,13 @@ export function createPrometheusMetrics(
     source.on('failover', (event) =>
       failovers.inc({ model: event.model, from: event.from, reason: event.reason }),
     ),
+    source.on('hedge', (event) => hedges.inc({ model: event.model, deployment: event.deployment })),
     source.on('success', ({ report }) => {
       finished(report, 'success');
       recordSpend(tokens, cost, report);
+      if (report.hedges && report.attempts.some((a) => a.hedged && a.decision === 'done')) {
+        hedgeWins.inc({ model: report.model, deployment: report.deployment ?? 'none' });
+      }
     }),
     source.on('requestError', ({ report, error }) => finished(report, errorOutcome(error))),
     source.on('canaryChange', (c) =>

@@ -14,6 +14,10 @@ const half = () => 0.5;
 
 const serverError: Classification = { outcome: 'server_error', verdict: 'retry', status: 503, message: 'x' };
 const timeout: Classification = { outcome: 'timeout', verdict: 'retry', message: 'x' };
+const badResponse: Classification = { outcome: 'bad_response', verdict: 'retry', status: 200, message: 'x' };
+const stalled: Classification = { outcome: 'stream_stalled', verdict: 'retry', message: 'x' };
+const noFirstToken: Classification = { outcome: 'first_token_timeout', verdict: 'retry', message: 'x' };
+const refused: Classification = { outcome: 'connection_error', verdict: 'retry', message: 'x' };
 const rateLimited = (retryAfterMs?: number): Classification => ({
   outcome: 'rate_limited',
   verdict: 'rate-limited',
@@ -41,6 +45,7 @@ const base: Omit<DecisionInput, 'failure'> = {
   budgetMs: 30_000,
   otherKeyUsable: false,
   contextFallback: false,
+  alternative: false,
 };
 
 interface Row {
@@ -50,9 +55,11 @@ interface Row {
   readonly cases: ReadonlyArray<readonly [DecisionInput, Decision]>;
 }
 
-const FIVE_XX = '5xx, timeout, connection reset, malformed or truncated body';
+const FIVE_XX = '5xx, malformed body';
+const SPENT = 'timeout, stalled stream, connection refused, reset or cut short';
 const retryIn = (waitMs: number): Decision => ({ action: 'retry', waitMs, plan: 'keep' });
 const drop: Decision = { action: 'failover', waitMs: 0, plan: 'drop' };
+const last: Decision = { action: 'failover', waitMs: 0, plan: 'last' };
 const stop: Decision = { action: 'stop', waitMs: 0, plan: 'keep' };
 const rateCooldown = (ms: number) => ({ reason: 'rate_limited', ms }) as const;
 const authCooldown = { reason: 'auth', ms: 60_000 } as const;
@@ -67,18 +74,46 @@ const ROWS: readonly Row[] = [
     cases: [
       // Full jitter: half of min(maxMs, baseMs × 2^retry).
       [{ ...base, failure: serverError }, retryIn(100)],
-      [{ ...base, failure: timeout, retry: 1, retries: 3 }, retryIn(200)],
-      [{ ...base, failure: timeout, retry: 5, retries: 10 }, retryIn(1000)],
+      [{ ...base, failure: serverError, retry: 1, retries: 3 }, retryIn(200)],
+      [{ ...base, failure: badResponse, retry: 5, retries: 10 }, retryIn(1000)],
       [{ ...base, failure: { ...serverError, retryAfterMs: 1500 } }, retryIn(1500)],
       [{ ...base, failure: { ...serverError, retryAfterMs: 60_000 } }, retryIn(3000)],
+      // A quick transient failure is retried in place even with another candidate at hand.
+      [{ ...base, failure: serverError, alternative: true }, retryIn(100)],
     ],
   },
   {
-    text: [FIVE_XX, 'otherwise', 'fail over'],
+    text: [
+      SPENT,
+      'retries left and another candidate can take the call now',
+      'fail over at once (the time is spent); this deployment gets its retry last, if every other fails and time is left',
+    ],
+    cases: [
+      [{ ...base, failure: timeout, alternative: true }, last],
+      [{ ...base, failure: noFirstToken, alternative: true }, last],
+      [{ ...base, failure: stalled, alternative: true }, last],
+      [{ ...base, failure: refused, alternative: true, retry: 1, retries: 2 }, last],
+    ],
+  },
+  {
+    text: [
+      SPENT,
+      'retries left, no other candidate, and the wait fits the deadline',
+      'retry on the same deployment after a backoff',
+    ],
+    cases: [
+      [{ ...base, failure: timeout }, retryIn(100)],
+      [{ ...base, failure: refused, retry: 1, retries: 3 }, retryIn(200)],
+    ],
+  },
+  {
+    text: ['any of the above', 'otherwise', 'fail over'],
     cases: [
       [{ ...base, failure: serverError, retries: 0 }, drop],
       [{ ...base, failure: timeout, retry: 1, retries: 1 }, drop],
+      [{ ...base, failure: timeout, retries: 0, alternative: true }, drop],
       [{ ...base, failure: serverError, budgetMs: 100 }, drop],
+      [{ ...base, failure: stalled, budgetMs: 50 }, drop],
       [{ ...base, failure: { ...serverError, retryAfterMs: 2000 }, budgetMs: 1000 }, drop],
     ],
   },

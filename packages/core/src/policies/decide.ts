@@ -20,6 +20,8 @@ export interface DecisionInput {
   readonly otherKeyUsable: boolean;
   /** The group has a context fallback the request has not moved to yet. */
   readonly contextFallback: boolean;
+  /** Another candidate could take the call now, or another attempt of it is already running. */
+  readonly alternative: boolean;
 }
 
 export type DecisionPolicy = Pick<
@@ -35,13 +37,28 @@ export interface Decision {
   readonly cooldown?: { readonly reason: 'rate_limited' | 'auth'; readonly ms: number };
   /**
    * The deployment's place in this request's plan: kept (retried), deferred until it is usable
-   * again, dropped, or the whole plan moves to the context fallback group.
+   * again, put last (its retry waits until every other candidate has failed), dropped, or the
+   * whole plan moves to the context fallback group.
    */
-  readonly plan: 'keep' | 'defer' | 'drop' | 'context-fallback';
+  readonly plan: 'keep' | 'defer' | 'last' | 'drop' | 'context-fallback';
+}
+
+/**
+ * Outcomes that spent the attempt's time (it ran into a clock) or say the deployment cannot be
+ * reached: with another candidate at hand, retrying here first would spend the time a failover needs.
+ */
+export function spentItsTime(outcome: Classification['outcome']): boolean {
+  return (
+    outcome === 'timeout' ||
+    outcome === 'first_token_timeout' ||
+    outcome === 'stream_stalled' ||
+    outcome === 'connection_error'
+  );
 }
 
 const STOP: Decision = Object.freeze({ action: 'stop', waitMs: 0, plan: 'keep' });
 const DROP: Decision = Object.freeze({ action: 'failover', waitMs: 0, plan: 'drop' });
+const LAST: Decision = Object.freeze({ action: 'failover', waitMs: 0, plan: 'last' });
 
 export function decide(
   input: DecisionInput,
@@ -75,6 +92,7 @@ export function decide(
     }
     case 'retry': {
       if (!canRetry) return DROP;
+      if (input.alternative && spentItsTime(failure.outcome)) return LAST;
       const waitMs =
         failure.retryAfterMs !== undefined
           ? Math.min(failure.retryAfterMs, policy.maxRetryAfterMs)

@@ -2,6 +2,7 @@
 import { ConfigError } from '../errors';
 import type { RoutingStrategyName } from '../types';
 import { ConsistentHashStrategy } from './consistent-hash';
+import { HealthStrategy } from './health';
 import { LeastBusyStrategy } from './least-busy';
 import { LowestLatencyStrategy } from './lowest-latency';
 import { PriorityStrategy } from './priority';
@@ -16,6 +17,7 @@ export {
   rendezvousKeyHash,
   rendezvousRank,
 } from './consistent-hash';
+export { HealthStrategy, healthWeight } from './health';
 export { LeastBusyStrategy } from './least-busy';
 export { LowestLatencyStrategy } from './lowest-latency';
 export { PriorityStrategy } from './priority';
@@ -49,6 +51,8 @@ export function createStrategy(name: RoutingStrategyName, options: StrategyOptio
       return new LowestLatencyStrategy();
     case 'consistent-hash':
       return new ConsistentHashStrategy(options);
+    case 'health':
+      return new HealthStrategy(options);
     default: {
       const unknown: never = name;
       throw new ConfigError([{ path: 'strategy', message: `unknown routing strategy "${String(unknown)}"` }]);

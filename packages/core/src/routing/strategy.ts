@@ -8,6 +8,8 @@ export interface RoutingCandidate {
   readonly inFlight: number;
   /** Latency EWMA of recent successes; `undefined` while there is no sample yet. */
   readonly latencyEwmaMs: number | undefined;
+  /** Health score, 0..1 (`health.scoreWeights`); 1 when not given. */
+  readonly healthScore?: number;
 }
 
 /** Per-request facts a strategy may use. */

@@ -10,12 +10,16 @@ import {
  * first is drawn with probability proportional to its weight, the second likewise among the
  * rest, and so on. Deployments of weight 0 (or an invalid weight) end the list in input order.
  */
-export function weightedShuffle<T extends RoutingCandidate>(items: T[], random: () => number): T[] {
+export function weightedShuffle<T extends RoutingCandidate>(
+  items: T[],
+  random: () => number,
+  weightOf: (candidate: T) => number = configuredWeight,
+): T[] {
   const n = items.length;
   let total = 0;
   let positives = 0;
   for (let i = 0; i < n; i++) {
-    const weight = effectiveWeight(items[i].deployment);
+    const weight = weightOf(items[i]);
     if (weight > 0) {
       total += weight;
       positives++;
@@ -26,7 +30,7 @@ export function weightedShuffle<T extends RoutingCandidate>(items: T[], random: 
     let pick = i;
     let pickedWeight = 0;
     for (let j = i; j < n; j++) {
-      const weight = effectiveWeight(items[j].deployment);
+      const weight = weightOf(items[j]);
       if (weight === 0) continue;
       pick = j;
       pickedWeight = weight;
@@ -40,6 +44,10 @@ export function weightedShuffle<T extends RoutingCandidate>(items: T[], random: 
     positives--;
   }
   return items;
+}
+
+function configuredWeight(candidate: RoutingCandidate): number {
+  return effectiveWeight(candidate.deployment);
 }
 
 /** Weighted random order without replacement (see {@link weightedShuffle}). */

@@ -161,6 +161,34 @@ describe('tracing', () => {
     expect(endOf(attempt!)).toBeLessThanOrEqual(endOf(request!));
   });
 
+  it('gives a hedge its own attempt span; the overtaken attempt ends as cancelled, not failed', async () => {
+    mocks[0]!.script(fault.ok({ latencyMs: 2000 }));
+    const { report } = await client.chat(hello, { hedge: { afterMs: 50 } });
+    expect(report.deployment).toBe('b/b-model');
+    const [request] = named('chat chat');
+    const slow = named('chat a-model');
+    const hedge = named('chat b-model');
+    // Both ended (the exporter holds finished spans only), each under the request with its own HTTP span.
+    expect([slow.length, hedge.length]).toEqual([1, 1]);
+    for (const attempt of [slow[0]!, hedge[0]!]) {
+      expect(parentOf(attempt)).toBe(request!.spanContext().spanId);
+      expect(childrenOf(attempt).map((s) => s.name)).toEqual(['POST']);
+    }
+    expect(slow[0]!.attributes).toMatchObject({
+      'ai_failover.outcome': 'aborted',
+      'ai_failover.decision': 'cancelled',
+    });
+    expect(slow[0]!.attributes['ai_failover.hedged']).toBeUndefined();
+    expect(slow[0]!.status.code).toBe(api.SpanStatusCode.UNSET);
+    expect(hedge[0]!.attributes).toMatchObject({
+      'ai_failover.outcome': 'success',
+      'ai_failover.decision': 'done',
+      'ai_failover.hedged': true,
+      'gen_ai.usage.output_tokens': report.usage!.completion_tokens,
+    });
+    expect(request!.attributes['ai_failover.deployment']).toBe('b/b-model');
+  });
+
   it('marks a failed request and the attempt cut midway with error.type', async () => {
     mocks[0]!.script(fault.status(503));
     mocks[1]!.script(fault.status(502));

@@ -109,9 +109,15 @@ export class RequestSpans {
   endAttempt(span: Span, attempt: AttemptReport): void {
     span.setAttribute('ai_failover.outcome', attempt.outcome);
     span.setAttribute('ai_failover.decision', attempt.decision);
+    if (attempt.hedged) span.setAttribute('ai_failover.hedged', true);
     if (attempt.status !== undefined) span.setAttribute('http.response.status_code', attempt.status);
     if (attempt.retryAfterMs !== undefined)
       span.setAttribute('ai_failover.retry_after_ms', attempt.retryAfterMs);
+    if (attempt.decision === 'cancelled') {
+      // Lost a hedge race: given up on purpose, not failed (even when it answered in the meantime).
+      span.end();
+      return;
+    }
     if (attempt.outcome === 'success') {
       this.#serving = span;
       return;

@@ -1,4 +1,5 @@
 /** What one call takes besides its request, and what it returns. */
+import type { HedgeConfig } from './config';
 import type { RequestReport } from './reports';
 import type { ChatCompletion, EmbeddingsResponse } from './wire';
 
@@ -18,6 +19,8 @@ export interface CallOptions {
   retries?: number;
   /** Per-attempt timeout (default: the provider's). */
   timeoutMs?: number;
+  /** Hedged requests for this call, replacing the group's; `false` turns them off. */
+  hedge?: HedgeConfig | false;
   /** Free-form labels copied to the report and events (never sent upstream). */
   metadata?: Record<string, string>;
   /** Region to try first (default: the config's `region`). */

@@ -11,6 +11,7 @@ import type {
   configSchema,
   deploymentSchema,
   healthSchema,
+  hedgeSchema,
   keySourceSchema,
   limitsSchema,
   metricsOptionsSchema,
@@ -59,6 +60,9 @@ export interface ShadowConfig extends z.input<typeof shadowSchema> {}
 
 /** The deployments that answer for a name the app asks for, and what to try after them. */
 export interface ModelGroupConfig extends z.input<typeof modelGroupSchema> {}
+
+/** Hedged requests of a group or a call. */
+export interface HedgeConfig extends z.input<typeof hedgeSchema> {}
 
 /** Backoff between retries on one deployment. */
 export interface BackoffConfig extends z.input<typeof backoffSchema> {}

@@ -18,7 +18,7 @@ export type AttemptOutcome =
   | 'aborted';
 
 /** What the engine did next. */
-export type AttemptDecision = 'done' | 'retry' | 'failover' | 'stop';
+export type AttemptDecision = 'done' | 'retry' | 'failover' | 'stop' | 'cancelled';
 
 export interface AttemptReport {
   deployment: string;
@@ -37,6 +37,8 @@ export interface AttemptReport {
   region?: string;
   /** True when the deployment is the group's canary. */
   canary?: boolean;
+  /** Started as a hedge, in parallel with an attempt that had not answered yet. */
+  hedged?: boolean;
 }
 
 export interface RequestReport {
@@ -53,6 +55,8 @@ export interface RequestReport {
   attempts: AttemptReport[];
   /** Attempts that moved on to another deployment. */
   failovers: number;
+  /** Hedges started (attempts with `hedged: true`); absent when none. */
+  hedges?: number;
   usage?: Usage;
   costUsd?: number;
   latencyMs: number;

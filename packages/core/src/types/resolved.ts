@@ -101,6 +101,13 @@ export interface ResolvedModelGroup {
   readonly contextFallback: string | undefined;
   readonly canary: ResolvedCanary | undefined;
   readonly shadow: ResolvedShadow | undefined;
+  readonly hedge: ResolvedHedge | undefined;
+}
+
+export interface ResolvedHedge {
+  readonly afterMs: number | undefined;
+  readonly percentile: number | undefined;
+  readonly maxHedges: number;
 }
 
 export interface ResolvedPolicy {
