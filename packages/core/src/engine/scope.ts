@@ -75,7 +75,10 @@ export class RequestScope {
    * A `wait` is also ended by `close()`.
    */
   attach(onAbort: () => void, wait = false): void {
-    if (wait) (this.#waits ??= new Set()).add(onAbort);
+    if (wait) {
+      this.#waits ??= new Set();
+      this.#waits.add(onAbort);
+    }
     if (this.#current === undefined) this.#current = onAbort;
     else if (this.#more) this.#more.push(onAbort);
     else this.#more = [onAbort];
