@@ -20,14 +20,12 @@ export interface ExampleApp {
 export function createApp(config: AiFailoverConfig, framework: typeof express = express): ExampleApp {
   const app = framework();
 
-  // req.ai, GET /health, /health/live, /health/ready, and /v1/chat/completions, /v1/models...
-  // Mounted before the body parser: the OpenAI-compatible routes read their own bodies, up to
-  // their `bodyLimit`, and answer a bad one in OpenAI's error shape.
-  const ai = aiFailover(config, {
-    openai: {
-      authorize: (req) => req.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`,
-    },
-  });
+  // req.ai, GET /health, /health/live, /health/ready (details for holders of the token), and
+  // /v1/chat/completions, /v1/models... Mounted before the body parser: the OpenAI-compatible
+  // routes read their own bodies, up to their `bodyLimit`, and answer a bad one in OpenAI's shape.
+  const authorize = (req: express.Request) =>
+    req.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`;
+  const ai = aiFailover(config, { openai: { authorize }, health: { authorize } });
   app.use(ai);
   app.use(framework.json({ limit: '16kb' }));
 

@@ -116,7 +116,11 @@ async function main(): Promise<void> {
   clearInterval(ticker);
   clear();
 
-  const health = (await (await fetch(`${base}/health`)).json()) as {
+  const health = (await (
+    await fetch(`${base}/health`, {
+      headers: { authorization: `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}` },
+    })
+  ).json()) as {
     status: string;
     deployments: Array<{ id: string; status: string; breaker: string }>;
   };

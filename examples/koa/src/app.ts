@@ -6,7 +6,7 @@ import { type AiFailoverConfig } from '@ai-failover/core';
 import { HttpProblem, readJsonBody } from '@ai-failover/core/http';
 import { chatRequest, PAGE_HTML, readMessage, sendChatStream, summarize } from '@ai-failover/example-shared';
 import { type AiFailoverKoaMiddleware, aiFailover, aiFailoverErrorHandler } from '@ai-failover/koa';
-import Koa, { type Context } from 'koa';
+import Koa, { type Context, type ParameterizedContext } from 'koa';
 
 /** The largest JSON body `POST /chat` reads. */
 export const BODY_LIMIT = 16 * 1024;
@@ -26,12 +26,11 @@ export function createApp(config: AiFailoverConfig): ExampleApp {
   // Turns the typed errors of ctx.ai calls (503 when no provider could answer...) into JSON.
   app.use(aiFailoverErrorHandler());
 
-  // ctx.ai, GET /health, /health/live, /health/ready, and /v1/chat/completions, /v1/models...
-  const ai = aiFailover(config, {
-    openai: {
-      authorize: (ctx) => ctx.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`,
-    },
-  });
+  // ctx.ai, GET /health, /health/live, /health/ready (details for holders of the token), and
+  // /v1/chat/completions, /v1/models...
+  const authorize = (ctx: ParameterizedContext) =>
+    ctx.headers.authorization === `Bearer ${process.env.APP_TOKEN ?? 'dev-token'}`;
+  const ai = aiFailover(config, { openai: { authorize }, health: { authorize } });
   app.use(ai);
 
   const routes: Record<string, Route> = {

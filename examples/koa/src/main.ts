@@ -4,7 +4,7 @@ import { createApp } from './app';
 
 serveExample('koa', (loaded) => {
   const { app, ai } = createApp(loaded.config);
-  return { listener: app.callback(), client: ai.client, close: () => ai.close() };
+  return { listener: app.callback(), client: ai.client, close: (options) => ai.close(options) };
 }).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { LoadedConfig } from '@ai-failover/example-shared';
 import { AiFailoverModule } from '@ai-failover/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
@@ -14,6 +15,7 @@ export class AppModule {}
  */
 export function appModule(env: NodeJS.ProcessEnv = process.env): DynamicModule {
   const appToken = env.APP_TOKEN ?? 'dev-token';
+  const holdsToken = (req: IncomingMessage) => req.headers.authorization === `Bearer ${appToken}`;
   return {
     module: AppModule,
     imports: [
@@ -25,7 +27,8 @@ export function appModule(env: NodeJS.ProcessEnv = process.env): DynamicModule {
         // EXAMPLE_CONFIG is what `await loadConfig(env)` resolved to.
         useFactory: (loaded: LoadedConfig) => loaded.config,
         exceptionFilter: true,
-        openai: { authorize: (req) => req.headers.authorization === `Bearer ${appToken}` },
+        openai: { authorize: holdsToken },
+        health: { authorize: holdsToken },
       }),
     ],
     controllers: [ChatController, PageController],

@@ -8,8 +8,12 @@ import { describeMode, type LoadedConfig, loadConfig } from './config';
 export interface Runnable {
   listener: RequestListener;
   client: AiClient;
-  close(): Promise<void>;
+  /** Closes the client: readiness 503 at once, calls in flight get `drainMs`, then are aborted. */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
+
+/** How long calls in flight may finish after SIGTERM (`DRAIN_MS`, default 10 000). */
+const DRAIN_MS = Number(process.env.DRAIN_MS ?? 10_000);
 
 /**
  * Loads the config (`PORT`, default 3000; `HOST`, default 127.0.0.1), builds the app, listens,
@@ -48,9 +52,11 @@ export async function serveExample(name: string, build: (loaded: LoadedConfig) =
     if (closing) return;
     closing = true;
     console.log(`${signal}: closing`);
+    // Drain first: /health/ready answers 503 at once, calls in flight finish or are aborted.
+    const drained = app.close({ drainMs: DRAIN_MS });
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await app.close();
+    await drained;
     await closeMocks();
     server.closeAllConnections();
     await closed;

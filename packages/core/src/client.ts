@@ -11,7 +11,7 @@ import { type Admit, type Executed, type ExecuteRequest, Executor, type Loser } 
 import { AttemptFailure } from './engine/failure';
 import { LazyTokenEstimate } from './engine/rate-gate';
 import { type GroupMember, Runtime } from './engine/runtime';
-import { type AttemptScope, RequestScope } from './engine/scope';
+import { ActiveRequests, type AttemptScope, RequestScope } from './engine/scope';
 import type { ShadowComparison, ShadowPair } from './engine/shadow';
 import type { AbortLike } from './engine/signal';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
@@ -43,7 +43,7 @@ import { badResponse } from './policies/classify';
 import type { RateLimitStore } from './policies/rate-limit';
 import { withModel } from './protocols/openai';
 import { type PreparedChat, Unsupported } from './protocols/wire';
-import { createRedactor, type Redactor } from './redact';
+import { createRedactor, type Redactor, secretsOf } from './redact';
 import type { CanaryController } from './routing/canary';
 import type { Operation } from './telemetry/channels';
 import { createTracing, type TracingOptions } from './telemetry/otel';
@@ -66,6 +66,18 @@ import type {
 import { validateChatRequest, validateEmbeddingsRequest, validateOptions } from './validate';
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/** Default time `close()` lets calls in flight finish before it aborts them. */
+export const DEFAULT_DRAIN_MS = 10_000;
+
+/** Options of {@link AiClient.close}. */
+export interface CloseOptions {
+  /**
+   * How long calls in flight (streams included) may run on before they are aborted with
+   * `ClientClosedError` (default 10 000 ms). No call starts a new attempt or wait meanwhile.
+   */
+  drainMs?: number;
+}
 
 /** One call in progress: the executor's request plus the report being built. */
 type Call = ExecuteRequest & { report: RequestReport };
@@ -108,6 +120,10 @@ export class AiClient implements AiCaller {
   /** Scrubs what a stream's `event: error` tells the HTTP client: keys, upstream URLs, hosts, addresses. */
   readonly #scrub: Scrubber;
   readonly #ledger = new UsageLedger();
+  /** Calls in progress, drained by `close()`. */
+  readonly #active = new ActiveRequests();
+  /** The longest cooldown this config sets (auth, rate limit, an upstream's wait). */
+  readonly #longestCooldownMs: number;
   /** Spend of shadow calls, kept apart from the real calls'. */
   readonly #shadowLedger = new UsageLedger();
   readonly #clock: Clock;
@@ -127,7 +143,13 @@ export class AiClient implements AiCaller {
     this.#startedAt = this.#clock.now();
     const random = options.random ?? Math.random;
     const logger = this.config.logger;
-    this.#redact = createRedactor([...this.config.providers.values()].flatMap((p) => p.keys));
+    this.#redact = createRedactor(secretsOf(this.config.providers.values()));
+    const { authCooldownMs, rateLimitCooldownMs } = this.config.policy;
+    this.#longestCooldownMs = Math.max(
+      authCooldownMs,
+      rateLimitCooldownMs,
+      ...[...this.config.providers.values()].map((p) => p.limits.retryAfterMs),
+    );
     this.#scrub = createScrubber(this);
     this.#events = new Events((error, event) =>
       logger?.error?.('ai-failover event listener threw', { event, error: this.#redact(String(error)) }),
@@ -231,7 +253,8 @@ export class AiClient implements AiCaller {
         (member, keyIndex, attempt, timeoutMs) => {
           const provider = member.runtime.provider;
           const decoder = provider.protocol.streamDecoder(member.deployment.model, keep);
-          return openStream(provider, keyIndex, chat.call(member), decoder, attempt, clocks, timeoutMs);
+          const call = chat.call(member);
+          return openStream(provider, keyIndex, call, decoder, attempt, clocks, timeoutMs, this.#redact);
         },
         { admit: chat.admit, discard: (opened) => opened.reader.destroy() },
       );
@@ -255,7 +278,7 @@ export class AiClient implements AiCaller {
       wantsUsage,
       (end: StreamEnd) => {
         if (end.error) {
-          if (!(end.error instanceof AbortError)) {
+          if (!(end.error instanceof AbortError || end.error instanceof ClientClosedError)) {
             member.runtime.health.recordFailure('stream_stalled', undefined, this.#redact(end.error.message));
           }
           const report = this.#failStream(call, member, end);
@@ -276,7 +299,7 @@ export class AiClient implements AiCaller {
     validateEmbeddingsRequest(request);
     const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     const { model: _model, ...rest } = request;
-    const base = JSON.stringify(rest);
+    const base = serializable(() => JSON.stringify(rest));
     return this.#callJson<EmbeddingsResponse>(
       'embeddings',
       request,
@@ -358,6 +381,13 @@ export class AiClient implements AiCaller {
    * closed breaker, a key or deployment cooling down. Returns false for what does not apply here.
    */
   applyStateChange(change: StateChange): boolean {
+    const until = change.until;
+    if (until !== undefined && !(Number.isFinite(until) && until >= 0)) return false;
+    if (change.kind === 'cooldown') {
+      // No cooldown learned elsewhere lasts longer than one this client could set itself.
+      const latest = this.#clock.now() + this.#longestCooldownMs;
+      if (change.until > latest) return this.#runtime.apply({ ...change, until: latest });
+    }
     return this.#runtime.apply(change);
   }
 
@@ -424,17 +454,32 @@ export class AiClient implements AiCaller {
     this.#prober?.start();
   }
 
-  /** Stops background work and closes every connection. New calls fail with `ClientClosedError`. Idempotent. */
-  close(): Promise<void> {
-    if (!this.#closing) {
-      this.#closed = true;
-      this.#closing = (async () => {
-        await this.#prober?.close();
-        this.metrics?.close();
-        await this.#runtime.close();
-        this.#events.clear();
-      })();
+  /**
+   * Closes the client. At once: readiness answers 503 and new calls fail with `ClientClosedError`;
+   * calls in flight start no new attempt or wait (they end with `ClientClosedError` instead) and get
+   * `drainMs` to finish, then are aborted. Then background work stops and every connection closes.
+   * Idempotent; a later call with a shorter `drainMs` brings the abort forward.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+    if (typeof drainMs !== 'number' || !(drainMs >= 0) || drainMs === Number.POSITIVE_INFINITY) {
+      return Promise.reject(
+        new InvalidRequestError(
+          `must be a non-negative number of milliseconds, got ${String(drainMs)}`,
+          'drainMs',
+        ),
+      );
     }
+    this.#closed = true;
+    const drained = this.#active.drain(drainMs);
+    this.#closing ??= (async () => {
+      const probes = this.#prober?.close();
+      await drained;
+      await probes;
+      this.metrics?.close();
+      await this.#runtime.close();
+      this.#events.clear();
+    })();
     return this.#closing;
   }
 
@@ -448,6 +493,7 @@ export class AiClient implements AiCaller {
       options.signal,
       (options as { boundSignal?: AbortLike }).boundSignal,
       this.#clock,
+      this.#active,
     );
     const attempts: RequestReport['attempts'] = [];
     const requestId = idPrefix + (++sequence).toString(36);
@@ -701,7 +747,8 @@ class Translation {
 
   /** The attempt's path and body (the member was admitted). */
   call(member: GroupMember): { path: string; body: string } {
-    return (this.#of(member) as PreparedChat).call(member.runtime.provider.config, member.deployment.model);
+    const prepared = this.#of(member) as PreparedChat;
+    return serializable(() => prepared.call(member.runtime.provider.config, member.deployment.model));
   }
 
   #of(member: GroupMember): PreparedChat | Unsupported {
@@ -709,7 +756,7 @@ class Translation {
     let prepared = this.#prepared[protocol.name];
     if (prepared === undefined) {
       try {
-        prepared = protocol.prepareChat(this.#request, this.#streaming);
+        prepared = serializable(() => protocol.prepareChat(this.#request, this.#streaming));
       } catch (error) {
         if (!(error instanceof Unsupported)) throw error;
         prepared = error;
@@ -739,5 +786,22 @@ function admitEmbeddings(member: GroupMember): void {
       protocol.name,
       member.runtime.id,
     );
+  }
+}
+
+/**
+ * Runs a serialization of the caller's request; one that cannot be done (nested too deeply, a
+ * cycle, a BigInt) is the caller's fault, an `InvalidRequestError`.
+ */
+function serializable<T>(serialize: () => T): T {
+  try {
+    return serialize();
+  } catch (error) {
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+    const reason =
+      error instanceof RangeError
+        ? 'is nested too deeply'
+        : `cannot be serialized as JSON: ${(error as Error).message}`;
+    throw new InvalidRequestError(reason, 'request');
   }
 }

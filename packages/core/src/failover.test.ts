@@ -8,7 +8,7 @@ import {
   UnknownModelError,
   UpstreamError,
 } from '.';
-import { type Harness, harness, hello, nextBreakerEvent } from './__tests__/support';
+import { activeResources, type Harness, harness, hello, nextBreakerEvent } from './__tests__/support';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -290,6 +290,27 @@ describe('the caller', () => {
       field: 'options.deadlineMs',
     });
     await expect(h.client.chat(hello, { model: 'nope' })).rejects.toBeInstanceOf(UnknownModelError);
+    await expect(h.client.chat({ ...hello, stream: 'yes' } as never)).rejects.toMatchObject({
+      code: 'AI_INVALID_REQUEST',
+      field: 'stream',
+    });
+    expect(h.mocks[0]!.requests).toHaveLength(0);
+  });
+
+  test('a request nested 5,000 levels deep is an InvalidRequestError and leaves no timer behind', async () => {
+    h = await harness(['a']);
+    let nested: Record<string, unknown> = {};
+    for (let i = 0; i < 5000; i++) nested = { a: nested };
+    const deep = { ...hello, metadata: nested };
+    const before = activeResources().Timeout ?? 0;
+    for (const call of [
+      () => h!.client.chat(deep),
+      () => h!.client.chatStream(deep),
+      () => h!.client.embeddings({ input: 'x', extra: nested }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'AI_INVALID_REQUEST', field: 'request' });
+    }
+    expect(activeResources().Timeout ?? 0).toBeLessThanOrEqual(before);
     expect(h.mocks[0]!.requests).toHaveLength(0);
   });
 
@@ -312,4 +333,25 @@ describe('the caller', () => {
     expect(report.deployment).toBe('b/b-model');
     expect(h.mocks[1]!.requests[0]!.path).toBe('/v1/embeddings');
   });
+
+  test.each([301, 302, 307, 308])(
+    'a %i from a provider fails over; the redirect is not followed',
+    async (status) => {
+      h = await harness(['a', 'b', 'trap'], { policy: { retries: 1 } });
+      const trap = h.mocks[2]!;
+      h.mocks[0]!.setDefault(
+        fault.status(status, { headers: { location: `${trap.baseUrl}/chat/completions` }, body: '' }),
+      );
+      const { report } = await h.client.chat(hello);
+      expect(report.deployment).toBe('b/b-model');
+      expect(report.attempts[0]).toMatchObject({
+        deployment: 'a/a-model',
+        outcome: 'bad_response',
+        decision: 'failover',
+        status,
+      });
+      expect(h.mocks[0]!.requests).toHaveLength(1); // not retried in place either
+      expect(trap.requests).toHaveLength(0); // the key never went where the redirect pointed
+    },
+  );
 });

@@ -3,7 +3,13 @@
  * sees. What only framework adapters need (the HTTP layer, the dashboard handler) is in
  * `@ai-failover/core/http`.
  */
-export { type AiCaller, AiClient, type AiClientOptions, createAiClient } from './client';
+export {
+  type AiCaller,
+  AiClient,
+  type AiClientOptions,
+  type CloseOptions,
+  createAiClient,
+} from './client';
 export type { Clock } from './clock';
 export { type ConfigDefaults, DEFAULTS, resolveConfig } from './config';
 export type { UsageReport, UsageTotals } from './cost';

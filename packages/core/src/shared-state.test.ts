@@ -114,4 +114,27 @@ describe('state shared between replicas', () => {
       }),
     ).toBe(false);
   });
+
+  test('a change with a time out of range is ignored or cut to this config, so health never breaks', async () => {
+    const [one, two] = (await replicas(2)).clients as [AiClient, AiClient];
+    const learned: StateChange[] = [];
+    one.on('stateChange', (change) => learned.push(change));
+    mocks[1]!.script(fault.rateLimited({ retryAfterSeconds: 120 }));
+    mocks[0]!.script(fault.status(503));
+    await one.chat(hello).catch(() => undefined);
+    const cooldown = learned.find((c) => c.kind === 'cooldown' && c.provider === 'b')!;
+    expect(cooldown).toBeDefined();
+
+    for (const until of [Number.NaN, Number.POSITIVE_INFINITY, -5]) {
+      expect(two.applyStateChange({ ...cooldown, until } as StateChange)).toBe(false);
+    }
+    expect(
+      two.applyStateChange({ kind: 'breaker', deployment: 'a/m', state: 'open', until: Number.NaN }),
+    ).toBe(false);
+    expect(two.applyStateChange({ ...cooldown, until: 1e300 } as StateChange)).toBe(true);
+    const b = two.health().deployments.find((d) => d.id === 'b/m')!;
+    // Cut to the longest cooldown this config sets: an upstream's wait, an hour by default.
+    expect(Date.parse(b.availableAt!)).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(Date.parse(b.availableAt!)).toBeLessThanOrEqual(Date.now() + 3_600_000);
+  });
 });

@@ -65,6 +65,62 @@ describe('streaming', () => {
     await h.mocks[0]!.waitForAbort(1000);
   });
 
+  test('no response headers within headersTimeoutMs: that clock, not the attempt budget, moves on', async () => {
+    h = await harness(['a', 'b'], {
+      policy: { retries: 0, stream: { headersTimeoutMs: 150, firstTokenTimeoutMs: 10_000 } },
+    });
+    h.mocks[0]!.setDefault(fault.hang());
+    const stream = await h.client.chatStream(hello, { timeoutMs: 3000 });
+    expect(stream.deployment).toBe('b/b-model');
+    expect(stream.attempts[0]).toMatchObject({
+      deployment: 'a/a-model',
+      outcome: 'timeout',
+      decision: 'failover',
+      error: 'no answer within 150ms',
+    });
+    expect(stream.attempts[0]!.latencyMs).toBeLessThan(5000);
+    expect(await collect(stream)).toBe('Hello from b');
+  });
+
+  describe('the idle clock measures the upstream, not the consumer', () => {
+    /** A reply of `words` long words: far more than the reader queues before pausing the socket. */
+    const long = (words: number) =>
+      Array.from({ length: words }, (_, i) => `w${i}${'x'.repeat(2000)}`).join(' ');
+
+    test('three readers that pause longer than idleTimeoutMs get their whole answer; the deployment stays healthy', async () => {
+      const content = long(400);
+      h = await harness(['a'], { policy: { stream: { idleTimeoutMs: 150 } }, mock: { content } });
+      const streams = await Promise.all([1, 2, 3].map(() => h!.client.chatStream(hello)));
+      const iterators = streams.map((s) => s[Symbol.asyncIterator]());
+      for (const iterator of iterators) await iterator.next();
+      await new Promise((resolve) => setTimeout(resolve, 600)); // the consumers are busy elsewhere
+      expect(h.client.readiness().httpStatus).toBe(200);
+      // The first chunk read was the role chunk: the rest is the whole answer.
+      for (const stream of streams) expect((await collect(stream)) === content).toBe(true);
+      expect(h.client.health().deployments[0]).toMatchObject({ status: 'healthy', consecutiveFailures: 0 });
+      expect(h.client.readiness().httpStatus).toBe(200);
+    });
+
+    test('a reader that pauses after the upstream has finished still gets the whole answer', async () => {
+      h = await harness(['a'], { policy: { stream: { idleTimeoutMs: 100 } } });
+      const stream = await h.client.chatStream(hello);
+      await h.mocks[0]!.waitForRequests(1);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await collect(stream)).toBe('Hello from a');
+      expect((await stream.done).deployment).toBe('a/a-model');
+    });
+
+    test('an upstream that goes silent while the reader keeps up is still caught', async () => {
+      h = await harness(['a'], { policy: { stream: { idleTimeoutMs: 150 } } });
+      h.mocks[0]!.setDefault(fault.stall({ afterChunks: 3 }));
+      const stream = await h.client.chatStream(hello);
+      const error = await collect(stream).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StreamInterruptedError);
+      expect((error as Error).message).toContain('stream stalled within 150ms');
+      expect(h.client.health().deployments[0]!.consecutiveFailures).toBe(1);
+    });
+  });
+
   test('a stall between chunks after content ends in StreamInterruptedError', async () => {
     h = await harness(['a'], { policy: { stream: { idleTimeoutMs: 150 } } });
     h.mocks[0]!.setDefault(fault.stall({ afterChunks: 2 }));

@@ -58,6 +58,9 @@ export function validateChatRequest(request: unknown, streaming: boolean): asser
       throw new InvalidRequestError(expected('a non-empty string', message.role), `messages[${i}].role`);
     }
   }
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
+    throw new InvalidRequestError('must be a boolean', 'stream');
+  }
   if (!streaming && stream === true) {
     throw new InvalidRequestError('use chatStream() for a streaming request', 'stream');
   }

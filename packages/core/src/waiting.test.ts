@@ -1,6 +1,7 @@
-import { fault } from '@ai-failover/testing';
-import { AllAttemptsFailedError } from '.';
+import { fault, MockProvider } from '@ai-failover/testing';
+import { AiClient, AllAttemptsFailedError } from '.';
 import { type Harness, harness, hello } from './__tests__/support';
+import { DeploymentRuntime } from './engine/runtime';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -103,5 +104,29 @@ describe('rate limits and cooldowns', () => {
     expect(error.attempts).toHaveLength(0);
     expect(error.message).toMatch(/cooling down/);
     expect(h.mocks[0]!.requests).toHaveLength(1);
+  });
+
+  test('callers waiting for a saturated provider are woken as calls end, not by polling', async () => {
+    const mock = await MockProvider.start({ name: 'a', latencyMs: 60 });
+    const client = new AiClient({
+      providers: [{ id: 'a', baseUrl: mock.baseUrl, maxConcurrent: 1 }],
+      models: { chat: { deployments: [{ provider: 'a', model: 'm' }] } },
+    });
+    h = { mocks: [mock], client, close: () => client.close().then(() => mock.close()) };
+    const looks = jest.spyOn(DeploymentRuntime.prototype, 'availableAt');
+    try {
+      const callers = 20;
+      const results = await Promise.all(Array.from({ length: callers }, () => client.chat(hello)));
+      expect(results.every((r) => r.report.deployment === 'a/m')).toBe(true);
+      // One call at a time reached the provider.
+      const requests = mock.requests.sort((x, y) => x.receivedAt - y.receivedAt);
+      for (let i = 1; i < requests.length; i++) {
+        expect(requests[i]!.receivedAt).toBeGreaterThanOrEqual(requests[i - 1]!.endedAt!);
+      }
+      // Polling every 10 ms for over a second would look thousands of times; waking, a few per caller.
+      expect(looks.mock.calls.length).toBeLessThan(callers * 6);
+    } finally {
+      looks.mockRestore();
+    }
   });
 });

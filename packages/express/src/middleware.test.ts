@@ -43,7 +43,9 @@ describe.each([
   test('req.ai keeps answering while the primary fails, and /health shows the failover', async () => {
     const [a, b] = env.mocks;
     a!.setDefault(fault.status(503));
-    const ai = aiFailover(env.config());
+    const ai = aiFailover(env.config(), {
+      health: { authorize: (req) => req.headers.authorization === 'Bearer ops-token' },
+    });
     const web = createApp();
     web.use(ai);
     web.get('/ask', askRoute());
@@ -56,7 +58,12 @@ describe.each([
     }
     expect(b!.requests.length).toBe(3);
 
-    const health = await fetch(`${app.base}/health`);
+    // Everyone gets the status only: no upstream URL, no upstream error.
+    const open = await fetch(`${app.base}/health`);
+    expect(open.status).toBe(200);
+    expect(await open.json()).toEqual({ status: expect.stringMatching(/^(healthy|degraded)$/) });
+
+    const health = await fetch(`${app.base}/health`, { headers: { authorization: 'Bearer ops-token' } });
     expect(health.headers.get('cache-control')).toBe('no-store');
     const report = (await health.json()) as HealthReport;
     const byId = (id: string) => report.deployments.find((d) => d.id === id) as DeploymentHealth;
@@ -110,10 +117,7 @@ describe.each([
 
     const down = await fetch(`${app.base}/health/ready`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({
-      ready: false,
-      models: { 'gpt-4.1': { ready: false, usable: 0 } },
-    });
+    expect(await down.json()).toEqual({ ready: false });
     expect((await fetch(`${app.base}/health`)).status).toBe(503);
     expect((await fetch(`${app.base}/health/live`)).status).toBe(200);
 
@@ -245,5 +249,34 @@ describe.each([
     await borrowed.close();
     expect(own.closed).toBe(false);
     await own.close();
+  });
+});
+
+describe('shutting down with close({ drainMs })', () => {
+  test('readiness turns 503 at once; a hung call ends with 503 client_closed after drainMs', async () => {
+    const env = await providers(['a']);
+    env.mocks[0]!.setDefault(fault.hang());
+    const ai = aiFailover(env.config(), { openai: { authorize: () => true } });
+    const web = express();
+    web.use(ai);
+    const app = await listen(web);
+    try {
+      const pending = fetch(`${app.base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4.1', ...hello }),
+      });
+      await env.mocks[0]!.waitForRequests(1);
+      const closed = ai.close({ drainMs: 200 });
+      expect((await fetch(`${app.base}/health/ready`)).status).toBe(503);
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: 'client_closed' } });
+      await closed;
+      expect((await env.mocks[0]!.waitForAbort(1000)).aborted).toBe(true);
+    } finally {
+      await app.close();
+      await env.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * routes. A thin face on the core's HTTP layer; works with Express 4 and 5.
  */
 import type { Server } from 'node:net';
-import { type AiCaller, type AiClient, type AiFailoverConfig } from '@ai-failover/core';
+import type { AiCaller, AiClient, AiFailoverConfig, CloseOptions } from '@ai-failover/core';
 import {
   type AiHttpRouteOptions,
   createAdapterHandler,
@@ -36,9 +36,11 @@ export interface AiFailoverMiddleware {
   readonly client: AiClient;
   /**
    * Stops the middleware. Closes the client when the middleware created it from a config (also
-   * done when the HTTP server closes); a client passed in stays open.
+   * done when the HTTP server closes); a client passed in stays open. Call it on SIGTERM before
+   * `server.close()`: readiness turns 503 at once, and calls in flight get `drainMs` (default
+   * 10 s) to finish before they are aborted.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -99,6 +101,6 @@ export function aiFailover(
 
   return Object.defineProperties(aiFailoverMiddleware, {
     client: { value: http.client, enumerable: true },
-    close: { value: () => http.close() },
+    close: { value: (options?: CloseOptions) => http.close(options) },
   }) as AiFailoverMiddleware;
 }

@@ -45,7 +45,9 @@ describe.each([
     const [a, b] = env.mocks;
     a!.setDefault(fault.status(503));
     const web = quiet(new KoaApp());
-    web.use(aiFailover(env.config()));
+    web.use(
+      aiFailover(env.config(), { health: { authorize: (ctx) => ctx.get('authorization') === 'Bearer ops' } }),
+    );
     web.use(ask);
     app = await listen(web.callback());
 
@@ -56,7 +58,9 @@ describe.each([
     }
     expect(b!.requests.length).toBe(3);
 
-    const health = await fetch(`${app.base}/health`);
+    const open = await fetch(`${app.base}/health`);
+    expect(await open.json()).toEqual({ status: expect.stringMatching(/^(healthy|degraded)$/) });
+    const health = await fetch(`${app.base}/health`, { headers: { authorization: 'Bearer ops' } });
     expect(health.headers.get('cache-control')).toBe('no-store');
     const report = (await health.json()) as HealthReport;
     const byId = (id: string) => report.deployments.find((d) => d.id === id) as DeploymentHealth;
@@ -105,7 +109,7 @@ describe.each([
     for (let i = 0; i < 3; i++) expect((await fetch(`${app.base}/ask`)).status).toBe(503);
     const down = await fetch(`${app.base}/health/ready`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({ ready: false, models: { 'gpt-4.1': { ready: false } } });
+    expect(await down.json()).toEqual({ ready: false });
 
     a!.setDefault(fault.ok());
     b!.setDefault(fault.ok());
@@ -208,5 +212,33 @@ describe.each([
     await expect(ai.client.chat(hello)).rejects.toBeInstanceOf(ClientClosedError);
     expect(own.closed).toBe(false);
     await own.close();
+  });
+});
+
+describe('shutting down with close({ drainMs })', () => {
+  test('readiness turns 503 at once; a hung call ends with 503 client_closed after drainMs', async () => {
+    const env = await providers(['a']);
+    env.mocks[0]!.setDefault(fault.hang());
+    const ai = aiFailover(env.config(), { openai: { authorize: () => true } });
+    const web = new Koa();
+    web.use(ai);
+    const app = await listen(web.callback());
+    try {
+      const pending = fetch(`${app.base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4.1', ...hello }),
+      });
+      await env.mocks[0]!.waitForRequests(1);
+      const closed = ai.close({ drainMs: 200 });
+      expect((await fetch(`${app.base}/health/ready`)).status).toBe(503);
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: 'client_closed' } });
+      await closed;
+    } finally {
+      await app.close();
+      await env.close();
+    }
   });
 });

@@ -13,8 +13,11 @@ export interface AiFailoverClientOption {
  */
 export type AiFailoverModuleConfig = AiFailoverConfig | AiFailoverClientOption | AiClient;
 
-/** Where the health controller is mounted, or `false` for no controller. */
-export type AiFailoverHealthOption = { path?: string } | false;
+/**
+ * Where the health controller is mounted and who sees the whole report (`authorize`; everyone else
+ * gets the status only), or `false` for no controller.
+ */
+export type AiFailoverHealthOption = { path?: string; authorize?: AiFailoverAuthorize } | false;
 
 /**
  * Decides whether a request may use a route; only `true` lets it through. It receives the Node.js
@@ -40,6 +43,8 @@ export interface AiFailoverOpenAiOptions {
    * 1 MiB). A JSON body Nest's body parser already read is bound by that parser's limit instead.
    */
   bodyLimit?: number | string;
+  /** Longest time a body the routes read themselves may take to arrive, in ms (default 30 000; 408 after). */
+  bodyTimeoutMs?: number;
   /** Model groups the routes expose (default: every configured group). */
   models?: readonly string[];
 }
@@ -82,6 +87,12 @@ export interface AiFailoverModuleOptions {
    * `false` turns it off.
    */
   metrics?: AiFailoverMetricsOptions | boolean;
+  /**
+   * When the app shuts down (`app.close()`, or a signal with `enableShutdownHooks()`), how long
+   * calls in flight may finish before they are aborted, in ms (default 10 000). Readiness answers
+   * 503 from the start of the shutdown. Applies to a client the module created.
+   */
+  drainMs?: number;
   /**
    * Serve the OpenAI-compatible routes before Nest (default `false`): once the app has
    * bootstrapped, the HTTP server's request listener answers them itself, so they skip Nest's

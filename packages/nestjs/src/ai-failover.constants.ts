@@ -26,3 +26,6 @@ export const AI_FAILOVER_HTTP_OPTIONS: unique symbol = Symbol('AI_FAILOVER_HTTP_
  * OpenAI-compatible routes, dashboard and `/metrics`, or `null` when none of them is on.
  */
 export const AI_FAILOVER_HTTP_HANDLER: unique symbol = Symbol('AI_FAILOVER_HTTP_HANDLER');
+
+/** The module's `drainMs` option: how long calls in flight may finish when the app shuts down. */
+export const AI_FAILOVER_DRAIN_MS: unique symbol = Symbol('AI_FAILOVER_DRAIN_MS');

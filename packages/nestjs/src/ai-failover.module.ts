@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { ConfigError } from '@ai-failover/core';
 import { type AiHttpHandler, installFastPath } from '@ai-failover/core/http';
 import {
+  type BeforeApplicationShutdown,
   type DynamicModule,
   Inject,
   type MiddlewareConsumer,
@@ -17,6 +19,7 @@ import { APP_FILTER, APP_INTERCEPTOR, ApplicationConfig, HttpAdapterHost } from 
 import {
   AI_FAILOVER_CLIENT,
   AI_FAILOVER_CLIENT_HANDLE,
+  AI_FAILOVER_DRAIN_MS,
   AI_FAILOVER_HTTP_HANDLER,
   AI_FAILOVER_HTTP_OPTIONS,
   AI_FAILOVER_OPTIONS,
@@ -62,12 +65,18 @@ const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify'])
  * `/metrics` when they are on (and answers a path under the routes' prefix that nothing serves with
  * their OpenAI-shaped 404). The client and the routes are built while the app bootstraps (an
  * invalid config or option fails it with the `ConfigError`), the client is started on module
- * init; open dashboard pages are closed on module destroy, and the client on application
- * shutdown, after the HTTP server has stopped taking requests, unless the app passed its own client.
+ * init; open dashboard pages are closed on module destroy; before the HTTP server closes, a client
+ * the module created is drained (`drainMs`) and closed, unless the app passed its own client.
  */
 @Module({})
 export class AiFailoverModule
-  implements NestModule, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+  implements
+    NestModule,
+    OnModuleInit,
+    OnApplicationBootstrap,
+    OnModuleDestroy,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
 {
   private readonly handle: AiFailoverClientHandle;
   private readonly http: AiHttpHandler<IncomingMessage> | null;
@@ -79,6 +88,7 @@ export class AiFailoverModule
     @Optional() @Inject(AI_FAILOVER_HTTP_HANDLER) http?: AiHttpHandler<IncomingMessage> | null,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
     @Optional() private readonly appConfig?: ApplicationConfig,
+    @Optional() @Inject(AI_FAILOVER_DRAIN_MS) private readonly drainMs?: number,
   ) {
     if (!handle) {
       throw new Error(
@@ -124,6 +134,15 @@ export class AiFailoverModule
     imports: NonNullable<DynamicModule['imports']>,
     options: AiFailoverModuleOptions,
   ): DynamicModule {
+    const { drainMs } = options;
+    if (drainMs !== undefined && !(typeof drainMs === 'number' && drainMs >= 0 && Number.isFinite(drainMs))) {
+      throw new ConfigError([
+        {
+          path: 'nestjs.drainMs',
+          message: `must be a non-negative number of milliseconds, got ${String(drainMs)}`,
+        },
+      ]);
+    }
     const http: AiFailoverHttpOptions = {
       openai: options.openai,
       dashboard: options.dashboard,
@@ -134,6 +153,7 @@ export class AiFailoverModule
       ...optionsProviders,
       ...createClientProviders(),
       { provide: AI_FAILOVER_HTTP_OPTIONS, useValue: http },
+      { provide: AI_FAILOVER_DRAIN_MS, useValue: options.drainMs },
       {
         provide: AI_FAILOVER_HTTP_HANDLER,
         useFactory: createAiFailoverHttpHandler,
@@ -148,7 +168,7 @@ export class AiFailoverModule
       module: AiFailoverModule,
       global: options.isGlobal ?? false,
       imports,
-      controllers: health === false ? [] : [createAiFailoverHealthController(health.path)],
+      controllers: health === false ? [] : [createAiFailoverHealthController(health.path, health.authorize)],
       providers,
       exports: [AI_FAILOVER_CLIENT, AI_FAILOVER_OPTIONS, AI_FAILOVER_HTTP_HANDLER, AiFailoverService],
     };
@@ -227,7 +247,17 @@ export class AiFailoverModule
     await this.http?.close();
   }
 
-  /** Closes the client, when the module created it. */
+  /**
+   * Drains the client the module created, before the HTTP server closes: readiness answers 503 at
+   * once, new calls are refused, calls in flight get `drainMs` to finish and are then aborted, so
+   * the server is not held open by a hung upstream.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.handle.owned)
+      await this.handle.client.close(this.drainMs === undefined ? {} : { drainMs: this.drainMs });
+  }
+
+  /** Closes the client, when the module created it (already drained: this only waits for it). */
   async onApplicationShutdown(): Promise<void> {
     if (this.handle.owned) await this.handle.client.close();
   }

@@ -36,8 +36,15 @@ class HealthModule {}
 
 const policy = { retries: 0, breaker: { volumeThreshold: 2, resetTimeoutMs: 60000 } };
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T; cache: string | null }> {
-  const response = await fetch(url);
+const OPS = { authorization: 'Bearer ops-token' };
+const opsOnly = (req: { headers: Record<string, unknown> }) =>
+  req.headers.authorization === OPS.authorization;
+
+async function getJson<T>(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; cache: string | null }> {
+  const response = await fetch(url, { headers });
   return {
     status: response.status,
     body: (await response.json()) as T,
@@ -83,10 +90,22 @@ describe.each(PLATFORMS)('health routes (%s)', (_platform, adapter) => {
 
   it('answers GET /health, /health/live and /health/ready with the reports and 200, then 503', async () => {
     const running = await startApp({
-      imports: [AiFailoverModule.forRoot(configWithFlakyGroup(), { isGlobal: true }), HealthModule],
+      imports: [
+        AiFailoverModule.forRoot(configWithFlakyGroup(), { isGlobal: true, health: { authorize: opsOnly } }),
+        HealthModule,
+      ],
     });
     try {
-      const health = await getJson<HealthReport>(`${running.url}/health`);
+      // Everyone gets the status only.
+      expect(await getJson(`${running.url}/health`)).toMatchObject({
+        status: 200,
+        body: { status: 'healthy' },
+      });
+      expect((await getJson(`${running.url}/health`)).body).toEqual({ status: 'healthy' });
+      expect((await getJson(`${running.url}/health/ready`)).body).toEqual({ ready: true });
+      expect((await getJson(`${running.url}/health/live`)).body).toEqual({ status: 'ok' });
+
+      const health = await getJson<HealthReport>(`${running.url}/health`, OPS);
       expect(health.status).toBe(200);
       expect(health.cache).toBe('no-store');
       expect(health.body).toMatchObject({ status: 'healthy', httpStatus: 200 });
@@ -95,21 +114,26 @@ describe.each(PLATFORMS)('health routes (%s)', (_platform, adapter) => {
         'flaky/flaky-2',
         'up/up-model',
       ]);
-      const ready = await getJson<ReadinessReport>(`${running.url}/health/ready`);
+      const ready = await getJson<ReadinessReport>(`${running.url}/health/ready`, OPS);
       expect(ready).toMatchObject({ status: 200, body: { ready: true, httpStatus: 200 } });
-      const live = await getJson(`${running.url}/health/live`);
+      const live = await getJson(`${running.url}/health/live`, OPS);
       expect(live).toMatchObject({ status: 200, body: { status: 'ok', httpStatus: 200 } });
 
       await breakFlakyGroup(running.app.get(AiFailoverService));
 
-      const notReady = await getJson<ReadinessReport>(`${running.url}/health/ready`);
+      const notReady = await getJson<ReadinessReport>(`${running.url}/health/ready`, OPS);
+      expect((await getJson(`${running.url}/health/ready`)).body).toEqual({ ready: false });
       expect(notReady.status).toBe(503);
       expect(notReady.body).toMatchObject({
         ready: false,
         httpStatus: 503,
         models: { flaky: { ready: false, usable: 0 }, up: { ready: true, usable: 1 } },
       });
-      const unhealthy = await getJson<HealthReport>(`${running.url}/health`);
+      const unhealthy = await getJson<HealthReport>(`${running.url}/health`, OPS);
+      expect(await getJson(`${running.url}/health`)).toMatchObject({
+        status: 503,
+        body: { status: 'unhealthy' },
+      });
       expect(unhealthy).toMatchObject({ status: 503, body: { status: 'unhealthy', httpStatus: 503 } });
       expect(unhealthy.body.deployments.find((d) => d.id === 'flaky/flaky-1')).toMatchObject({
         breaker: 'open',

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AiClient, type AiFailoverConfig, ConfigError } from '@ai-failover/core';
-import type { MockProvider } from '@ai-failover/testing';
+import { fault, type MockProvider } from '@ai-failover/testing';
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
@@ -164,6 +164,34 @@ describe.each(PLATFORMS)('AiFailoverModule (%s)', (platform, adapter) => {
     expect(await handlesAbove(withMock, KINDS)).toEqual({});
     await closeAll(mocks);
     expect(await handlesAbove(baseline, KINDS)).toEqual({});
+  });
+
+  it('drains on shutdown: readiness 503 at once, a hung call is aborted after drainMs, close() ends', async () => {
+    mocks.main!.setDefault(fault.hang());
+    const running = await startApp({
+      imports: [AiFailoverModule.forRoot(config, { drainMs: 200, openai: { authorize: () => true } })],
+    });
+    const pending = fetch(`${running.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await mocks.main!.waitForRequests(1);
+    const client = running.app.get<AiClient>(AI_FAILOVER_CLIENT);
+    const started = Date.now();
+    const closing = running.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.readiness().httpStatus).toBe(503);
+    const res = await pending;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'client_closed' } });
+    await closing;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(client.closed).toBe(true);
+  });
+
+  it('refuses a drainMs that is not a number of milliseconds', () => {
+    expect(() => AiFailoverModule.forRoot(config, { drainMs: -1 })).toThrow(/nestjs\.drainMs/);
   });
 
   it('uses a client the app passes in without closing it', async () => {

@@ -238,11 +238,11 @@ describe.each(PLATFORMS)('OpenAI-compatible routes (%s)', (platform, adapter) =>
         message: `The request body is larger than the limit of ${platform === 'express' ? 102400 : 262144} bytes`,
       },
     });
-    // A body it leaves alone is read by the route, which answers in OpenAI's shape.
-    const readByRoute = await post(chat, '{"model": "chat", "messages": [', { 'content-type': 'text/plain' });
-    expect(readByRoute.status).toBe(400);
-    expect(await readByRoute.json()).toMatchObject({
-      error: { type: 'invalid_request_error', code: 'invalid_json', param: null },
+    // A body that does not say it is JSON is refused in OpenAI's shape, whatever it holds.
+    const notJson = await post(chat, '{"model": "chat", "messages": [', { 'content-type': 'text/plain' });
+    expect(notJson.status).toBe(415);
+    expect(await notJson.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'unsupported_media_type', param: null },
     });
     const missing = await post(chat, JSON.stringify({ model: 'chat' }));
     expect(missing.status).toBe(400);

@@ -1,5 +1,5 @@
 import type { StateChange } from '@ai-failover/core';
-import { decode, encode, MAX_PAYLOAD_LENGTH, subjectOf } from './codec';
+import { decode, encode, MAX_PAYLOAD_LENGTH, MAX_UNTIL_AHEAD_MS, subjectOf } from './codec';
 
 const breaker: StateChange = { kind: 'breaker', deployment: 'openai/gpt-4.1', state: 'open' };
 const keyed: StateChange = {
@@ -7,7 +7,7 @@ const keyed: StateChange = {
   provider: 'openai',
   key: 'Xb3kq9_Vd0aQmZ1p',
   deployment: 'openai/gpt-4.1',
-  until: 1_900_000_000_000,
+  until: Date.now() + 60_000,
   reason: 'rate_limited',
 };
 const keyless: StateChange = {
@@ -61,6 +61,25 @@ describe('the shared-state wire format', () => {
       'an infinite until',
       JSON.stringify({ v: 1, origin: 'o', change: { ...keyed, until: 'Infinity' } }),
       /until/,
+    ],
+    [
+      'an until centuries ahead',
+      JSON.stringify({ v: 1, origin: 'o', change: { ...keyed, until: 1e300 } }),
+      /until is more than a day ahead/,
+    ],
+    [
+      'a breaker until beyond a day',
+      JSON.stringify({
+        v: 1,
+        origin: 'o',
+        change: { ...breaker, until: Date.now() + MAX_UNTIL_AHEAD_MS + 60_000 },
+      }),
+      /until is more than a day ahead/,
+    ],
+    [
+      'a negative until',
+      JSON.stringify({ v: 1, origin: 'o', change: { ...keyed, until: -1 } }),
+      /until is not a time/,
     ],
     [
       'another reason',

@@ -13,6 +13,13 @@ export const MAX_PAYLOAD_LENGTH = 16 * 1024;
 
 const MAX_ID_LENGTH = 512;
 
+/**
+ * Furthest a change's `until` may lie ahead of this replica's clock: a day. Nothing a client
+ * learns lasts that long (upstream waits are cut to an hour by default), so a later time is a
+ * corrupt or hostile value and is ignored rather than spread to every replica.
+ */
+export const MAX_UNTIL_AHEAD_MS = 24 * 60 * 60 * 1000;
+
 /** A change as it travels: who learned it, and what. */
 export interface Envelope {
   readonly v: typeof FORMAT_VERSION;
@@ -32,8 +39,8 @@ export function encode(origin: string, change: StateChange): string {
   return JSON.stringify(envelope);
 }
 
-/** Parses and checks an envelope read from Redis. */
-export function decode(raw: string): Decoded {
+/** Parses and checks an envelope read from Redis; `now` is this replica's clock. */
+export function decode(raw: string, now: number = Date.now()): Decoded {
   if (raw.length > MAX_PAYLOAD_LENGTH) return rejected(`longer than ${MAX_PAYLOAD_LENGTH} characters`);
   let value: unknown;
   try {
@@ -44,7 +51,7 @@ export function decode(raw: string): Decoded {
   if (!isRecord(value)) return rejected('not a JSON object');
   if (value.v !== FORMAT_VERSION) return rejected(`unknown format version ${describe(value.v)}`);
   if (!isId(value.origin)) return rejected('origin is not a non-empty string');
-  const change = parseChange(value.change);
+  const change = parseChange(value.change, now);
   if (typeof change === 'string') return rejected(change);
   return { ok: true, envelope: { v: FORMAT_VERSION, origin: value.origin, change } };
 }
@@ -59,22 +66,22 @@ export function subjectOf(change: StateChange): string {
   return `cooldown:${change.provider}:${change.key ?? change.deployment}`;
 }
 
-function parseChange(value: unknown): StateChange | string {
+function parseChange(value: unknown, now: number): StateChange | string {
   if (!isRecord(value)) return 'change is not an object';
   if (!isId(value.deployment)) return 'change.deployment is not a non-empty string';
   const deployment = value.deployment;
   if (value.kind === 'breaker') {
     if (value.state !== 'open' && value.state !== 'closed') return 'change.state is not "open" or "closed"';
     if (value.until === undefined) return { kind: 'breaker', deployment, state: value.state };
-    if (typeof value.until !== 'number' || !Number.isFinite(value.until))
-      return 'change.until is not a number';
-    return { kind: 'breaker', deployment, state: value.state, until: value.until };
+    const problem = untilProblem(value.until, now);
+    if (problem) return problem;
+    return { kind: 'breaker', deployment, state: value.state, until: value.until as number };
   }
   if (value.kind === 'cooldown') {
     if (!isId(value.provider)) return 'change.provider is not a non-empty string';
     if (value.key !== null && !isId(value.key)) return 'change.key is not a non-empty string or null';
-    if (typeof value.until !== 'number' || !Number.isFinite(value.until))
-      return 'change.until is not a number';
+    const problem = untilProblem(value.until, now);
+    if (problem) return problem;
     if (value.reason !== 'rate_limited' && value.reason !== 'auth') {
       return 'change.reason is not "rate_limited" or "auth"';
     }
@@ -83,11 +90,20 @@ function parseChange(value: unknown): StateChange | string {
       provider: value.provider,
       key: value.key,
       deployment,
-      until: value.until,
+      until: value.until as number,
       reason: value.reason,
     };
   }
   return `unknown change kind ${describe(value.kind)}`;
+}
+
+/** Why a `until` is out of range: not a time, or more than a day ahead. */
+function untilProblem(until: unknown, now: number): string | undefined {
+  if (typeof until !== 'number' || !Number.isFinite(until) || until < 0) {
+    return 'change.until is not a time (ms since the epoch)';
+  }
+  if (until > now + MAX_UNTIL_AHEAD_MS) return 'change.until is more than a day ahead';
+  return undefined;
 }
 
 function rejected(reason: string): Decoded {

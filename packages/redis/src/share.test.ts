@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AiClient, type AiFailoverConfig } from '@ai-failover/core';
 import { fault, type MockProvider } from '@ai-failover/testing';
 import { Redis } from 'ioredis';
@@ -161,6 +162,45 @@ describeWithRedis('sharing state through a real Redis', () => {
     const { report } = await c.client.chat(hello);
     expect(report.deployment).toBe('b/m');
     expect(mocks[0].requests.length).toBe(before);
+  });
+
+  test('an upstream wait is shared cut to an hour; a stored time centuries ahead is ignored', async () => {
+    const a = await replica();
+    mocks[0].handle((req) =>
+      req.apiKey === KEYS.one ? fault.status(429, { headers: { 'retry-after-ms': '1e300' } }) : undefined,
+    );
+    await a.client.chat(hello);
+    const pattern = `ai-failover:${a.sharing.namespace}:state:cooldown:*`;
+    await until('the cooldown to be stored', async () => (await admin.keys(pattern)).length === 1);
+    const [stored] = await admin.keys(pattern);
+    const ttl = await admin.pttl(stored!);
+    expect(ttl).toBeGreaterThan(3_500_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
+
+    // A value no replica produces (written by hand, or by an older version): ignored, not spread.
+    const fingerprint = createHash('sha256').update(KEYS.two).digest('base64url').slice(0, 16);
+    await admin.set(
+      `ai-failover:${a.sharing.namespace}:state:cooldown:a:${fingerprint}`,
+      JSON.stringify({
+        v: 1,
+        origin: 'elsewhere',
+        change: {
+          kind: 'cooldown',
+          provider: 'a',
+          key: fingerprint,
+          deployment: 'a/m',
+          until: 1e300,
+          reason: 'rate_limited',
+        },
+      }),
+    );
+    const logger = spyLogger();
+    const c = await replica(undefined, { logger });
+    expect(warnings(logger)).toEqual([expect.stringMatching(/until is more than a day ahead/)]);
+    expect(availableKeys(c.client, 'a')).toBe(1);
+    expect(c.client.health().httpStatus).toBe(200);
+    const { report } = await c.client.chat(hello);
+    expect(report.deployment).toBe('a/m');
   });
 
   test('a breaker closed by a real probe is deleted from Redis and closes on the others', async () => {

@@ -69,6 +69,22 @@ export class Exchange {
     return true;
   }
 
+  /** Writes `chunk` and, when the socket's buffer is full, waits until the client has read it; `false` once the exchange ended. */
+  async pump(chunk: string): Promise<boolean> {
+    if (this.settled) return false;
+    if (this.res.write(chunk)) return true;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+    return !this.settled;
+  }
+
   end(chunk?: string): void {
     if (this.settled) return;
     if (chunk === undefined) this.res.end();

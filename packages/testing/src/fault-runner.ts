@@ -2,16 +2,20 @@ import { errorResponse } from './error-responses';
 import type { Exchange } from './exchange';
 import type {
   Fault,
+  FloodFault,
+  FloodShape,
   MalformedJsonFault,
   OkFault,
   ReplyShape,
   ResetMidStreamFault,
   StallFault,
+  StreamErrorFault,
   TruncatedFault,
 } from './fault-types';
 import { type Latency, sampleLatency } from './latency';
+import { openAiError } from './openai-errors';
 import { healthyReply, type Reply, type ReplyOverrides, type ReplySettings } from './reply';
-import { halveEvent, JSON_HEADERS, SSE_DONE, SSE_HEADERS } from './sse';
+import { halveEvent, JSON_HEADERS, SSE_DONE, SSE_HEADERS, sseEvent } from './sse';
 
 /** What running a fault needs besides the fault itself. */
 export interface RunContext {
@@ -129,6 +133,69 @@ function sendTruncated(ctx: RunContext, fault: TruncatedFault): void {
   exchange.closeConnection();
 }
 
+async function sendStreamError(ctx: RunContext, fault: StreamErrorFault): Promise<void> {
+  const { exchange } = ctx;
+  const reply = healthyReply(exchange.record, ctx.settings, { content: fault.content });
+  if (reply.kind === 'json') {
+    exchange.send(reply.status, JSON_HEADERS, reply.body);
+    return;
+  }
+  exchange.writeHead(200, SSE_HEADERS);
+  exchange.flushHeaders();
+  const sent = reply.events.slice(0, Math.max(0, fault.afterChunks));
+  if (!(await writeEvents(exchange, sent, fault.chunkDelayMs ?? ctx.chunkDelayMs))) return;
+  const error = openAiError(500, {
+    ...(fault.message === undefined ? {} : { message: fault.message }),
+    ...(fault.code === undefined ? {} : { code: fault.code }),
+  });
+  exchange.end(sseEvent(JSON.stringify(error)));
+}
+
+/** Block written over and over by a flood: 64 KiB of one pattern. */
+const FLOOD_BLOCK = 64 * 1024;
+
+function repeatTo(unit: string, size: number): string {
+  return unit.repeat(Math.max(1, Math.floor(size / unit.length)));
+}
+
+const EMPTY_CHUNK = sseEvent(
+  JSON.stringify({
+    id: 'chatcmpl-flood',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: 'flood',
+    choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: null }],
+  }),
+);
+
+/** What a flood of each shape starts with, and the block it then repeats. */
+const FLOODS: Record<FloodShape, { head: string; block: string; json: boolean }> = {
+  line: { head: 'data: ', block: 'x'.repeat(FLOOD_BLOCK), json: false },
+  event: { head: '', block: repeatTo(`data: ${'x'.repeat(1018)}\n`, FLOOD_BLOCK), json: false },
+  emptyEvents: { head: '', block: repeatTo(EMPTY_CHUNK, FLOOD_BLOCK), json: false },
+  json: {
+    head: '{"object":"chat.completion","choices":[],"padding":"',
+    block: 'x'.repeat(FLOOD_BLOCK),
+    json: true,
+  },
+};
+
+async function sendFlood(ctx: RunContext, fault: FloodFault): Promise<void> {
+  const { exchange } = ctx;
+  const { head, block, json } = FLOODS[fault.shape];
+  exchange.writeHead(200, json ? JSON_HEADERS : SSE_HEADERS);
+  exchange.flushHeaders();
+  let left = fault.bytes ?? Number.POSITIVE_INFINITY;
+  let next = head;
+  while (left > 0) {
+    const piece = next.length > left ? next.slice(0, left) : next;
+    if (piece.length > 0 && !(await exchange.pump(piece))) return;
+    left -= piece.length;
+    next = block;
+  }
+  exchange.end();
+}
+
 /** Applies `fault` to the exchange: waits its latency, then answers (or misbehaves) accordingly. */
 export async function runFault(ctx: RunContext, fault: Fault): Promise<void> {
   const { exchange } = ctx;
@@ -149,6 +216,10 @@ export async function runFault(ctx: RunContext, fault: Fault): Promise<void> {
       return sendMalformed(ctx, fault);
     case 'truncated':
       return sendTruncated(ctx, fault);
+    case 'streamError':
+      return sendStreamError(ctx, fault);
+    case 'flood':
+      return sendFlood(ctx, fault);
     case 'reset':
       exchange.resetConnection();
       return;

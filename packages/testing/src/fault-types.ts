@@ -126,6 +126,35 @@ export interface TruncatedFault extends FaultCommon, ReplyShape {
   type: 'truncated';
 }
 
+/**
+ * A 200 stream that sends `afterChunks` events of the healthy reply, then an error object as a
+ * `data:` event (`{ error: { message, type, code } }`), and ends without `[DONE]`.
+ */
+export interface StreamErrorFault extends FaultCommon, ReplyShape {
+  type: 'streamError';
+  afterChunks: number;
+  message?: string;
+  code?: string | null;
+}
+
+/** The shapes of a {@link FloodFault}. */
+export type FloodShape = 'line' | 'event' | 'emptyEvents' | 'json';
+
+/**
+ * A 200 that never stops sending, until `bytes` are sent or the client leaves:
+ * - `line`: a stream whose one `data:` line never ends;
+ * - `event`: a stream of `data:` lines never ended by the blank line that closes an event;
+ * - `emptyEvents`: a stream of complete chunks that carry no content (never a token);
+ * - `json`: an `application/json` body that never closes.
+ * Writes wait for the client to read (the mock itself stays small).
+ */
+export interface FloodFault extends FaultCommon {
+  type: 'flood';
+  shape: FloodShape;
+  /** Bytes of body sent before the response ends (default: no end). */
+  bytes?: number;
+}
+
 /** What the mock does with one request; build values with the `fault` helpers. */
 export type Fault =
   | OkFault
@@ -139,7 +168,9 @@ export type Fault =
   | ResetMidStreamFault
   | StallFault
   | MalformedJsonFault
-  | TruncatedFault;
+  | TruncatedFault
+  | StreamErrorFault
+  | FloodFault;
 
 /** The `type` tag of a {@link Fault}. */
 export type FaultType = Fault['type'];

@@ -1,4 +1,4 @@
-import { chatBody, errorName, postJson, rawRequest, readSse } from './__tests__/client';
+import { chatBody, delay, errorName, postJson, rawRequest, readSse } from './__tests__/client';
 import { type ErrorJson, readJson } from './__tests__/shapes';
 import { fault } from './faults';
 import { MockProvider } from './mock-provider';
@@ -289,6 +289,93 @@ describe('faults', () => {
       const raw = await rawRequest(url, { body: JSON.stringify(chatBody()) }).done;
       expect(raw.error).toMatchObject({ message: 'aborted' });
       expect(Buffer.byteLength(raw.body)).toBeLessThan(Number(raw.headers?.['content-length']));
+    });
+
+    it('streamError() sends some chunks, then an error object as a data event, and no [DONE]', async () => {
+      mock.script(fault.streamError(2, { message: 'upstream broke', code: 'server_boom' }));
+      const { events, error } = await readSse(await postJson(url, chatBody({ stream: true })));
+      expect(error).toBeUndefined();
+      expect(events).toHaveLength(3);
+      expect(JSON.parse(events[1]!).choices[0].delta.content).toBe('Hello');
+      expect(JSON.parse(events[2]!)).toEqual({
+        error: { message: 'upstream broke', type: 'server_error', param: null, code: 'server_boom' },
+      });
+      expect(mock.requests[0]).toMatchObject({ fault: 'streamError', status: 200 });
+    });
+  });
+
+  describe('floods', () => {
+    /** Reads a raw response, keeping only its length and what it starts and ends with. */
+    async function readAll(res: Response): Promise<{ bytes: number; head: string; tail: string }> {
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let bytes = 0;
+      let head = '';
+      let tail = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.length;
+        const text = decoder.decode(value, { stream: true });
+        if (head.length < 200) head += text.slice(0, 200);
+        tail = (tail + text).slice(-2100);
+      }
+      return { bytes, head, tail };
+    }
+
+    it('flood("line") sends one data line that never ends, `bytes` in all', async () => {
+      mock.script(fault.flood('line', { bytes: 300_000 }));
+      const res = await postJson(url, chatBody({ stream: true }));
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const { bytes, head, tail } = await readAll(res);
+      expect(bytes).toBe(300_000);
+      expect(head.startsWith('data: xxx')).toBe(true);
+      expect((head + tail).includes('\n')).toBe(false);
+    });
+
+    it('flood("event") sends data lines without the blank line that ends an event', async () => {
+      mock.script(fault.flood('event', { bytes: 200_000 }));
+      const { bytes, head, tail } = await readAll(await postJson(url, chatBody({ stream: true })));
+      expect(bytes).toBe(200_000);
+      expect(head.startsWith('data: xxx')).toBe(true);
+      expect(tail).toMatch(/\ndata: x+/);
+      expect(tail.includes('\n\n')).toBe(false);
+    });
+
+    it('flood("emptyEvents") sends complete chunks that never carry content', async () => {
+      mock.script(fault.flood('emptyEvents', { bytes: 150_000 }));
+      const res = await postJson(url, chatBody({ stream: true }));
+      const { events } = await readSse(res);
+      expect(events.length).toBeGreaterThan(100);
+      for (const event of events.slice(0, 50)) {
+        expect(JSON.parse(event).choices[0]).toEqual({
+          index: 0,
+          delta: {},
+          logprobs: null,
+          finish_reason: null,
+        });
+      }
+    });
+
+    it('flood("json") sends a JSON body that never closes', async () => {
+      mock.script(fault.flood('json', { bytes: 100_000 }));
+      const res = await postJson(url, chatBody());
+      expect(res.headers.get('content-type')).toBe('application/json');
+      const { bytes, head, tail } = await readAll(res);
+      expect(bytes).toBe(100_000);
+      expect(head.startsWith('{"object":"chat.completion"')).toBe(true);
+      expect(tail.endsWith('xxx')).toBe(true);
+    });
+
+    it('a flood stops when the client leaves', async () => {
+      mock.script(fault.flood('line'));
+      const controller = new AbortController();
+      const res = await postJson(url, chatBody({ stream: true }), { signal: controller.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      await delay(50);
+      controller.abort();
+      expect(await mock.waitForAbort(1000)).toMatchObject({ fault: 'flood', aborted: true });
     });
   });
 });

@@ -2,6 +2,8 @@ import type {
   BadRequestFault,
   ContextLengthFault,
   FaultCommon,
+  FloodFault,
+  FloodShape,
   HangFault,
   MalformedJsonFault,
   OkFault,
@@ -11,6 +13,7 @@ import type {
   ResetMidStreamFault,
   StallFault,
   StatusFault,
+  StreamErrorFault,
   TruncatedFault,
   UnauthorizedFault,
 } from './fault-types';
@@ -75,5 +78,23 @@ export const fault = {
   /** A 200 whose `content-length` exceeds the half of the body sent before the connection ends. */
   truncated(opts: FaultCommon & ReplyShape = {}): TruncatedFault {
     return { type: 'truncated', ...opts };
+  },
+  /**
+   * A stream that sends `afterChunks` events of the healthy reply, then `{ error: { message, type,
+   * code } }` as a `data:` event, and ends without `[DONE]`.
+   */
+  streamError(
+    afterChunks: number,
+    opts: Omit<Options<StreamErrorFault>, 'afterChunks'> = {},
+  ): StreamErrorFault {
+    return { type: 'streamError', afterChunks, ...opts };
+  },
+  /**
+   * A 200 that keeps sending (`bytes` in all, default without end): an unending `data:` line
+   * (`line`), `data:` lines without the blank line that ends their event (`event`), chunks without
+   * content (`emptyEvents`), or a JSON body that never closes (`json`).
+   */
+  flood(shape: FloodShape, opts: Omit<Options<FloodFault>, 'shape'> = {}): FloodFault {
+    return { type: 'flood', shape, ...opts };
   },
 } as const;

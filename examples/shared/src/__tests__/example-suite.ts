@@ -164,7 +164,7 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
     });
 
     it('fails over to the secondary when the primary answers 503, and /health shows it', async () => {
-      const { base, loaded } = example();
+      const { base, loaded, appToken } = example();
       loaded.mocks[0]!.setDefault(fault.status(503));
       const res = await postChat('Still there?');
       expect(res.status).toBe(200);
@@ -177,7 +177,8 @@ export function describeExampleApp(name: string, boot: BootExample, options: Exa
         expect.objectContaining({ deployment: 'secondary/gpt-4.1-mini', outcome: 'success' }),
       );
 
-      const health = await fetch(`${base}/health`);
+      expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'healthy' });
+      const health = await fetch(`${base}/health`, { headers: { authorization: `Bearer ${appToken}` } });
       expect(health.status).toBe(200);
       const report = (await health.json()) as { deployments: DeploymentHealth[] };
       const byId = new Map(report.deployments.map((deployment) => [deployment.id, deployment]));

@@ -38,7 +38,7 @@ export function buildConfig(
 ): ResolvedConfig {
   const health = resolveHealth(config.health);
   const providers = config.providers.map((provider, index) =>
-    buildProvider(provider, keys[index] ?? [], transports[index]!),
+    buildProvider(provider, keys[index] ?? [], transports[index]!, config.limits),
   );
   const byId = new Map(providers.map((provider) => [provider.id, provider]));
   const groups = Object.entries(config.models).map(([name, group]) =>
@@ -71,22 +71,49 @@ function buildProvider(
   provider: ParsedProvider,
   keys: readonly string[],
   transport: ResolvedTransport,
+  limits: ParsedConfig['limits'],
 ): ResolvedProvider {
   const defaults = DEFAULTS.provider;
-  return {
+  const resolved = {
     id: provider.id,
     ...splitBaseUrl(provider.baseUrl),
-    keys: [...keys],
     protocol: provider.protocol ?? defaults.protocol,
     streamUsage: provider.streamUsage ?? true,
-    headers: { ...provider.headers },
     timeoutMs: provider.timeoutMs ?? defaults.timeoutMs,
     maxConcurrent: provider.maxConcurrent ?? defaults.maxConcurrent,
+    limits: { ...DEFAULTS.limits, ...limits, ...provider.limits },
     rateLimit: rateLimit(provider.rateLimit),
     keyRateLimit: rateLimit(provider.rateLimit?.perKey),
     region: provider.region,
     transport,
-  };
+  } as ResolvedProvider;
+  return withSecrets(resolved, [...keys], { ...provider.headers });
+}
+
+/**
+ * A resolved provider with some settings changed. Its keys and headers are carried over: a spread
+ * (`{ ...provider }`) would drop them, since they are not enumerable.
+ */
+export function providerWith(
+  provider: ResolvedProvider,
+  changes: Partial<Omit<ResolvedProvider, 'keys' | 'headers'>>,
+): ResolvedProvider {
+  return withSecrets({ ...provider, ...changes }, provider.keys, provider.headers);
+}
+
+/**
+ * Keys and headers (which may hold keys too) are not enumerable: `JSON.stringify` and
+ * `util.inspect` of the resolved config never show them.
+ */
+function withSecrets(
+  provider: Omit<ResolvedProvider, 'keys' | 'headers'>,
+  keys: readonly string[],
+  headers: Readonly<Record<string, string>>,
+): ResolvedProvider {
+  return Object.defineProperties(provider, {
+    keys: { value: keys },
+    headers: { value: headers },
+  }) as ResolvedProvider;
 }
 
 /** Limits with at least one of rpm and tpm set, else undefined (no limit at all). */

@@ -3,6 +3,7 @@ import type {
   CanaryRollbackConfig,
   Protocol,
   ResolvedHealth,
+  ResolvedLimits,
   ResolvedPolicy,
   ResolvedProbes,
   RoutingStrategyName,
@@ -18,6 +19,7 @@ export interface ProviderDefaults {
 /** Every default applied by `resolveConfig`. */
 export interface ConfigDefaults {
   readonly policy: ResolvedPolicy;
+  readonly limits: ResolvedLimits;
   readonly health: ResolvedHealth;
   readonly probes: ResolvedProbes;
   readonly metricsPrefix: string;
@@ -57,6 +59,12 @@ export const DEFAULTS: ConfigDefaults = Object.freeze({
       consecutiveFailures: 5,
     }),
     stream: Object.freeze({ headersTimeoutMs: 10_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 }),
+  }),
+  limits: Object.freeze({
+    responseBytes: 32 * 1024 * 1024,
+    eventBytes: 1024 * 1024,
+    preTokenBytes: 1024 * 1024,
+    retryAfterMs: 3_600_000,
   }),
   health: Object.freeze({
     windowSize: 100,

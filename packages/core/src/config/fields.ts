@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { describeOption, expected, quoteList } from './messages';
+import { parseByteSize } from './size';
 
 /** An HTTP header name (an RFC 9110 token). */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -64,6 +65,19 @@ export function positiveNumber() {
 /** A finite number greater than or equal to 0. */
 export function nonNegativeNumber() {
   return numberField('a finite number >= 0', (n) => Number.isFinite(n) && n >= 0);
+}
+
+/** A size in bytes: a positive integer or a string like `'512kb'`, `'1mb'`; parsed to bytes. */
+export function byteSize() {
+  return z
+    .custom<number | string>((value) => parseByteSize(value) !== undefined, {
+      abort: true,
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required (a size in bytes)'
+          : `must be a positive number of bytes or a size like "512kb" or "1mb", got ${describeOption(issue.input)}`,
+    })
+    .transform((value) => parseByteSize(value)!);
 }
 
 /** A string with at least one character. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import type { AiFailoverConfig, Logger, ResolvedConfig } from '../types';
@@ -97,6 +98,30 @@ describe('resolveConfig: invalid configs', () => {
       withValue(['providers', 1, 'id'], 'openai'),
       'providers[1].id',
       /duplicate provider id "openai"/,
+    ],
+    [
+      'limits with a bad size',
+      withValue(['limits'], { eventBytes: 'a lot' }),
+      'limits.eventBytes',
+      /must be a positive number of bytes or a size like "512kb" or "1mb", got "a lot"/,
+    ],
+    [
+      'provider limits with a zero size',
+      withValue(['providers', 0, 'limits'], { responseBytes: 0 }),
+      'providers[0].limits.responseBytes',
+      /must be a positive number of bytes/,
+    ],
+    [
+      'provider limits with an unknown option',
+      withValue(['providers', 0, 'limits'], { retryAfter: 5 }),
+      'providers[0].limits.retryAfter',
+      /unknown option; did you mean "retryAfterMs"\?/,
+    ],
+    [
+      'a negative retryAfterMs',
+      withValue(['limits', 'retryAfterMs'], -1),
+      'limits.retryAfterMs',
+      /must be a positive integer, got -1/,
     ],
     [
       'ftp baseUrl',
@@ -542,6 +567,21 @@ describe('resolveConfig: secrets', () => {
     expect(provider.displayUrl).toBe('https://proxy.example.com:8443/v1');
     expect(JSON.stringify(provider)).not.toMatch(/s3cr3t|user/);
   });
+
+  it('keeps keys and headers out of JSON.stringify and util.inspect', () => {
+    const config = withValue(['providers', 0, 'headers'], { 'x-api-key': 'hdr-SECRET123' });
+    const resolved = resolveConfig(config, { ...ENV, OPENAI_API_KEY: 'sk-SECRET123' });
+    const provider = resolved.providers.get('openai')!;
+    expect(provider.keys).toEqual(['sk-SECRET123']);
+    expect(provider.headers).toEqual({ 'x-api-key': 'hdr-SECRET123' });
+    const shown = [
+      JSON.stringify(provider),
+      JSON.stringify([...resolved.providers.values()]),
+      inspect(resolved, { depth: 10 }),
+      inspect(provider),
+    ];
+    for (const text of shown) expect(text).not.toContain('SECRET123');
+  });
 });
 
 describe('resolveConfig: resolved values', () => {
@@ -580,19 +620,27 @@ describe('resolveConfig: resolved values', () => {
     expect(config.health).toEqual(DEFAULTS.health);
     expect(config.defaultModel).toBe('smart');
     expect(config.logger).toBeUndefined();
-    expect(config.providers.get('openai')).toEqual({
+    const openai = config.providers.get('openai')!;
+    expect(openai).toEqual({
       id: 'openai',
       origin: 'https://api.openai.com',
       basePath: '/v1',
       displayUrl: 'https://api.openai.com/v1',
-      keys: ['sk-env-openai'],
       protocol: 'openai',
       streamUsage: true,
-      headers: {},
       timeoutMs: 30000,
       maxConcurrent: 64,
+      limits: {
+        responseBytes: 32 * 1024 ** 2,
+        eventBytes: 1024 ** 2,
+        preTokenBytes: 1024 ** 2,
+        retryAfterMs: 3_600_000,
+      },
       transport: { kind: 'direct', ca: undefined },
     });
+    expect(openai.limits).toEqual(DEFAULTS.limits);
+    expect(openai.keys).toEqual(['sk-env-openai']);
+    expect(openai.headers).toEqual({});
     expect(config.models.get('smart')).toEqual({
       name: 'smart',
       strategy: 'priority',
@@ -629,9 +677,11 @@ describe('resolveConfig: resolved values', () => {
         stream: { idleTimeoutMs: 0 },
       },
       health: { degradedLatencyMs: 900, scoreWeights: { success: 3, latency: 1 } },
+      limits: { eventBytes: '2mb', retryAfterMs: 60_000 },
     };
     input.providers[0] = {
       ...input.providers[0]!,
+      limits: { eventBytes: 4096 },
       headers: { 'OpenAI-Organization': 'org-1' },
       timeoutMs: 600_000,
       maxConcurrent: 2,
@@ -662,6 +712,12 @@ describe('resolveConfig: resolved values', () => {
     expect(config.health.scoreWeights).toEqual({ success: 0.75, latency: 0.25 });
     const openai = config.providers.get('openai')!;
     expect(openai.headers).toEqual({ 'OpenAI-Organization': 'org-1' });
+    expect(openai.limits).toEqual({ ...DEFAULTS.limits, eventBytes: 4096, retryAfterMs: 60_000 });
+    expect(config.providers.get('groq')!.limits).toEqual({
+      ...DEFAULTS.limits,
+      eventBytes: 2 * 1024 ** 2,
+      retryAfterMs: 60_000,
+    });
     expect(openai.timeoutMs).toBe(600_000);
     expect(openai.maxConcurrent).toBe(2);
     const fast = config.models.get('fast')!;

@@ -10,6 +10,7 @@ import type { Logger } from '../types/config';
 import { DEFAULTS } from './defaults';
 import {
   arrayOf,
+  byteSize,
   HEADER_NAME,
   intBetween,
   metricPrefix,
@@ -107,6 +108,21 @@ export const headersSchema = z.record(
   { error: (issue) => expected('an object of header names to string values', issue.input) },
 );
 
+/**
+ * What one upstream response may make the client hold. Crossing a size limit fails the attempt as
+ * a bad response (it counts against the deployment, and the call fails over); a longer wait asked
+ * for by an upstream is cut to `retryAfterMs`.
+ */
+export const limitsSchema = strictObject({
+  /** Largest non-streaming response body: bytes, or a size like `'32mb'` (default 32 MiB). */
+  responseBytes: byteSize().optional(),
+  /** Largest line or event of a stream, counted in characters (default 1 MiB). */
+  eventBytes: byteSize().optional(),
+  /** Most stream data held before the first content token (default 1 MiB). */
+  preTokenBytes: byteSize().optional(),
+  /** Longest wait an upstream may ask for (`Retry-After`, `retry-after-ms`); longer is cut to it (default 1 h). */
+  retryAfterMs: positiveInt().optional(),
+});
 /** Requests and tokens per minute (each optional: unlimited). */
 export const rateLimitSchema = strictObject(
   {
@@ -186,6 +202,8 @@ export const providerSchema = strictObject(
     timeoutMs: positiveInt(MAX_PROVIDER_TIMEOUT_MS).optional(),
     /** Most requests in flight to this provider at once (default 64). */
     maxConcurrent: positiveInt().optional(),
+    /** This provider's bounds, over the config's `limits`. */
+    limits: limitsSchema.optional(),
     /** Client-side limits of the whole provider, and of each of its keys (`perKey`). */
     rateLimit: providerRateLimitSchema.optional(),
     /** Region of its deployments, unless a deployment names its own. */
@@ -540,6 +558,8 @@ export const configSchema = strictObject({
   fromEnv: fromEnvSchema.optional(),
   /** Retries, cooldowns, deadline, breaker and stream clocks. */
   policy: policySchema.optional(),
+  /** Bounds on what an upstream response may make the client hold, for every provider. */
+  limits: limitsSchema.optional(),
   /** How health is measured. */
   health: healthSchema.optional(),
   /** Active health probes in the background (off by default). */

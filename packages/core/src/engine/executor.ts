@@ -11,6 +11,7 @@
 import {
   AbortError,
   AllAttemptsFailedError,
+  ClientClosedError,
   DeadlineExceededError,
   RateLimitedError,
   UpstreamError,
@@ -27,6 +28,10 @@ import { Plan, type PlanRequest } from './plan';
 import type { TokenEstimate } from './rate-gate';
 import type { DeploymentRuntime, GroupMember, Runtime } from './runtime';
 import { AttemptScope, type RequestScope, sleep, type Wakeable } from './scope';
+import type { SlotQueue } from './slots';
+
+/** Longest wait for a provider slot before the plan is looked at again (a release usually ends it first). */
+const SLOT_RECHECK_MS = 1000;
 
 /**
  * Checks, before any call and outside the breaker, that a deployment can take the request (its
@@ -327,6 +332,12 @@ export class Executor {
       if (plan.allRateLimited(now)) throw new RateLimitedError(request.model, waitMs, request.attempts);
       throw this.#exhausted(request, plan, waitMs);
     }
+    if (due.slot) {
+      // Waiting only for a free slot of a saturated provider: a call ending there wakes it.
+      await this.#waitForSlot(due.slot, request);
+      plan.retryDeferred(this.#runtime.clock.now());
+      return now;
+    }
     if (waitMs > 0) await this.#wait(waitMs, request);
     plan.retryDeferred(Math.max(this.#runtime.clock.now(), due.at));
     return due.at;
@@ -352,6 +363,7 @@ export class Executor {
     let waitedUntil = chosenAt;
     for (let retry = plan.spent(deployment.id); ; ) {
       if (lane.cancelled) return undefined;
+      this.#throwIfAborted(request);
       const started = clock.now();
       const due = Math.max(started, waitedUntil);
       const remaining = scope.remaining(started);
@@ -432,7 +444,7 @@ export class Executor {
       } finally {
         lane.attempt = undefined;
         deployment.inFlight--;
-        provider.inFlight--;
+        provider.release();
       }
 
       const now = clock.now();
@@ -626,6 +638,16 @@ export class Executor {
     return report;
   }
 
+  /** Waits for a slot of a saturated provider: until a call ends there, the deadline, or a recheck. */
+  async #waitForSlot(slots: SlotQueue, request: ExecuteRequest): Promise<void> {
+    const ms = Math.min(SLOT_RECHECK_MS, request.scope.remaining() - this.#policy.minAttemptMs);
+    try {
+      await slots.wait(ms, request.scope);
+    } catch {
+      throw this.#throwIfAborted(request) ?? new AbortError(request.attempts);
+    }
+  }
+
   /**
    * Waits `ms` on a real timer (a hedge's lane that lost its race ends it early). A timer can fire
    * a millisecond or so before the clock reads its end (Node keeps timer times in whole
@@ -643,9 +665,10 @@ export class Executor {
     }
   }
 
-  /** Throws (and returns, for `throw x ?? y`) the error of an aborted request. */
+  /** Throws (and returns, for `throw x ?? y`) the error of an aborted request, or of a closed client. */
   #throwIfAborted(request: ExecuteRequest): Error | undefined {
     const { scope } = request;
+    if (scope.cause === 'closed' || (scope.closing && !scope.aborted)) throw new ClientClosedError();
     if (!scope.aborted) return undefined;
     if (scope.cause === 'deadline') throw this.#deadline(request);
     throw new AbortError(request.attempts, scope.reason);

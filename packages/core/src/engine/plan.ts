@@ -11,6 +11,7 @@ import { UnknownModelError } from '../errors';
 import type { RoutingContext } from '../routing';
 import { place } from '../routing/placement';
 import type { GroupMember, Runtime } from './runtime';
+import type { SlotQueue } from './slots';
 
 /** What a plan needs to know of its request. */
 export interface PlanRequest extends RoutingContext {
@@ -138,14 +139,21 @@ export class Plan {
   }
 
   /** The time the deferred candidate due back first is usable, if any. */
-  earliestDeferred(now: number): { at: number } | undefined {
+  earliestDeferred(now: number): { at: number; slot: SlotQueue | undefined } | undefined {
     let at = Number.POSITIVE_INFINITY;
+    let first: GroupMember | undefined;
     for (const member of this.#deferred) {
       if (this.#isDropped(member.runtime.id)) continue;
       const due = member.runtime.availableAt(now);
-      if (due < at) at = due;
+      if (due < at) {
+        at = due;
+        first = member;
+      }
     }
-    return at === Number.POSITIVE_INFINITY ? undefined : { at: Math.max(at, now) };
+    if (!first) return undefined;
+    // Waiting only for a free slot of its provider: a release, not a time, lets it through.
+    const slot = first.runtime.waitsForSlot(now) ? first.runtime.provider.slots : undefined;
+    return { at: Math.max(at, now), slot };
   }
 
   /** Puts the deferred candidates back in the queue, earliest due first. */

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock';
+import { providerWith } from '../config/build';
 import type { Events } from '../events';
 import { PassiveHealth } from '../health/passive';
 import { BucketRotation, countsForBreaker, DeploymentBreaker } from '../policies/breaker';
@@ -24,6 +25,7 @@ import type {
 } from '../types';
 import { RateGate } from './rate-gate';
 import { ShadowRunner } from './shadow';
+import { SlotQueue } from './slots';
 
 export class ProviderRuntime {
   readonly config: ResolvedProvider;
@@ -39,6 +41,8 @@ export class ProviderRuntime {
   /** Request headers per key index. */
   readonly headers: readonly Readonly<Record<string, string>>[];
   inFlight = 0;
+  /** Callers waiting for one of the `maxConcurrent` slots, woken as calls end. */
+  readonly slots = new SlotQueue();
   /** Until when the provider refused every key (401/403); 0 when not. */
   authFailedUntil = 0;
   lastAuthError: string | undefined;
@@ -57,6 +61,14 @@ export class ProviderRuntime {
   get saturated(): boolean {
     return this.inFlight >= this.config.maxConcurrent;
   }
+
+  /** A call in flight ended: its slot goes to a waiting caller, if any. */
+  release(): void {
+    this.inFlight--;
+    if (this.slots.size > 0) this.slots.release(this.#free);
+  }
+
+  readonly #free = (): boolean => !this.saturated;
 }
 
 export class DeploymentRuntime {
@@ -176,6 +188,16 @@ export class DeploymentRuntime {
       this.cooldownUntil <= now &&
       !this.provider.keys.exhausted(now) &&
       !this.provider.saturated
+    );
+  }
+
+  /** Unusable now only because its provider has no free slot: a release will let it through. */
+  waitsForSlot(now: number): boolean {
+    return (
+      this.provider.saturated &&
+      this.breaker.canAttempt(now) &&
+      this.cooldownUntil <= now &&
+      !this.provider.keys.exhausted(now)
     );
   }
 
@@ -329,10 +351,11 @@ export class Runtime {
           new ShadowRunner(
             group.name,
             shadow,
-            new ProviderRuntime({
-              ...config.providers.get(shadow.deployment.provider)!,
-              maxConcurrent: shadow.maxConcurrent,
-            }),
+            new ProviderRuntime(
+              providerWith(config.providers.get(shadow.deployment.provider)!, {
+                maxConcurrent: shadow.maxConcurrent,
+              }),
+            ),
             (comparison) => events.emit('shadowComparison', comparison),
           ),
       });

@@ -23,25 +23,34 @@ export class RequestScope {
   aborted = false;
   cause: AbortCause | undefined;
   reason: unknown;
+  /** The client is closing: no new attempt or wait may start (the one in flight may finish). */
+  closing = false;
   readonly clock: Clock;
   readonly #callerSignal: AbortLike | undefined;
   readonly #boundSignal: AbortLike | undefined;
+  readonly #active: ActiveRequests | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
   /** What runs under the request now: one thing, and more only while attempts race. */
   #current: (() => void) | undefined;
   #more: (() => void)[] | undefined;
+  /** What runs now that is a wait (ended by `close()` too), not an attempt. */
+  #waits: Set<() => void> | undefined;
 
   /**
    * @param callerSignal the call's own signal
    * @param boundSignal a second signal from a bound client or a route (e.g. the HTTP request's)
    * @param clock what `remaining()` and `elapsed()` read; the deadline itself is a real timer
+   * @param active the client's requests in progress, which this one joins until disposed
    */
   constructor(
     deadlineMs: number,
     callerSignal: AbortLike | undefined,
     boundSignal?: AbortLike,
     clock: Clock = systemClock,
+    active?: ActiveRequests,
   ) {
+    this.#active = active;
+    active?.add(this);
     this.clock = clock;
     this.startedAt = clock.now();
     this.deadlineMs = deadlineMs;
@@ -65,14 +74,22 @@ export class RequestScope {
     return now - this.startedAt;
   }
 
-  /** Registers something that runs under the request; it is called once if the request is aborted. */
-  attach(onAbort: () => void): void {
+  /**
+   * Registers something that runs under the request; it is called once if the request is aborted.
+   * A `wait` is also ended by `close()`.
+   */
+  attach(onAbort: () => void, wait = false): void {
+    if (wait) {
+      this.#waits ??= new Set();
+      this.#waits.add(onAbort);
+    }
     if (this.#current === undefined) this.#current = onAbort;
     else if (this.#more) this.#more.push(onAbort);
     else this.#more = [onAbort];
   }
 
   detach(onAbort: () => void): void {
+    this.#waits?.delete(onAbort);
     if (this.#current === onAbort) this.#current = undefined;
     else if (this.#more) {
       const at = this.#more.indexOf(onAbort);
@@ -90,12 +107,23 @@ export class RequestScope {
     this.#abort(cause, reason);
   }
 
+  /** The client is closing: no new attempt starts, and a wait in progress ends now. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    const waits = this.#waits;
+    this.#waits = undefined;
+    if (waits) for (const onEnd of waits) onEnd();
+  }
+
   dispose(): void {
     this.stopDeadline();
     this.#current = undefined;
     this.#more = undefined;
+    this.#waits = undefined;
     this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
     this.#boundSignal?.removeEventListener('abort', this.#onBoundAbort);
+    this.#active?.delete(this);
   }
 
   readonly #onCallerAbort = (): void => this.#abort('caller', this.#callerSignal?.reason);
@@ -208,6 +236,11 @@ export class AttemptScope {
     this.#timer = undefined;
   }
 
+  /** Starts the clock stopped by `disarm()` again, from zero, with the meaning it had. */
+  resume(): void {
+    if (!this.#timer && !this.#signal.aborted) this.arm(this.#clockMs, this.#clock);
+  }
+
   abort(reason?: unknown): void {
     this.#signal.abort(reason);
   }
@@ -251,11 +284,11 @@ export interface Wakeable {
 }
 
 /**
- * Waits `ms`, or rejects as soon as the request is aborted; resolves early when `waker.wake()` is
- * called. The timer is always cleared.
+ * Waits `ms`, or rejects as soon as the request is aborted or closed; resolves early when
+ * `waker.wake()` is called. The timer is always cleared.
  */
 export function sleep(ms: number, scope: RequestScope, waker?: Wakeable): Promise<void> {
-  if (scope.aborted) return Promise.reject(scope.reason);
+  if (scope.aborted || scope.closing) return Promise.reject(scope.reason);
   return new Promise((resolve, reject) => {
     const settle = () => {
       clearTimeout(timer);
@@ -270,7 +303,7 @@ export function sleep(ms: number, scope: RequestScope, waker?: Wakeable): Promis
       settle();
       resolve();
     }, ms);
-    scope.attach(onAbort);
+    scope.attach(onAbort, true);
     if (waker) {
       waker.wake = () => {
         settle();
@@ -278,4 +311,58 @@ export function sleep(ms: number, scope: RequestScope, waker?: Wakeable): Promis
       };
     }
   });
+}
+
+/**
+ * The requests in progress of one client. Closing the client drains them: none may start another
+ * attempt or wait, those in flight get a grace period to finish, then the rest are aborted.
+ */
+export class ActiveRequests {
+  readonly #scopes = new Set<RequestScope>();
+  #onIdle: (() => void) | undefined;
+  #abortAt = Number.POSITIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #drained: Promise<void> | undefined;
+
+  get size(): number {
+    return this.#scopes.size;
+  }
+
+  add(scope: RequestScope): void {
+    this.#scopes.add(scope);
+  }
+
+  delete(scope: RequestScope): void {
+    if (this.#scopes.delete(scope) && this.#scopes.size === 0) this.#onIdle?.();
+  }
+
+  /**
+   * Closes every request now, and resolves once they have all ended: by themselves within `ms`, or
+   * aborted (cause `closed`) when `ms` is up. A later call with a shorter `ms` brings that forward.
+   */
+  drain(ms: number): Promise<void> {
+    for (const scope of this.#scopes) scope.close();
+    const abortAt = Date.now() + ms;
+    if (abortAt < this.#abortAt) {
+      this.#abortAt = abortAt;
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.#abortAll, ms);
+    }
+    this.#drained ??= new Promise<void>((resolve) => {
+      this.#onIdle = () => {
+        if (this.#timer) clearTimeout(this.#timer);
+        this.#timer = undefined;
+        resolve();
+      };
+      if (this.#scopes.size === 0) this.#onIdle();
+    });
+    return this.#drained;
+  }
+
+  readonly #abortAll = (): void => {
+    this.#timer = undefined;
+    for (const scope of [...this.#scopes]) scope.abort('closed', new Error('the client was closed'));
+    // Each aborted call ends on its own; the drain is over once they have been told.
+    setImmediate(() => this.#onIdle?.());
+  };
 }

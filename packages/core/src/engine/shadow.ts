@@ -201,7 +201,7 @@ export class ShadowRunner {
       const provider = this.#provider;
       const response = await send(provider, keyIndex, 'POST', call.path, call.body, attempt);
       const answer = provider.protocol.readChat(
-        await readJson(response, attempt),
+        await readJson(provider, response, attempt),
         this.settings.deployment.model,
         response.statusCode,
       );

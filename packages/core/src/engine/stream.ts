@@ -4,17 +4,19 @@
  * after content reached the caller ends in a `StreamInterruptedError`, never in a clean end.
  */
 import type { ServerResponse } from 'node:http';
-import { AbortError, DeadlineExceededError, StreamInterruptedError } from '../errors';
+import { AbortError, ClientClosedError, DeadlineExceededError, StreamInterruptedError } from '../errors';
 import { type ChatSseOptions, chatSseEvents, pipeChatSse, type SseEvent } from '../http/chat-sse';
 import type { Scrubber } from '../http/problem';
 import { badResponse, classifyError } from '../policies/classify';
 import type { ChatCall, StreamDecoder } from '../protocols/wire';
+import type { Redactor } from '../redact';
+import { ResponseLimitError } from '../transport/bounded';
 import type { AttemptReport, ChatCompletionChunk, ResolvedPolicy, Usage } from '../types';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope, RequestScope } from './scope';
 import { MAX_COMPARED_CHARS } from './similarity';
-import { SseReader } from './sse';
+import { type ReaderWatch, SseReader } from './sse';
 import { send } from './upstream';
 
 export interface OpenedStream {
@@ -50,7 +52,10 @@ function nonEmpty(value: unknown): boolean {
   return typeof value === 'string' && value.length > 0;
 }
 
-/** Opens the stream and reads up to its first content (or thinking) chunk, within the three stream clocks. */
+/**
+ * Opens the stream and reads up to its first content (or thinking) chunk, within the three stream
+ * clocks and the provider's limits (no more than `limits.preTokenBytes` of stream data before it).
+ */
 export async function openStream(
   provider: ProviderRuntime,
   keyIndex: number,
@@ -59,7 +64,9 @@ export async function openStream(
   attempt: AttemptScope,
   clocks: ResolvedPolicy['stream'],
   budgetMs: number,
+  redact: Redactor,
 ): Promise<OpenedStream> {
+  const limits = provider.config.limits;
   const started = performance.now();
   attempt.arm(Math.min(clocks.headersTimeoutMs, budgetMs), 'timeout');
   const response = await send(provider, keyIndex, 'POST', call.path, call.body, attempt);
@@ -70,7 +77,7 @@ export async function openStream(
   }
   const firstTokenMs = Math.min(clocks.firstTokenTimeoutMs, budgetMs) - (performance.now() - started);
   attempt.arm(firstTokenMs, 'first_token_timeout');
-  const reader = new SseReader(response.body, decoder);
+  const reader = new SseReader(response.body, decoder, { maxEventBytes: limits.eventBytes, redact });
   const buffered: ChatCompletionChunk[] = [];
   try {
     for (;;) {
@@ -85,6 +92,10 @@ export async function openStream(
       }
       buffered.push(chunk);
       if (hasContent(chunk)) break;
+      if (reader.delivered > limits.preTokenBytes) {
+        buffered.length = 0;
+        throw new ResponseLimitError('preTokenBytes', limits.preTokenBytes);
+      }
     }
   } catch (error) {
     reader.destroy();
@@ -158,6 +169,8 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     });
     // A caller abort or a stalled upstream ends the stream even when nobody is reading it.
     attempt.signal.addEventListener('abort', this.#onAbort);
+    // The idle clock measures the upstream's silence, not the consumer's pace.
+    opened.reader.watch(this.#upstream);
   }
 
   [Symbol.asyncIterator](): this {
@@ -182,7 +195,6 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
           }
         }
         if (this.#ended || this.#error) continue;
-        this.#attempt.refresh();
         if (chunk === undefined) {
           if (this.#opened.reader.complete) {
             this.#finish(undefined);
@@ -263,6 +275,14 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     return pipeChatSse(this, res, options, this.#scrub);
   }
 
+  /** Keeps the idle clock on the upstream: restarted by each arrival, stopped while the consumer is behind. */
+  readonly #upstream: ReaderWatch = {
+    received: () => this.#attempt.refresh(),
+    paused: () => this.#attempt.disarm(),
+    resumed: () => this.#attempt.resume(),
+    ended: () => this.#attempt.disarm(),
+  };
+
   readonly #onAbort = (): void => {
     if (this.#ended || this.#error) return;
     this.#fail(this.#attempt.signal.reason);
@@ -273,6 +293,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
     if (this.#error) return this.#error;
     let error: Error;
     if (this.#scope.cause === 'caller') error = new AbortError([], cause);
+    else if (this.#scope.cause === 'closed') error = new ClientClosedError();
     else if (this.#scope.cause === 'deadline')
       error = new DeadlineExceededError(this.#scope.deadlineMs, this.#scope.elapsed(), []);
     else {
@@ -289,6 +310,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
   #finish(error: Error | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#opened.reader.watch(undefined);
     this.#attempt.signal.removeEventListener('abort', this.#onAbort);
     this.#attempt.dispose();
     this.#scope.dispose();

@@ -1,14 +1,13 @@
 /** One HTTP call to one deployment: send, check the status, and read the body within its clocks. */
 import type { Dispatcher } from 'undici';
-import { badResponse } from '../policies/classify';
+import { badResponse, capRetryAfter } from '../policies/classify';
+import { ResponseLimitError, readBounded, readHead } from '../transport/bounded';
 import { hasRateLimitHeaders, rawHeader } from '../transport/raw-headers';
 import { AttemptFailure, failureFrom } from './failure';
 import type { ProviderRuntime } from './runtime';
 import type { AttemptScope } from './scope';
 
 const MAX_ERROR_BODY = 64 * 1024;
-/** Largest 2xx body a JSON call reads. */
-export const MAX_RESPONSE_BODY = 32 * 1024 * 1024;
 
 /** A 2xx answer read whole. */
 export interface WholeAnswer {
@@ -20,8 +19,9 @@ export interface WholeAnswer {
 /**
  * One call read whole, through the dispatcher's `dispatch` with a handler that collects the body's
  * chunks: no Readable stream and no promise per chunk, as a JSON answer needs none. A 2xx body
- * larger than `limit` (declared or sent) fails the attempt at once, without reading the rest; any
- * other status becomes an AttemptFailure classified from at most 64 KiB of its body.
+ * larger than `limit` (the provider's `limits.responseBytes`; declared or sent) fails the attempt
+ * at once with a `ResponseLimitError`, without reading the rest; any other status becomes an
+ * AttemptFailure classified from at most 64 KiB of its body, its Retry-After capped.
  */
 export function requestWhole(
   provider: ProviderRuntime,
@@ -30,7 +30,7 @@ export function requestWhole(
   path: string,
   body: string | undefined,
   attempt: AttemptScope,
-  limit = MAX_RESPONSE_BODY,
+  limit = provider.config.limits.responseBytes,
 ): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
     provider.dispatcher.dispatch(
@@ -142,18 +142,18 @@ class CollectBody implements Dispatcher.DispatchHandler {
     const text = Buffer.concat(this.#chunks, this.#size).subarray(0, MAX_ERROR_BODY).toString('utf8');
     this.#chunks = [];
     const headers = this.#attempt.responseHeaders ?? {};
-    this.#reject(new AttemptFailure(this.#provider.protocol.classify(this.#status, headers, text)));
+    const classification = this.#provider.protocol.classify(this.#status, headers, text);
+    this.#reject(
+      new AttemptFailure(capRetryAfter(classification, this.#provider.config.limits.retryAfterMs)),
+    );
   }
 
   #tooLarge(): void {
     this.#settle();
     this.#chunks = [];
-    this.#reject(
-      new AttemptFailure(
-        badResponse(`the response body is larger than the limit of ${this.#limit} bytes`, this.#status),
-      ),
-    );
-    this.#abort?.(new Error('response body too large'));
+    const error = new ResponseLimitError('responseBytes', this.#limit);
+    this.#reject(failureFrom(error, this.#attempt));
+    this.#abort?.(error);
   }
 }
 
@@ -184,18 +184,26 @@ export async function send(
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   let text = '';
   try {
-    text = await readLimited(response.body, MAX_ERROR_BODY);
+    text = await readHead(response.body, MAX_ERROR_BODY);
   } catch {
     // The status alone is enough to classify.
   }
-  throw new AttemptFailure(provider.protocol.classify(response.statusCode, response.headers, text));
+  const classification = provider.protocol.classify(response.statusCode, response.headers, text);
+  throw new AttemptFailure(capRetryAfter(classification, provider.config.limits.retryAfterMs));
 }
 
-/** Reads and parses a JSON body; a body that is cut short or is not JSON is a failed attempt. */
-export async function readJson(response: Dispatcher.ResponseData, attempt: AttemptScope): Promise<unknown> {
+/**
+ * Reads and parses a JSON body of at most the provider's `limits.responseBytes`; a body that is
+ * larger, cut short or not JSON is a failed attempt.
+ */
+export async function readJson(
+  provider: ProviderRuntime,
+  response: Dispatcher.ResponseData,
+  attempt: AttemptScope,
+): Promise<unknown> {
   let text: string;
   try {
-    text = await response.body.text();
+    text = await readBounded(response.body, response.headers, provider.config.limits.responseBytes);
   } catch (error) {
     throw failureFrom(error, attempt);
   }
@@ -204,19 +212,4 @@ export async function readJson(response: Dispatcher.ResponseData, attempt: Attem
   } catch {
     throw new AttemptFailure(badResponse('response body is not valid JSON', response.statusCode));
   }
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    parts.push(buffer);
-    size += buffer.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(parts).toString('utf8').slice(0, limit);
 }

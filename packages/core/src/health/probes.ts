@@ -9,7 +9,7 @@ import { AttemptScope, RequestScope } from '../engine/scope';
 import { readJson, send } from '../engine/upstream';
 import type { Classification } from '../policies/classify';
 import type { ChatCall } from '../protocols/wire';
-import { createRedactor, type Redactor } from '../redact';
+import { createRedactor, type Redactor, secretsOf } from '../redact';
 
 /** Settings of the active prober. */
 export interface ProbeOptions {
@@ -81,7 +81,7 @@ export class ActiveProber {
     }
     this.#options = { ...options };
     this.#now = now;
-    this.#redact = createRedactor([...runtime.providers.values()].flatMap((p) => p.config.keys));
+    this.#redact = createRedactor(secretsOf([...runtime.providers.values()].map((p) => p.config)));
     this.#targets = options.mode === 'models' ? byProvider(runtime) : byDeployment(runtime);
   }
 
@@ -169,7 +169,11 @@ export class ActiveProber {
       } else {
         const { path, body } = target.call;
         const response = await send(provider, keyIndex, 'POST', path, body, attempt);
-        provider.protocol.readChat(await readJson(response, attempt), target.model, response.statusCode);
+        provider.protocol.readChat(
+          await readJson(provider, response, attempt),
+          target.model,
+          response.statusCode,
+        );
       }
     } catch (error) {
       failure = failureFrom(error, attempt).classification;

@@ -90,7 +90,11 @@ export interface ReadinessReport {
 }
 
 const WORST: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
-const iso = (ms: number | undefined): string | null => (ms ? new Date(ms).toISOString() : null);
+/** Largest time a `Date` can hold (ms from the epoch). */
+const MAX_TIME = 8.64e15;
+/** An ISO time, or `null` for none; a time no `Date` can hold (a corrupt stored value) is `null` too, never a throw. */
+const iso = (ms: number | undefined): string | null =>
+  ms && Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME ? new Date(ms).toISOString() : null;
 const num = (value: number | undefined): number | null =>
   value === undefined ? null : Math.round(value * 1000) / 1000;
 

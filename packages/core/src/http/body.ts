@@ -5,26 +5,51 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpProblem } from './problem';
 
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i;
+export { parseByteSize } from '../config/size';
 
-/** Bytes from a positive integer or a size like `'512kb'`, `'1mb'`, `'1.5mb'`; `undefined` if invalid. */
-export function parseByteSize(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const match = SIZE.exec(value);
-  if (!match) return undefined;
-  const bytes = Math.floor(Number(match[1]) * UNITS[(match[2] ?? 'b').toLowerCase()]!);
-  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+/** Default longest time a request body may take to arrive: 30 s. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** `application/json`, with at most a UTF-8 charset (JSON is UTF-8). */
+const JSON_MEDIA_TYPE = /^\s*application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
+
+/** Answers that leave a body unread close the connection: draining an endless body would never end. */
+const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
+
+/**
+ * Throws a 415 unless the request says its body is JSON (`application/json`, optionally with
+ * `charset=utf-8`). Browsers send other types (`text/plain`, forms) across sites without a
+ * preflight, so accepting them would let any page spend through a cookie-authorized route.
+ */
+export function assertJsonContentType(req: IncomingMessage): void {
+  const type = req.headers['content-type'];
+  if (type !== undefined && JSON_MEDIA_TYPE.test(type)) return;
+  throw new HttpProblem({
+    status: 415,
+    code: 'unsupported_media_type',
+    message: `The request body must be JSON sent as "Content-Type: application/json", got ${
+      type === undefined ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))
+    }`,
+    param: null,
+    headers: req.readableEnded ? undefined : CLOSE,
+  });
 }
 
 /**
  * The request's JSON body. When a body parser already consumed the stream, its result (`parsed`)
  * is used: an object as is, a string or a Buffer parsed here, after checking the declared length
- * against the limit (the parser's own limit may be larger). Throws an `HttpProblem`: 413 over the
- * limit, 415 for a compressed body, 400 for an empty or malformed one.
+ * against the limit (the parser's own limit may be larger). Throws an `HttpProblem`: 415 for a
+ * Content-Type other than JSON or a compressed body, 413 over the limit, 408 when the body takes
+ * longer than `timeoutMs` to arrive, 400 for an empty or malformed one. An answer that leaves the
+ * body unread closes the connection.
  */
-export async function readJsonBody(req: IncomingMessage, limit: number, parsed: unknown): Promise<unknown> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  limit: number,
+  parsed: unknown,
+  timeoutMs: number = DEFAULT_BODY_TIMEOUT_MS,
+): Promise<unknown> {
+  assertJsonContentType(req);
   if (req.readableEnded) {
     if (declaredLength(req) > limit) throw tooLarge(limit);
     if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJson(asText(parsed, limit));
@@ -38,19 +63,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number, parsed: 
   }
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    drain(req);
     throw new HttpProblem({
       status: 415,
       code: 'unsupported_encoding',
       message: `Content-Encoding "${encoding}" is not supported; send the body uncompressed`,
       param: null,
+      headers: CLOSE,
     });
   }
-  if (declaredLength(req) > limit) {
-    drain(req);
-    throw tooLarge(limit);
-  }
-  return parseJson(await readText(req, limit));
+  if (declaredLength(req) > limit) throw tooLarge(limit);
+  return parseJson(await readText(req, limit, timeoutMs));
 }
 
 /** The `content-length` of a request, or 0 when it has none (a chunked body). */
@@ -59,25 +81,28 @@ function declaredLength(req: IncomingMessage): number {
   return Number.isFinite(declared) ? declared : 0;
 }
 
-function readText(req: IncomingMessage, limit: number): Promise<string> {
+function readText(req: IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
     };
+    /** Stops reading: the rest of the body stays unread and the answer closes the connection. */
+    const refuse = (problem: HttpProblem) => {
+      cleanup();
+      chunks.length = 0;
+      req.pause();
+      reject(problem);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        drain(req);
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
+      if (size > limit) refuse(tooLarge(limit));
+      else chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
@@ -91,6 +116,7 @@ function readText(req: IncomingMessage, limit: number): Promise<string> {
       cleanup();
       reject(clientGone());
     };
+    const timer = setTimeout(() => refuse(tooSlow(timeoutMs)), timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -126,17 +152,23 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Reads and drops the rest of a body we will not use, so the connection stays usable. */
-function drain(req: IncomingMessage): void {
-  req.resume();
-}
-
 function tooLarge(limit: number): HttpProblem {
   return new HttpProblem({
     status: 413,
     code: 'request_too_large',
     message: `The request body is larger than the limit of ${limit} bytes`,
     param: null,
+    headers: CLOSE,
+  });
+}
+
+function tooSlow(timeoutMs: number): HttpProblem {
+  return new HttpProblem({
+    status: 408,
+    code: 'request_timeout',
+    message: `The request body did not arrive within ${timeoutMs} ms`,
+    param: null,
+    headers: CLOSE,
   });
 }
 

@@ -1,6 +1,6 @@
 /** What every route handler of the HTTP layer works with, built once per middleware. */
 import type { AiClient } from '../client';
-import { createRedactor } from '../redact';
+import { createRedactor, secretsOf } from '../redact';
 import type { Logger } from '../types';
 import type { ResolvedHttpOptions } from './options';
 import type { Scrubber } from './problem';
@@ -25,7 +25,7 @@ const IPV6 = /\[[0-9a-f:.]+\](?::\d{1,5})?/gi;
  */
 export function createScrubber(client?: AiClient): Scrubber {
   const providers = client ? [...client.config.providers.values()] : [];
-  const redact = createRedactor(providers.flatMap((p) => p.keys));
+  const redact = createRedactor(secretsOf(providers));
   const hosts = new Set<string>();
   for (const provider of providers) {
     try {

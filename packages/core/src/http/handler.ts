@@ -6,7 +6,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AiCaller, AiClient } from '../client';
+import { type AiCaller, AiClient, type CloseOptions } from '../client';
 import { expected } from '../config/messages';
 import { createDashboard, type Dashboard } from '../dashboard';
 import { ConfigError } from '../errors';
@@ -70,8 +70,11 @@ export interface AiHttpHandler<S = IncomingMessage> {
   caller(req: IncomingMessage, res: ServerResponse, subject?: S): AiCaller;
   /** Closes the handler when `server` emits `close` (once per server; ignores non-servers). */
   watchServer(server: unknown): void;
-  /** Stops listening to the client and the servers, and closes the client if the handler owns it. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops listening to the client and the servers, and closes the client if the handler owns it
+   * (calls in flight get `drainMs` to finish: see `AiClient.close`). Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Names the adapter in option errors (`express.openai.authorize: ...`). */
@@ -229,8 +232,10 @@ class Handler<S> implements AiHttpHandler<S> {
     switch (route.kind) {
       case 'health':
       case 'live':
-      case 'ready':
-        return serveHealth(this.client, route.kind, req, res);
+      case 'ready': {
+        const subject = 'subject' in context ? (context.subject as S) : (req as unknown as S);
+        return serveHealth(this.client, route.kind, req, res, await this.#detailedHealth(subject));
+      }
       case 'dashboard': {
         if ('subject' in context) this.#subjects.set(req, context.subject as S);
         if (this.#dashboard && (await this.#dashboard.handle(req, res, route.path))) return;
@@ -252,6 +257,20 @@ class Handler<S> implements AiHttpHandler<S> {
         const id = route.kind === 'model' ? route.id : undefined;
         return serveOpenAi(this.#context, openai, route.kind, req, res, subject, context, id);
       }
+    }
+  }
+
+  /** Whether `subject` may see the detailed health report (`health.authorize` says `true`). */
+  async #detailedHealth(subject: S): Promise<boolean> {
+    const authorize = this.options.health ? this.options.health.authorize : undefined;
+    if (!authorize) return false;
+    try {
+      return (await authorize(subject)) === true;
+    } catch (error) {
+      this.#context.logger?.error?.('ai-failover health.authorize() threw; answering the status only', {
+        error: this.scrub(String(error)),
+      });
+      return false;
     }
   }
 
@@ -284,13 +303,16 @@ class Handler<S> implements AiHttpHandler<S> {
     server.once('close', onClose);
   }
 
-  close(): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
     if (!this.#closing) {
       for (const [server, onClose] of this.#servers) server.off('close', onClose);
       this.#servers.clear();
       this.#lastServer = undefined;
       this.#dashboard?.close();
-      this.#closing = this.ownsClient ? this.client.close() : Promise.resolve();
+      this.#closing = this.ownsClient ? this.client.close(options) : Promise.resolve();
+    } else if (this.ownsClient && options) {
+      // A shorter drain asked for later still applies.
+      return this.client.close(options);
     }
     return this.#closing;
   }

@@ -16,7 +16,7 @@ export {
   looksLikeRequest,
   misuseMessage,
 } from './adapter';
-export { parseByteSize, readJsonBody } from './body';
+export { assertJsonContentType, DEFAULT_BODY_TIMEOUT_MS, parseByteSize, readJsonBody } from './body';
 export { type ChatSseOptions, formatSseEvent, type SseEvent, writeSse } from './chat-sse';
 export { createScrubber } from './context';
 export { type FastPathOptions, installFastPath, type SubjectOf } from './fast-path';
@@ -29,7 +29,13 @@ export {
   isAiClient,
   type ServeContext,
 } from './handler';
-export { type HealthRouteKind, type MetricsRenderer, metricsOf } from './health';
+export {
+  type HealthRouteKind,
+  healthAnswer,
+  type MetricsRenderer,
+  metricsOf,
+  type PublicHealth,
+} from './health';
 export type { OpenAiModel, OpenAiRouteKind } from './openai-routes';
 export {
   type AffinityKeyOption,

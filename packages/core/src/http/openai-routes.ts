@@ -11,7 +11,7 @@ import { KEEP_TEXT, textOf } from '../engine/answer-text';
 import type { AbortLike } from '../engine/signal';
 import { AiFailoverError } from '../errors';
 import type { CallOptions, ChatCompletionChunk, ChatRequest, EmbeddingsRequest } from '../types';
-import { readJsonBody } from './body';
+import { assertJsonContentType, readJsonBody } from './body';
 import { pipeChatSse, type SseEvent, writeSse } from './chat-sse';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
@@ -75,6 +75,7 @@ export function serveOpenAi<S>(
   return (async () => {
     try {
       if (kind === 'notFound') throw unknownUrl(req);
+      if (kind === 'chat' || kind === 'embeddings' || kind === 'responses') assertJsonContentType(req);
       await authorize(ctx, routes, subject);
       switch (kind) {
         case 'models':
@@ -137,7 +138,7 @@ async function serveCall<S>(
   trace: Trace,
 ): Promise<void> {
   if (source.bodyError !== undefined) throw bodyParserProblem(source.bodyError) ?? source.bodyError;
-  const body = await readJsonBody(req, routes.bodyLimit, source.body);
+  const body = await readJsonBody(req, routes.bodyLimit, source.body, routes.bodyTimeoutMs);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpProblem({
       status: 400,

@@ -17,17 +17,23 @@ import {
 import { expected, unknownName } from '../config/messages';
 import { parseOptions } from '../config/options';
 import { DEFAULT_DASHBOARD_PATH, dashboardOptionsSchema } from '../dashboard/options';
-import { parseByteSize } from './body';
+import { DEFAULT_BODY_TIMEOUT_MS, parseByteSize } from './body';
 
 /** Default largest request body the OpenAI-compatible routes read: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** Default name of the response header that carries the decision trace. */
 export const DEFAULT_TRACE_HEADER = 'x-ai-failover-trace';
 
-/** Health routes: `{path}`, `{path}/live`, `{path}/ready`. */
-export interface HealthRouteOptions {
+/**
+ * Health routes: `{path}`, `{path}/live`, `{path}/ready`. They answer everyone with the status
+ * only (and the status code a probe needs); the whole report (deployments, providers, errors) only
+ * to a request `authorize` accepts.
+ */
+export interface HealthRouteOptions<S = IncomingMessage> {
   /** Base path (default `/health`). */
   path?: string;
+  /** Who sees the detailed report (receives the framework's request or context); only `true` does. */
+  authorize?: (subject: S) => boolean | Promise<boolean>;
 }
 
 /** The Prometheus route, served when the client has metrics on. */
@@ -51,6 +57,8 @@ export interface OpenAiRouteOptions<S = IncomingMessage> {
   authorize: (subject: S) => boolean | Promise<boolean>;
   /** Largest request body: bytes, or a size like `'512kb'`, `'1mb'` (default 1 MiB). */
   bodyLimit?: number | string;
+  /** Longest time a request body may take to arrive, in ms (default 30 000); slower gets a 408. */
+  bodyTimeoutMs?: number;
   /** Model groups the routes expose (default: every configured group). */
   models?: readonly string[];
 }
@@ -60,8 +68,8 @@ export type AffinityKeyOption<S = IncomingMessage> = string | ((subject: S) => s
 
 /** Options of the HTTP layer, shared by every framework adapter. */
 export interface AiHttpRouteOptions<S = IncomingMessage> {
-  /** Health routes, on by default; `false` turns them off. */
-  health?: HealthRouteOptions | boolean;
+  /** Health routes, on by default (status only, details behind `authorize`); `false` turns them off. */
+  health?: HealthRouteOptions<S> | boolean;
   /** Metrics route, on by default when the client has metrics; `false` turns it off. */
   metrics?: MetricsRouteOptions | boolean;
   /** OpenAI-compatible routes, off unless given (they need `authorize`). */
@@ -103,10 +111,12 @@ export interface ResolvedDashboardRoutes<S> {
 }
 
 /** Health routes after resolution. */
-export interface ResolvedHealthRoutes {
+export interface ResolvedHealthRoutes<S = IncomingMessage> {
   readonly path: string;
   readonly live: string;
   readonly ready: string;
+  /** Who sees the detailed report; `undefined`: nobody, over HTTP. */
+  readonly authorize: ((subject: S) => boolean | Promise<boolean>) | undefined;
 }
 
 /** OpenAI-compatible routes after resolution. */
@@ -118,13 +128,14 @@ export interface ResolvedOpenAiRoutes<S> {
   readonly models: string;
   readonly authorize: (subject: S) => boolean | Promise<boolean>;
   readonly bodyLimit: number;
+  readonly bodyTimeoutMs: number;
   /** Exposed model groups; `undefined` exposes every group. */
   readonly exposed: ReadonlySet<string> | undefined;
 }
 
 /** Options after validation: defaults applied, paths normalised, frozen. */
 export interface ResolvedHttpOptions<S = IncomingMessage> {
-  readonly health: ResolvedHealthRoutes | false;
+  readonly health: ResolvedHealthRoutes<S> | false;
   readonly metrics: { readonly path: string } | false;
   readonly openai: ResolvedOpenAiRoutes<S> | false;
   /** Reads the affinity key of a request, or `undefined` when none is configured. */
@@ -152,6 +163,27 @@ const routeSwitch = () =>
     error: (issue) => expected('true, false or an object { path }', issue.input),
   });
 
+/** `true` (the defaults), `false` (off) or `{ path, authorize }`. */
+const healthSwitch = () =>
+  z.union(
+    [
+      z.boolean(),
+      strictObject(
+        {
+          path: routePath().optional(),
+          authorize: z
+            .custom<Authorize>((value) => typeof value === 'function', {
+              abort: true,
+              error: (issue) => expected(AUTHORIZE, issue.input),
+            })
+            .optional(),
+        },
+        'an object { path, authorize }',
+      ),
+    ],
+    { error: (issue) => expected('true, false or an object { path, authorize }', issue.input) },
+  );
+
 /** The schema of the options, with `openai.models` checked against the client's model groups. */
 function httpOptionsSchema(groups: readonly string[]) {
   const openai = strictObject(
@@ -168,6 +200,10 @@ function httpOptionsSchema(groups: readonly string[]) {
         'a positive number of bytes or a size like "512kb" or "1mb"',
         (value) => parseByteSize(value) !== undefined,
       ).optional(),
+      bodyTimeoutMs: checked<number>(
+        'a positive integer of milliseconds',
+        (value) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0,
+      ).optional(),
       models: arrayOf(z.unknown(), 'an array of model group names')
         .superRefine((models, ctx) => {
           models.forEach((model, index) => {
@@ -181,11 +217,11 @@ function httpOptionsSchema(groups: readonly string[]) {
         })
         .optional(),
     },
-    'an object { authorize, path, bodyLimit, models }',
+    'an object { authorize, path, bodyLimit, bodyTimeoutMs, models }',
   );
   return strictObject(
     {
-      health: routeSwitch().optional(),
+      health: healthSwitch().optional(),
       metrics: routeSwitch().optional(),
       openai: z
         .union([z.boolean(), openai], {
@@ -250,7 +286,15 @@ export function resolveHttpOptions<S = IncomingMessage>(
     health:
       health === false
         ? false
-        : Object.freeze({ path: health, live: join(health, '/live'), ready: join(health, '/ready') }),
+        : Object.freeze({
+            path: health,
+            live: join(health, '/live'),
+            ready: join(health, '/ready'),
+            authorize:
+              typeof given.health === 'object'
+                ? (given.health.authorize as ResolvedHealthRoutes<S>['authorize'])
+                : undefined,
+          }),
     metrics: metrics === false ? false : Object.freeze({ path: metrics }),
     openai: typeof given.openai === 'object' ? resolveOpenAi<S>(given.openai) : false,
     affinityKey,
@@ -294,6 +338,7 @@ function resolveOpenAi<S>(
     models: `${base}/models`,
     authorize: given.authorize as (subject: S) => boolean | Promise<boolean>,
     bodyLimit: given.bodyLimit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(given.bodyLimit)!,
+    bodyTimeoutMs: given.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     exposed: given.models && new Set(given.models as string[]),
   });
 }

@@ -10,7 +10,7 @@ jest.mock('prom-client', () => {
   throw error;
 });
 
-const source = { on: () => () => {}, health: () => ({}) as never };
+const source = { on: () => () => {}, health: () => ({}) as never, models: [] };
 
 it('throws a ConfigError saying to install prom-client', () => {
   let thrown: unknown;

@@ -1,7 +1,9 @@
-import { fault } from '@ai-failover/testing';
+import { fault, listen } from '@ai-failover/testing';
 import { Counter, Registry } from 'prom-client';
+
 import { ConfigError, type RequestReport, UpstreamError } from '..';
 import { type Harness, harness, hello, ManualClock } from '../__tests__/support';
+import { createAiHttpHandler } from '../http';
 import { createPrometheusMetrics } from './prometheus';
 
 /** The value of the sample `name{labels}` in Prometheus text, or undefined when absent. */
@@ -224,5 +226,32 @@ describe('Prometheus metrics', () => {
     first.close();
     // Once the first is closed, the names are free again.
     createPrometheusMetrics(h.client, { registry }).close();
+  });
+
+  it('counts every model name that is not a configured group under one label', async () => {
+    h = await harness(['a'], { config: { metrics: true } });
+    const http = createAiHttpHandler({ client: h.client, openai: { authorize: () => true } });
+    const served = await listen((req, res) => {
+      void http.handle(req, res);
+    });
+    try {
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(`${served.base}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: `made-up-${i}`, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        expect(res.status).toBe(404);
+      }
+      await h.client.chat(hello);
+      const text = await (await fetch(`${served.base}/metrics`)).text();
+      expect(text).not.toContain('made-up');
+      const unknown = { model: '(unknown)', deployment: 'none', outcome: 'ai_unknown_model' };
+      expect(sample(text, 'ai_requests_total', unknown)).toBe(40);
+      expect(sample(text, 'ai_requests_total', { model: 'chat', deployment: A, outcome: 'success' })).toBe(1);
+      expect(text.split('\n').filter((line) => line.startsWith('ai_requests_total{'))).toHaveLength(2);
+    } finally {
+      await served.close();
+    }
   });
 });

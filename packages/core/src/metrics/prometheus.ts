@@ -17,11 +17,16 @@ import type { PrometheusMetrics } from './public';
 /** The prom-client module. */
 export type PromClient = typeof import('prom-client');
 
-/** What the metrics read: the client's events and its health report (an `AiClient` fits). */
+/** What the metrics read: the client's events, health report and model groups (an `AiClient` fits). */
 export interface MetricsSource {
   on: AiClient['on'];
   health(): HealthReport;
+  /** The configured model groups: any other name a caller sends is counted as `(unknown)`. */
+  readonly models: readonly string[];
 }
+
+/** The `model` label of every request naming a group that is not configured: one series, however many names. */
+export const UNKNOWN_MODEL_LABEL = '(unknown)';
 
 export interface PrometheusMetricsOptions {
   /** The app's registry (default: a new one of the metrics' own). */
@@ -44,7 +49,8 @@ const prefixSchema = strictObject({ prefix: metricPrefix() });
  *
  * - `ai_requests_total{model,deployment,outcome}`: finished requests; `outcome` is `success` or
  *   the error code lowercased (`ai_all_attempts_failed`); `deployment` is the one that served,
- *   else `none`. `model` is always the model group asked for.
+ *   else `none`. `model` is the model group asked for, or `(unknown)` for a name that is not a
+ *   configured group (so callers cannot grow the number of series).
  * - `ai_attempts_total{deployment,outcome}`, `ai_failovers_total{model,from,reason}`.
  * - `ai_hedges_total{model,deployment}`: hedges started, by the deployment raced in;
  *   `ai_hedge_wins_total{model,deployment}`: requests a hedge served.
@@ -200,6 +206,8 @@ export function createPrometheusMetrics(
     },
   });
 
+  const known = new Set(source.models);
+  const modelLabel = (model: string): string => (known.has(model) ? model : UNKNOWN_MODEL_LABEL);
   const canaryPercent: Gauge<'model' | 'deployment'> = new prom.Gauge({
     name: name('canary_percent'),
     help: "Share (0..100) of a model group's calls that try its canary first.",
@@ -252,8 +260,9 @@ export function createPrometheusMetrics(
   });
 
   const finished = (report: RequestReport, outcome: string): void => {
-    requests.inc({ model: report.model, deployment: report.deployment ?? 'none', outcome });
-    latency.observe({ model: report.model, outcome }, report.latencyMs / 1000);
+    const model = modelLabel(report.model);
+    requests.inc({ model, deployment: report.deployment ?? 'none', outcome });
+    latency.observe({ model, outcome }, report.latencyMs / 1000);
   };
   const disposers: Disposer[] = [
     source.on('attempt', ({ attempt }) =>

@@ -35,21 +35,37 @@ export interface ProviderErrorBody {
 const CONTEXT_PATTERN =
   /context[_ ]length|maximum context|context window|too many tokens|prompt is too long/i;
 
-/** Classifies an HTTP answer that is not a 2xx. */
+/** Longest wait an upstream may ask for unless a provider's `limits.retryAfterMs` says otherwise: an hour. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * Classifies an HTTP answer that is not a 2xx. A wait the provider asks for is cut to
+ * `retryAfterCapMs` (an invalid one is ignored).
+ */
 export function classifyStatus(
   status: number,
   headers: Readonly<Record<string, string | string[] | undefined>>,
   body: ProviderErrorBody | undefined,
+  retryAfterCapMs: number = MAX_RETRY_AFTER_MS,
 ): Classification {
   const message = body?.message || `HTTP ${status}`;
   const providerCode = body?.code || body?.type || undefined;
   const base = { status, message, providerCode };
+  if (status < 200 || (status >= 300 && status < 400)) {
+    // Redirects are never followed (the key would go with them): the deployment is misconfigured.
+    return {
+      status,
+      message: `unexpected HTTP ${status} answer (redirects are not followed)`,
+      outcome: 'bad_response',
+      verdict: 'failover',
+    };
+  }
   if (status === 429) {
     return {
       ...base,
       outcome: 'rate_limited',
       verdict: 'rate-limited',
-      retryAfterMs: parseRetryAfter(headers),
+      retryAfterMs: parseRetryAfter(headers, retryAfterCapMs),
       keyFault: 'rate',
     };
   }
@@ -63,7 +79,7 @@ export function classifyStatus(
     return { ...base, outcome: 'server_error', verdict: 'retry' };
   }
   if (status >= 500) {
-    const retryAfterMs = parseRetryAfter(headers);
+    const retryAfterMs = parseRetryAfter(headers, retryAfterCapMs);
     return {
       ...base,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -116,6 +132,10 @@ export function classifyError(error: unknown): Classification {
       message: `${code}: ${message}`,
     };
   }
+  if (error instanceof Error && error.name === 'ResponseLimitError') {
+    // Over a size limit: the same deployment would likely send it again.
+    return { outcome: 'bad_response', verdict: 'failover', message };
+  }
   if (error instanceof Error && error.name === 'StreamPayloadError') {
     const providerCode = (error as { providerCode?: string }).providerCode;
     return { outcome: 'server_error', verdict: 'retry', message, providerCode };
@@ -153,4 +173,10 @@ export function timeoutClassification(
 /** A 2xx whose body could not be used. */
 export function badResponse(message: string, status: number): Classification {
   return { outcome: 'bad_response', verdict: 'retry', status, message };
+}
+
+/** The classification with its `retryAfterMs` cut to `capMs` (a provider's `limits.retryAfterMs`). */
+export function capRetryAfter(classification: Classification, capMs: number): Classification {
+  const wait = classification.retryAfterMs;
+  return wait !== undefined && wait > capMs ? { ...classification, retryAfterMs: capMs } : classification;
 }

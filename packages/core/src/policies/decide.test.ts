@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS } from '../config';
-import type { Classification } from './classify';
+import { ResponseLimitError } from '../transport/bounded';
+import { type Classification, classifyError, classifyStatus } from './classify';
 import { type Decision, type DecisionInput, decide } from './decide';
 
 const policy = DEFAULTS.policy; // backoff 200..2000 ms, maxRetryAfterMs 3000, cooldowns 5000 / 60000
@@ -35,6 +36,8 @@ const auth: Classification = {
 const notFound: Classification = { outcome: 'not_found', verdict: 'failover', status: 404, message: 'x' };
 const context: Classification = { outcome: 'context_length', verdict: 'context', status: 400, message: 'x' };
 const clientError: Classification = { outcome: 'client_error', verdict: 'fatal', status: 400, message: 'x' };
+const redirect = classifyStatus(302, { location: 'http://elsewhere.example' }, undefined);
+const overLimit = classifyError(new ResponseLimitError('eventBytes', 1024));
 
 const base: Omit<DecisionInput, 'failure'> = {
   retry: 0,
@@ -236,6 +239,24 @@ const ROWS: readonly Row[] = [
     cases: [
       [{ ...base, failure: clientError }, stop],
       [{ ...base, failure: clientError, retries: 5, contextFallback: true, otherKeyUsable: true }, stop],
+    ],
+  },
+  {
+    text: ['3xx', 'always', 'fail over: redirects are never followed (the key would go with them)'],
+    cases: [
+      [{ ...base, failure: redirect }, drop],
+      [{ ...base, failure: redirect, retries: 5 }, drop],
+    ],
+  },
+  {
+    text: [
+      'a body, stream line or event, or pre-token data over `limits`',
+      'always',
+      'fail over (a bad response of that deployment); what was buffered is dropped and the connection closed',
+    ],
+    cases: [
+      [{ ...base, failure: overLimit }, drop],
+      [{ ...base, failure: overLimit, retries: 5 }, drop],
     ],
   },
 ];

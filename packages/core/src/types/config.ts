@@ -13,6 +13,7 @@ import type {
   healthSchema,
   hedgeSchema,
   keySourceSchema,
+  limitsSchema,
   metricsOptionsSchema,
   modelGroupSchema,
   PROTOCOLS,
@@ -74,6 +75,12 @@ export interface StreamTimeoutsConfig extends z.input<typeof streamTimeoutsSchem
 
 /** Retries, cooldowns, deadline, breaker and stream clocks. */
 export interface PolicyConfig extends z.input<typeof policySchema> {}
+
+/**
+ * What one upstream response may make the client hold; crossing a size limit fails the attempt
+ * (a bad response), a longer wait is cut to `retryAfterMs`.
+ */
+export interface LimitsConfig extends z.input<typeof limitsSchema> {}
 
 /** How health is measured. */
 export interface HealthConfig extends z.input<typeof healthSchema> {}

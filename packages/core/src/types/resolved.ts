@@ -22,12 +22,15 @@ export interface ResolvedProvider {
   readonly basePath: string;
   /** Base URL safe to show (no credentials, no query). */
   readonly displayUrl: string;
+  /** The keys (not enumerable: left out of `JSON.stringify` and `util.inspect`). */
   readonly keys: readonly string[];
   readonly protocol: Protocol;
   readonly streamUsage: boolean;
+  /** Extra headers, which may carry keys (not enumerable, like `keys`). */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
+  readonly limits: ResolvedLimits;
   /** How the provider is reached. */
   readonly transport: ResolvedTransport;
   readonly rateLimit: ResolvedRateLimit | undefined;
@@ -39,6 +42,14 @@ export interface ResolvedProvider {
 export interface ResolvedRateLimit {
   readonly rpm: number | undefined;
   readonly tpm: number | undefined;
+}
+
+/** `LimitsConfig` with defaults applied, sizes in bytes. */
+export interface ResolvedLimits {
+  readonly responseBytes: number;
+  readonly eventBytes: number;
+  readonly preTokenBytes: number;
+  readonly retryAfterMs: number;
 }
 
 /** How a provider is reached, decided at start-up. */
