@@ -6,14 +6,16 @@ import { type Clock, systemClock } from './clock';
 import { DEFAULTS, resolveConfig } from './config';
 import { resolveHedge } from './config/settings';
 import { costOf, UsageLedger, type UsageReport } from './cost';
+import { KEEP_TEXT, keepText } from './engine/answer-text';
 import { type Admit, type Executed, type ExecuteRequest, Executor, type Loser } from './engine/executor';
 import { AttemptFailure } from './engine/failure';
 import { LazyTokenEstimate } from './engine/rate-gate';
 import { type GroupMember, Runtime } from './engine/runtime';
 import { ActiveRequests, type AttemptScope, RequestScope } from './engine/scope';
 import type { ShadowComparison, ShadowPair } from './engine/shadow';
+import type { AbortLike } from './engine/signal';
 import { ChatStream, type OpenedStream, openStream, type StreamEnd } from './engine/stream';
-import { readJson, send } from './engine/upstream';
+import { requestWhole } from './engine/upstream';
 import {
   AbortError,
   AiFailoverError,
@@ -209,6 +211,7 @@ export class AiClient implements AiCaller {
   async chat(request: ChatRequest, options: CallOptions = NO_OPTIONS): Promise<ChatResult> {
     validateChatRequest(request, false);
     const chat = new Translation(request, false);
+    const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     return this.#callJson<ChatCompletion>(
       'chat',
       request,
@@ -216,12 +219,11 @@ export class AiClient implements AiCaller {
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
         const { path, body } = chat.call(member);
-        const response = await send(provider, keyIndex, 'POST', path, body, attempt);
-        return provider.protocol.readChat(
-          await readJson(provider, response, attempt),
-          member.deployment.model,
-          response.statusCode,
-        );
+        const { statusCode, text } = await requestWhole(provider, keyIndex, 'POST', path, body, attempt);
+        const parsed = parseAnswer(text, statusCode);
+        const answer = provider.protocol.readChat(parsed, member.deployment.model, statusCode);
+        if (keep && answer === parsed) keepText(answer, text);
+        return answer;
       },
       (body) => body.usage,
       chat.admit,
@@ -240,6 +242,7 @@ export class AiClient implements AiCaller {
     validateChatRequest(request, true);
     const call = this.#begin(options, 'chat', true, request);
     const wantsUsage = request.stream_options?.include_usage === true;
+    const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     const chat = new Translation(request, true);
     const clocks = this.config.policy.stream;
     const shadow = this.#startShadow(call, request);
@@ -249,7 +252,7 @@ export class AiClient implements AiCaller {
         call,
         (member, keyIndex, attempt, timeoutMs) => {
           const provider = member.runtime.provider;
-          const decoder = provider.protocol.streamDecoder(member.deployment.model);
+          const decoder = provider.protocol.streamDecoder(member.deployment.model, keep);
           const call = chat.call(member);
           return openStream(provider, keyIndex, call, decoder, attempt, clocks, timeoutMs, this.#redact);
         },
@@ -294,6 +297,7 @@ export class AiClient implements AiCaller {
   /** Embeddings, with the same failover plan. */
   async embeddings(request: EmbeddingsRequest, options: CallOptions = NO_OPTIONS): Promise<EmbeddingsResult> {
     validateEmbeddingsRequest(request);
+    const keep = (options as { [KEEP_TEXT]?: boolean })[KEEP_TEXT] === true;
     const { model: _model, ...rest } = request;
     const base = serializable(() => JSON.stringify(rest));
     return this.#callJson<EmbeddingsResponse>(
@@ -303,11 +307,13 @@ export class AiClient implements AiCaller {
       async (member, keyIndex, attempt) => {
         const provider = member.runtime.provider;
         const body = withModel(base, member.deployment.model);
-        const response = await send(provider, keyIndex, 'POST', provider.paths.embeddings, body, attempt);
-        const answer = (await readJson(provider, response, attempt)) as EmbeddingsResponse | null;
+        const path = provider.paths.embeddings;
+        const { statusCode, text } = await requestWhole(provider, keyIndex, 'POST', path, body, attempt);
+        const answer = parseAnswer(text, statusCode) as EmbeddingsResponse | null;
         if (!answer || typeof answer !== 'object' || !Array.isArray(answer.data)) {
-          throw new AttemptFailure(badResponse('response has no `data` array', response.statusCode));
+          throw new AttemptFailure(badResponse('response has no `data` array', statusCode));
         }
+        if (keep) keepText(answer, text);
         return answer;
       },
       ({ usage }) =>
@@ -485,7 +491,7 @@ export class AiClient implements AiCaller {
     const scope = new RequestScope(
       options.deadlineMs ?? this.config.policy.deadlineMs,
       options.signal,
-      (options as { boundSignal?: AbortSignal }).boundSignal,
+      (options as { boundSignal?: AbortLike }).boundSignal,
       this.#clock,
       this.#active,
     );
@@ -758,6 +764,15 @@ class Translation {
       this.#prepared[protocol.name] = prepared;
     }
     return prepared;
+  }
+}
+
+/** A 2xx JSON body; one that is not JSON is a failed attempt. */
+function parseAnswer(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AttemptFailure(badResponse('response body is not valid JSON', status));
   }
 }
 

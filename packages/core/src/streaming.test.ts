@@ -129,6 +129,34 @@ describe('streaming', () => {
     await h.mocks[0]!.waitForAbort(1000);
   });
 
+  test('chunks that keep coming within the idle timeout keep a long stream alive', async () => {
+    h = await harness(['a'], {
+      policy: { stream: { idleTimeoutMs: 100 } },
+      mock: { chunkDelayMs: 40, content: 'one two three four five six seven eight nine ten' },
+    });
+    const started = Date.now();
+    const stream = await h.client.chatStream(hello);
+    expect(await collect(stream)).toBe('one two three four five six seven eight nine ten');
+    expect(Date.now() - started).toBeGreaterThan(300); // three idle periods and more
+  });
+
+  test('a stall is caught one idle period after the last chunk, not later', async () => {
+    h = await harness(['a'], {
+      policy: { stream: { idleTimeoutMs: 150 } },
+      mock: { chunkDelayMs: 40 },
+    });
+    h.mocks[0]!.setDefault(fault.stall({ afterChunks: 3 }));
+    const stream = await h.client.chatStream(hello);
+    let last = Date.now();
+    const error = await (async () => {
+      for await (const _ of stream) last = Date.now();
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    const stalledFor = Date.now() - last;
+    expect(stalledFor).toBeGreaterThanOrEqual(140);
+    expect(stalledFor).toBeLessThan(400); // generous: a loaded machine
+  });
+
   test('the usage chunk reaches the caller only when it asked for it', async () => {
     h = await harness(['a']);
     const chunks: unknown[] = [];

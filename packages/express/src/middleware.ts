@@ -8,6 +8,7 @@ import {
   type AiHttpRouteOptions,
   createAdapterHandler,
   defineLazy,
+  installFastPath,
   looksLikeRequest,
   misuseMessage,
 } from '@ai-failover/core/http';
@@ -57,7 +58,9 @@ export function aiFailover(
   const http = createAdapterHandler<Request>('express', configOrClient, options);
 
   function aiFailoverMiddleware(req: Request, res: Response, next: NextFunction): void {
-    http.watchServer((req.socket as { server?: Server } | undefined)?.server);
+    const server = (req.socket as { server?: Server } | undefined)?.server;
+    http.watchServer(server);
+    if (http.options.fastPath && server !== fastServer) serveFast(server, req);
     const route = http.match(req.method, req.path);
     if (route) {
       http.serve(route, req, res, { subject: req, body: req.body }).catch(next);
@@ -65,6 +68,35 @@ export function aiFailover(
     }
     defineLazy(req, 'ai', () => http.caller(req, res, req));
     next();
+  }
+
+  /**
+   * `fastPath`: from the first request on, the server answers the OpenAI-compatible routes before
+   * Express. The subject `authorize` receives is an Express request made for it: an object of this
+   * app's request prototype holding the Node request's method, URL, headers and socket, so
+   * `req.get()`, `req.headers`, `req.ip`, `req.hostname`, `req.secure` work as in a route. The Node
+   * request itself keeps its own prototype: giving it Express's (as Express does) would slow down
+   * every later use of it, which is what the fast path is there to avoid. Nothing a middleware sets
+   * is on it, it has no `req.res`, and its body is not readable from it (the route reads it).
+   */
+  let fastServer: Server | undefined;
+  function serveFast(server: Server | undefined, req: Request): void {
+    const requestProto = Object.getPrototypeOf(req) as object;
+    fastServer = server;
+    installFastPath(server, http, {
+      prefix: req.baseUrl,
+      subjectOf: (rawReq) => {
+        const subject = Object.create(requestProto) as Request;
+        subject.method = rawReq.method ?? 'GET';
+        subject.url = rawReq.url ?? '/';
+        subject.originalUrl = subject.url;
+        subject.headers = rawReq.headers;
+        subject.rawHeaders = rawReq.rawHeaders;
+        subject.httpVersion = rawReq.httpVersion;
+        subject.socket = rawReq.socket;
+        return subject;
+      },
+    });
   }
 
   return Object.defineProperties(aiFailoverMiddleware, {

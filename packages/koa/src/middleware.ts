@@ -8,6 +8,7 @@ import {
   type AiHttpRouteOptions,
   createAdapterHandler,
   defineLazy,
+  installFastPath,
   misuseMessage,
 } from '@ai-failover/core/http';
 import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
@@ -64,7 +65,9 @@ export function aiFailover<StateT = DefaultState, ContextT = DefaultContext>(
     next: Next,
   ): Promise<void> {
     const { req, res } = ctx;
-    http.watchServer((req.socket as { server?: Server } | undefined)?.server);
+    const server = (req.socket as { server?: Server } | undefined)?.server;
+    http.watchServer(server);
+    if (http.options.fastPath && server !== fastServer) serveFast(server, ctx);
     const route = http.match(ctx.method, ctx.path);
     if (route) {
       ctx.respond = false;
@@ -73,6 +76,24 @@ export function aiFailover<StateT = DefaultState, ContextT = DefaultContext>(
     }
     defineLazy(ctx, 'ai', () => http.caller(req, res, ctx));
     await next();
+  }
+
+  /**
+   * `fastPath`: from the first request on, the server answers the OpenAI-compatible routes before
+   * Koa. The subject `authorize` receives is a context made by this app (`app.createContext`), as
+   * Koa makes one, with nothing a middleware sets.
+   */
+  let fastServer: Server | undefined;
+  function serveFast(server: Server | undefined, ctx: ParameterizedContext<StateT, ContextT>): void {
+    const app = ctx.app;
+    const url = ctx.originalUrl.split('?')[0] ?? '';
+    fastServer = server;
+    installFastPath(server, http, {
+      // koa-mount and similar cut their prefix from ctx.path: keep the part in front of it.
+      prefix: url.endsWith(ctx.path) ? url.slice(0, url.length - ctx.path.length) : '',
+      subjectOf: (req, res) =>
+        app.createContext(req, res) as unknown as ParameterizedContext<StateT, ContextT>,
+    });
   }
 
   return Object.defineProperties(aiFailoverMiddleware, {

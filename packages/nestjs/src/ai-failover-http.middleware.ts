@@ -25,9 +25,12 @@ export function createAiFailoverHttpHandler(
   handle: AiFailoverClientHandle,
   options: AiFailoverHttpOptions = {},
 ): AiHttpHandler<IncomingMessage> | null {
-  const { openai, dashboard, metrics } = options;
+  const { openai, dashboard, metrics, fastPath } = options;
   const wanted =
-    isOn(openai) || isOn(dashboard) || (metrics !== false && (metrics !== undefined || hasMetrics(handle)));
+    isOn(openai) ||
+    isOn(dashboard) ||
+    isOn(fastPath) ||
+    (metrics !== false && (metrics !== undefined || hasMetrics(handle)));
   if (!wanted) return null;
   try {
     return createAiHttpHandler<IncomingMessage>(
@@ -37,6 +40,7 @@ export function createAiFailoverHttpHandler(
         metrics: withLeadingSlash(metrics ?? true) as AiHttpRouteOptions['metrics'],
         openai: withLeadingSlash(openai ?? false) as AiHttpRouteOptions['openai'],
         dashboard: withLeadingSlash(dashboard ?? false) as AiHttpRouteOptions['dashboard'],
+        ...(fastPath === undefined ? {} : { fastPath }),
       },
       { name: 'nestjs' },
     );
@@ -255,7 +259,8 @@ function staticPart(path: string): string {
   return joined === '' ? '/' : joined;
 }
 
-function globalPrefix(config: ApplicationConfig | undefined): string {
+/** The app's global prefix as a path (`''` when none). */
+export function globalPrefix(config: ApplicationConfig | undefined): string {
   const prefix = config?.getGlobalPrefix() ?? '';
   if (prefix === '' || prefix === '/') return '';
   const withSlash = prefix.startsWith('/') ? prefix : `/${prefix}`;

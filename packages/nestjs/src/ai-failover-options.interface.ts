@@ -93,10 +93,20 @@ export interface AiFailoverModuleOptions {
    * 503 from the start of the shutdown. Applies to a client the module created.
    */
   drainMs?: number;
+  /**
+   * Serve the OpenAI-compatible routes before Nest (default `false`): once the app has
+   * bootstrapped, the HTTP server's request listener answers them itself, so they skip Nest's
+   * router, middleware, guards, interceptors, pipes and filters (and the platform's body parser).
+   * `openai.authorize` still runs, on the Node.js request. Needs `openai`.
+   */
+  fastPath?: boolean;
 }
 
 /** The module options the HTTP middleware is built from. */
-export type AiFailoverHttpOptions = Pick<AiFailoverModuleOptions, 'openai' | 'dashboard' | 'metrics'>;
+export type AiFailoverHttpOptions = Pick<
+  AiFailoverModuleOptions,
+  'openai' | 'dashboard' | 'metrics' | 'fastPath'
+>;
 
 /** A class that builds the module configuration (for `forRootAsync({ useClass })`). */
 export interface AiFailoverOptionsFactory {

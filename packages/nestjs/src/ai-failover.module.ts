@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ConfigError } from '@ai-failover/core';
-import type { AiHttpHandler } from '@ai-failover/core/http';
+import { type AiHttpHandler, installFastPath } from '@ai-failover/core/http';
 import {
   type BeforeApplicationShutdown,
   type DynamicModule,
@@ -8,6 +8,7 @@ import {
   type MiddlewareConsumer,
   Module,
   type NestModule,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
@@ -39,6 +40,7 @@ import {
   createUnknownUrlHook,
   createUnknownUrlLayer,
   type FastifyRequestHook,
+  globalPrefix,
   middlewareRoutes,
 } from './ai-failover-http.middleware';
 import type {
@@ -68,7 +70,13 @@ const SUPPORTED_PLATFORMS: ReadonlySet<string> = new Set(['express', 'fastify'])
  */
 @Module({})
 export class AiFailoverModule
-  implements NestModule, OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown
+  implements
+    NestModule,
+    OnModuleInit,
+    OnApplicationBootstrap,
+    OnModuleDestroy,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
 {
   private readonly handle: AiFailoverClientHandle;
   private readonly http: AiHttpHandler<IncomingMessage> | null;
@@ -139,6 +147,7 @@ export class AiFailoverModule
       openai: options.openai,
       dashboard: options.dashboard,
       metrics: options.metrics,
+      fastPath: options.fastPath,
     };
     const providers: Provider[] = [
       ...optionsProviders,
@@ -216,6 +225,18 @@ export class AiFailoverModule
         this.unknownUrlAdded = true;
         break;
     }
+  }
+
+  /**
+   * `fastPath`: puts the OpenAI-compatible routes in front of the HTTP server's request listener
+   * (Nest's platform), below the global prefix; `authorize` receives the Node.js request.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.http?.options.fastPath) return;
+    installFastPath(this.adapterHost?.httpAdapter?.getHttpServer(), this.http, {
+      prefix: globalPrefix(this.appConfig),
+      subjectOf: (req) => req,
+    });
   }
 
   /**

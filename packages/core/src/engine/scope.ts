@@ -4,8 +4,12 @@
  */
 import { type Clock, systemClock } from '../clock';
 import { type Classification, timeoutClassification } from '../policies/classify';
+import { parseRawHeaders, type RawHeaders } from '../transport/raw-headers';
+import { type AbortLike, LightSignal } from './signal';
 
 export type AbortCause = 'caller' | 'deadline' | 'closed';
+
+const ONCE = Object.freeze({ once: true });
 
 /**
  * A request: the caller's signal(s) plus the deadline. It holds no AbortController of its own (one
@@ -22,8 +26,8 @@ export class RequestScope {
   /** The client is closing: no new attempt or wait may start (the one in flight may finish). */
   closing = false;
   readonly clock: Clock;
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #boundSignal: AbortSignal | undefined;
+  readonly #callerSignal: AbortLike | undefined;
+  readonly #boundSignal: AbortLike | undefined;
   readonly #active: ActiveRequests | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
   /** What runs under the request now: one thing, and more only while attempts race. */
@@ -34,14 +38,14 @@ export class RequestScope {
 
   /**
    * @param callerSignal the call's own signal
-   * @param boundSignal a second signal from a bound client (e.g. the HTTP request's)
+   * @param boundSignal a second signal from a bound client or a route (e.g. the HTTP request's)
    * @param clock what `remaining()` and `elapsed()` read; the deadline itself is a real timer
    * @param active the client's requests in progress, which this one joins until disposed
    */
   constructor(
     deadlineMs: number,
-    callerSignal: AbortSignal | undefined,
-    boundSignal?: AbortSignal,
+    callerSignal: AbortLike | undefined,
+    boundSignal?: AbortLike,
     clock: Clock = systemClock,
     active?: ActiveRequests,
   ) {
@@ -57,8 +61,8 @@ export class RequestScope {
       this.#abort('caller', callerSignal?.reason ?? boundSignal?.reason);
       return;
     }
-    callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
-    boundSignal?.addEventListener('abort', this.#onBoundAbort, { once: true });
+    callerSignal?.addEventListener('abort', this.#onCallerAbort, ONCE);
+    boundSignal?.addEventListener('abort', this.#onBoundAbort, ONCE);
     this.#deadlineTimer = setTimeout(this.#onDeadline, deadlineMs);
   }
 
@@ -145,28 +149,56 @@ export class RequestScope {
 
 type AttemptClock = 'timeout' | 'first_token_timeout' | 'stream_stalled';
 
-/** One attempt: its own abort controller under the request's, and one re-armable clock. */
+/**
+ * One attempt: its own signal under the request's (a `LightSignal`, which undici takes, rather than
+ * an `AbortController` per attempt), and one re-armable clock.
+ */
 export class AttemptScope {
-  readonly controller = new AbortController();
+  readonly #signal = new LightSignal();
   /** Set when the attempt's own clock fired. */
   timedOut: Classification | undefined;
-  /** Headers of the upstream answer, once it came (whatever its status): read for rate limits. */
-  responseHeaders: Readonly<Record<string, string | string[] | undefined>> | undefined;
   /** Set when the engine gave the attempt up (another one answered first). */
   cancelled = false;
+  #headers: Readonly<Record<string, string | string[] | undefined>> | undefined;
+  #rawHeaders: RawHeaders | null | undefined;
   readonly #parent: RequestScope;
   #timer: NodeJS.Timeout | undefined;
   #clock: AttemptClock = 'timeout';
   #clockMs = 0;
+  /** `performance.now()` when the clock last started or was refreshed. */
+  #since = 0;
+  /** `performance.now()` when the timer set now fires. */
+  #firesAt = 0;
 
   constructor(parent: RequestScope) {
     this.#parent = parent;
-    if (parent.aborted) this.controller.abort(parent.reason);
+    if (parent.aborted) this.#signal.abort(parent.reason);
     else parent.attach(this.#onParentAbort);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  /**
+   * Headers of the upstream answer, once it came (whatever its status): read for rate limits and
+   * failures. Raw headers given by a dispatch handler are parsed only when read.
+   */
+  get responseHeaders(): Readonly<Record<string, string | string[] | undefined>> | undefined {
+    if (this.#headers === undefined && this.#rawHeaders) this.#headers = parseRawHeaders(this.#rawHeaders);
+    return this.#headers;
+  }
+
+  set responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>> | undefined) {
+    this.#headers = headers;
+    this.#rawHeaders = undefined;
+  }
+
+  /** The answer's headers as a dispatch handler got them, parsed on first read. */
+  setRawHeaders(raw: RawHeaders | null): void {
+    this.#headers = undefined;
+    this.#rawHeaders = raw;
+  }
+
+  /** Aborted when the attempt's clock fires, the request is aborted, or `abort()` is called. */
+  get signal(): LightSignal {
+    return this.#signal;
   }
 
   /** The request above was aborted (caller or deadline), not this attempt's own clock. */
@@ -174,17 +206,29 @@ export class AttemptScope {
     return this.#parent.aborted;
   }
 
-  /** Starts (or restarts with a new meaning) the attempt's clock. */
+  /**
+   * Starts (or restarts with a new meaning) the attempt's clock. A timer already set to fire no
+   * later than the new period ends is kept: when it fires, it waits out the rest.
+   */
   arm(ms: number, clock: AttemptClock): void {
+    const now = performance.now();
+    const ms0 = Math.max(0, ms);
     this.#clock = clock;
-    this.#clockMs = ms;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(this.#onTimeout, Math.max(0, ms));
+    this.#clockMs = ms0;
+    this.#since = now;
+    if (this.#timer) {
+      if (this.#firesAt <= now + ms0) return;
+      clearTimeout(this.#timer);
+    }
+    this.#set(ms0, now);
   }
 
-  /** Restarts the running clock from now without allocating a new timer (one call per stream chunk). */
+  /**
+   * Restarts the running clock from now (one call per stream chunk). It only notes the time: the
+   * timer, when it fires, starts again for whatever part of the period has not passed since.
+   */
   refresh(): void {
-    this.#timer?.refresh();
+    if (this.#timer) this.#since = performance.now();
   }
 
   disarm(): void {
@@ -194,18 +238,18 @@ export class AttemptScope {
 
   /** Starts the clock stopped by `disarm()` again, from zero, with the meaning it had. */
   resume(): void {
-    if (!this.#timer && !this.controller.signal.aborted) this.arm(this.#clockMs, this.#clock);
+    if (!this.#timer && !this.#signal.aborted) this.arm(this.#clockMs, this.#clock);
   }
 
   abort(reason?: unknown): void {
-    this.controller.abort(reason);
+    this.#signal.abort(reason);
   }
 
   /** Gives the attempt up: another attempt of the same request answered first. */
   cancel(): void {
-    if (this.controller.signal.aborted) return;
+    if (this.#signal.aborted) return;
     this.cancelled = true;
-    this.controller.abort(new Error('cancelled: another attempt answered first'));
+    this.#signal.abort(new Error('cancelled: another attempt answered first'));
   }
 
   dispose(): void {
@@ -213,11 +257,24 @@ export class AttemptScope {
     this.#parent.detach(this.#onParentAbort);
   }
 
-  readonly #onParentAbort = (): void => this.controller.abort(this.#parent.reason);
+  readonly #onParentAbort = (): void => this.#signal.abort(this.#parent.reason);
+  #set(ms: number, now: number): void {
+    this.#firesAt = now + ms;
+    this.#timer = setTimeout(this.#onTimeout, ms);
+  }
+
   readonly #onTimeout = (): void => {
+    const now = performance.now();
+    const left = this.#clockMs - (now - this.#since);
+    // Refreshed or re-armed since it was set: wait out the rest (under a millisecond is the
+    // timer's own grain).
+    if (left >= 1) {
+      this.#set(left, now);
+      return;
+    }
     this.#timer = undefined;
     this.timedOut = timeoutClassification(this.#clock, this.#clockMs);
-    this.controller.abort(new Error(this.timedOut.message));
+    this.#signal.abort(new Error(this.timedOut.message));
   };
 }
 

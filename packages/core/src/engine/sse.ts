@@ -5,6 +5,7 @@
  * taken yet hold more than a small high-water mark.
  */
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { type StreamDecoder, StreamPayloadError } from '../protocols/wire';
 import type { Redactor } from '../redact';
@@ -42,7 +43,8 @@ export class SseReader {
   readonly #decoder: StreamDecoder;
   readonly #parser: { feed(text: string): void };
   readonly #redact: Redactor;
-  readonly #text = new TextDecoder();
+  /** Keeps a character split across two reads whole (cheaper per read than a streaming TextDecoder). */
+  readonly #text = new StringDecoder('utf8');
   readonly #queue: ChatCompletionChunk[] = [];
   /** Characters of event data behind each queued chunk (an event's size goes with its first chunk). */
   readonly #sizes: number[] = [];
@@ -78,6 +80,11 @@ export class SseReader {
   /** True once the stream said it is complete (see `StreamDecoder.complete`). */
   get complete(): boolean {
     return this.#decoder.complete;
+  }
+
+  /** The next chunk if one is waiting; `undefined` when none is (then `next()` waits for one). */
+  take(): ChatCompletionChunk | undefined {
+    return this.#head < this.#queue.length ? this.#shift() : undefined;
   }
 
   /** Resolves with the next chunk, or undefined when the stream has ended; rejects on a transport error. */
@@ -131,7 +138,7 @@ export class SseReader {
 
   readonly #onChunk = (buffer: Buffer): void => {
     this.#watch?.received();
-    this.#parser.feed(this.#text.decode(buffer, { stream: true }));
+    this.#parser.feed(this.#text.write(buffer));
     if (this.#error === undefined && !this.#body.isPaused() && this.#full(1)) {
       this.#body.pause();
       this.#watch?.paused();

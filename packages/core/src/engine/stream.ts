@@ -168,7 +168,7 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
       this.#resolveDone = resolve;
     });
     // A caller abort or a stalled upstream ends the stream even when nobody is reading it.
-    attempt.signal.addEventListener('abort', this.#onAbort, { once: true });
+    attempt.signal.addEventListener('abort', this.#onAbort);
     // The idle clock measures the upstream's silence, not the consumer's pace.
     opened.reader.watch(this.#upstream);
   }
@@ -185,10 +185,14 @@ export class ChatStream<R = unknown> implements AsyncIterableIterator<ChatComple
       if (this.#buffered < this.#opened.buffered.length) {
         chunk = this.#opened.buffered[this.#buffered++];
       } else {
-        try {
-          chunk = await this.#opened.reader.next();
-        } catch (error) {
-          throw this.#fail(error);
+        // A chunk already read costs no wait; only an empty queue waits for the socket.
+        chunk = this.#opened.reader.take();
+        if (chunk === undefined) {
+          try {
+            chunk = await this.#opened.reader.next();
+          } catch (error) {
+            throw this.#fail(error);
+          }
         }
         if (this.#ended || this.#error) continue;
         if (chunk === undefined) {

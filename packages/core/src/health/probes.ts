@@ -159,7 +159,10 @@ export class ActiveProber {
       if (target.call === undefined) {
         const response = await send(provider, keyIndex, 'GET', provider.paths.models, undefined, attempt);
         try {
-          await response.body.dump({ limit: MAX_MODELS_BODY, signal: attempt.signal });
+          await response.body.dump({
+            limit: MAX_MODELS_BODY,
+            signal: attempt.signal as unknown as AbortSignal,
+          });
         } catch (error) {
           throw failureFrom(error, attempt);
         }

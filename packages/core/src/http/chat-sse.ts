@@ -6,7 +6,8 @@
  * `ChatStream.toSseEvents()`; {@link writeSse} is the one SSE writer (the Responses route uses it
  * with events of its own).
  */
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { textOf } from '../engine/answer-text';
 import type { ChatStream } from '../engine/stream';
 import type { ChatCompletionChunk } from '../types';
 import { openAiErrorBody, problemFor, type Scrubber } from './problem';
@@ -71,56 +72,145 @@ export async function* chatSseEvents<R>(
 }
 
 /**
- * Writes a chat stream to `res` as server-sent events ({@link chatSseEvents}); see
+ * Writes a chat stream to `res` as server-sent events (the events of {@link chatSseEvents}); see
  * {@link writeSse}. Resolves with the request's report once the stream has ended, however it
- * ended.
+ * ended. `headers` go out with the status line, in the one `writeHead`.
  */
 export async function pipeChatSse<R>(
   stream: ChatStream<R>,
   res: ServerResponse,
   options: ChatSseOptions<R>,
   scrub: Scrubber,
+  headers?: OutgoingHttpHeaders,
 ): Promise<R> {
-  await writeSse(res, chatSseEvents(stream, options, scrub), () =>
-    stream.abort('the response closed before the stream ended'),
-  );
+  const writer = new SseWriter(res, () => stream.abort('the response closed before the stream ended'));
+  if (!writer.start(headers)) return stream.done;
+  let failure: { error: unknown } | undefined;
+  try {
+    // The chunks are written as they are read, without an event generator in between.
+    for await (const chunk of stream) {
+      if (writer.gone) break;
+      const event = chunkEvent(chunk, options);
+      if (event) {
+        const full = writer.write(event);
+        if (full) await full;
+      }
+    }
+  } catch (error) {
+    failure = { error };
+  }
+  if (!writer.gone) {
+    const last = failure ? errorEvent(failure.error, options, scrub) : endEvent(await stream.done, options);
+    if (last) writer.write(last);
+  }
+  writer.end();
   return stream.done;
 }
 
 /**
  * The one writer of server-sent events: writes `events` to `res`, waiting whenever its buffer is
  * full, and ends it. A response not yet started is started with status 200 and the SSE headers
- * (headers already set on it stay). When the response closes first, `abort` stops the source of
- * the events (the upstream call); no listener is left on `res`.
+ * (headers already set on it stay, `headers` join them). When the response closes first, `abort`
+ * stops the source of the events (the upstream call); no listener is left on `res`.
  */
 export async function writeSse(
   res: ServerResponse,
   events: AsyncIterable<SseEvent>,
   abort: () => void,
+  headers?: OutgoingHttpHeaders,
 ): Promise<void> {
-  if (isGone(res)) {
-    abort();
-    return;
-  }
-  if (!res.headersSent) {
-    res.writeHead(200, SSE_HEADERS);
-    res.flushHeaders();
-  }
-  res.once('close', abort);
+  const writer = new SseWriter(res, abort);
+  if (!writer.start(headers)) return;
   try {
     for await (const event of events) {
-      if (isGone(res)) break;
-      if (!res.write(formatSseEvent(event))) await drained(res);
+      if (writer.gone) break;
+      const full = writer.write(event);
+      if (full) await full;
     }
   } finally {
-    res.off('close', abort);
-    if (isGone(res)) abort();
-    else res.end();
+    writer.end();
   }
 }
 
+/**
+ * Server-sent events on one response. The events written in one tick (a read from the upstream
+ * often brings several) go out in one `res.write` on the next tick: one chunk of the response and
+ * one write to the socket rather than one per event. A batch that would take the response past its
+ * high-water mark goes out at once, and then, while the socket's buffer is full, the writer asks its
+ * caller to wait: at most one event past the mark is held.
+ */
+class SseWriter {
+  readonly #res: ServerResponse;
+  readonly #abort: () => void;
+  #batch = '';
+  #scheduled = false;
+
+  constructor(res: ServerResponse, abort: () => void) {
+    this.#res = res;
+    this.#abort = abort;
+  }
+
+  get gone(): boolean {
+    return isGone(this.#res);
+  }
+
+  /** Sends the status line and headers (one `writeHead`); false (and aborted) when the response is gone. */
+  start(headers?: OutgoingHttpHeaders): boolean {
+    const res = this.#res;
+    if (isGone(res)) {
+      this.#abort();
+      return false;
+    }
+    if (!res.headersSent) {
+      res.writeHead(200, headers ? { ...headers, ...SSE_HEADERS } : SSE_HEADERS);
+      res.flushHeaders();
+    }
+    res.once('close', this.#abort);
+    return true;
+  }
+
+  /** Adds one event to the batch; returns a promise to wait for when the socket's buffer is full. */
+  write(event: SseEvent): Promise<void> | undefined {
+    const res = this.#res;
+    this.#batch += formatSseEvent(event);
+    if (this.#batch.length + res.writableLength >= res.writableHighWaterMark) {
+      this.#flush();
+      return res.writableNeedDrain ? drained(res) : undefined;
+    }
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#onTick);
+    }
+    return undefined;
+  }
+
+  /** Sends what is batched and ends the response (or aborts the source when it is gone); leaves no listener on it. */
+  end(): void {
+    const res = this.#res;
+    res.off('close', this.#abort);
+    const batch = this.#batch;
+    this.#batch = '';
+    if (isGone(res)) this.#abort();
+    else if (batch) res.end(batch);
+    else res.end();
+  }
+
+  readonly #flush = (): void => {
+    const batch = this.#batch;
+    if (batch === '') return;
+    this.#batch = '';
+    if (!isGone(this.#res)) this.#res.write(batch);
+  };
+
+  readonly #onTick = (): void => {
+    this.#scheduled = false;
+    this.#flush();
+  };
+}
+
 function chunkEvent<R>(chunk: ChatCompletionChunk, options: ChatSseOptions<R>): SseEvent | undefined {
-  if (!options.chunk) return { data: JSON.stringify(chunk) };
+  // The upstream's own text of the chunk when it was kept (see `engine/answer-text.ts`).
+  if (!options.chunk) return { data: textOf(chunk) ?? JSON.stringify(chunk) };
   const data = options.chunk(chunk);
   return data === undefined ? undefined : { data: serialize(data) };
 }

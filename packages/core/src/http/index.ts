@@ -19,6 +19,7 @@ export {
 export { assertJsonContentType, DEFAULT_BODY_TIMEOUT_MS, parseByteSize, readJsonBody } from './body';
 export { type ChatSseOptions, formatSseEvent, type SseEvent, writeSse } from './chat-sse';
 export { createScrubber } from './context';
+export { type FastPathOptions, installFastPath, type SubjectOf } from './fast-path';
 export {
   type AiHttpHandler,
   type AiHttpOptions,

@@ -7,16 +7,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { KEEP_TEXT, textOf } from '../engine/answer-text';
+import type { AbortLike } from '../engine/signal';
 import { AiFailoverError } from '../errors';
 import type { CallOptions, ChatCompletionChunk, ChatRequest, EmbeddingsRequest } from '../types';
 import { assertJsonContentType, readJsonBody } from './body';
-import { type SseEvent, writeSse } from './chat-sse';
+import { pipeChatSse, type SseEvent, writeSse } from './chat-sse';
 import type { HttpContext } from './context';
 import type { ResolvedOpenAiRoutes } from './options';
 import { bodyParserProblem, HttpProblem, openAiErrorBody, problemFor } from './problem';
-import { isGone, sendJson } from './respond';
+import { isGone, sendJson, sendText } from './respond';
 import { chatFromResponses, type ResponseEvent, ResponsesStream, responseFromChat } from './responses';
-import { requestSignal } from './signal';
+import { watchResponse } from './signal';
 import {
   formatTrace,
   headerSafe,
@@ -26,6 +28,15 @@ import {
   traceFromReport,
   traceFromStream,
 } from './trace';
+
+/**
+ * The options of the routes' own calls: the response's disconnect watch as the bound signal, and
+ * the upstream's text kept, so an answer that passes through unchanged is sent as the upstream's
+ * bytes (see `engine/answer-text.ts`).
+ */
+type RouteCallOptions = CallOptions & { boundSignal: AbortLike; [KEEP_TEXT]: true };
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A route of the OpenAI-compatible API. */
 export type OpenAiRouteKind = 'chat' | 'responses' | 'embeddings' | 'models' | 'model' | 'notFound';
@@ -139,24 +150,36 @@ async function serveCall<S>(
   const request = body as Record<string, unknown>;
   const model = modelOf(ctx, routes, request.model);
   const affinityKey = affinityOf(ctx, subject, req);
-  const watch = requestSignal(req, res);
-  const options: CallOptions = { signal: watch.signal };
+  const watch = watchResponse(req, res);
+  const options: RouteCallOptions = { boundSignal: watch.signal, [KEEP_TEXT]: true };
   if (model !== undefined) options.model = model;
   if (affinityKey !== undefined) options.affinityKey = affinityKey;
   try {
     if (kind === 'embeddings') {
       const { response, report } = await ctx.client.embeddings(request as EmbeddingsRequest, options);
       traceFromReport(trace, report);
-      return sendJson(req, res, 200, response, headersOf(ctx, trace));
+      return sendAnswer(req, res, response, headersOf(ctx, trace));
     }
     if (kind === 'responses') return await serveResponses(ctx, req, res, request, options, trace);
     if (request.stream === true) return await streamChat(ctx, res, request as ChatRequest, options, trace);
     const { response, report } = await ctx.client.chat(request as ChatRequest, options);
     traceFromReport(trace, report);
-    sendJson(req, res, 200, response, headersOf(ctx, trace));
+    sendAnswer(req, res, response, headersOf(ctx, trace));
   } finally {
     watch.dispose();
   }
+}
+
+/** A 200 with an answer: the upstream's own text when it was kept, else the answer serialized. */
+function sendAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: object,
+  headers: OutgoingHttpHeaders,
+): void {
+  const text = textOf(answer);
+  if (text === undefined) sendJson(req, res, 200, answer, headers);
+  else sendText(req, res, 200, text, JSON_TYPE, headers);
 }
 
 /**
@@ -174,8 +197,7 @@ async function streamChat<S>(
 ): Promise<void> {
   const stream = await ctx.client.chatStream(request, options);
   traceFromStream(trace, stream);
-  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
-  await stream.pipeSse(res);
+  await pipeChatSse(stream, res, {}, ctx.scrub, headersOf(ctx, trace));
 }
 
 /**
@@ -199,9 +221,9 @@ async function serveResponses<S>(
   chat.stream_options = { include_usage: true };
   const stream = await ctx.client.chatStream(chat, options);
   traceFromStream(trace, stream);
-  for (const [name, value] of Object.entries(headersOf(ctx, trace))) res.setHeader(name, value!);
   const model = typeof body.model === 'string' ? body.model : ctx.client.config.defaultModel;
-  await writeSse(res, responseEvents(ctx, stream, new ResponsesStream(body, model)), () => stream.abort());
+  const events = responseEvents(ctx, stream, new ResponsesStream(body, model));
+  await writeSse(res, events, () => stream.abort(), headersOf(ctx, trace));
 }
 
 /** The Responses events of a chat stream: `event: <type>` each, its data the event as JSON. */

@@ -113,4 +113,15 @@ describe('resolveHttpOptions', () => {
       /express: must be an options object, got a string/,
     );
   });
+
+  test('fastPath: off by default, a boolean, and only with the OpenAI routes', () => {
+    expect(resolveHttpOptions(undefined, context).fastPath).toBe(false);
+    expect(resolveHttpOptions({ fastPath: true, openai: { authorize } }, context).fastPath).toBe(true);
+    expect(issuesOf({ fastPath: 'yes', openai: { authorize } })).toEqual([
+      'express.fastPath: must be true or false, got a string',
+    ]);
+    expect(issuesOf({ fastPath: true })).toEqual([
+      'express.fastPath: serves the OpenAI-compatible routes: it needs `openai` ({ authorize })',
+    ]);
+  });
 });

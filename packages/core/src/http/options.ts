@@ -80,6 +80,14 @@ export interface AiHttpRouteOptions<S = IncomingMessage> {
   traceHeader?: string;
   /** The live dashboard page, off unless given (`true`: at `/ai-failover`, unprotected). */
   dashboard?: DashboardRouteOptions<S> | boolean;
+  /**
+   * Serve the OpenAI-compatible routes before the framework's router and middleware (default
+   * `false`): from the first request on, the HTTP server's request listener answers them itself.
+   * Those routes then skip every middleware of the app (body parsers, CORS, auth or session
+   * middleware, loggers, rate limiters); `openai.authorize` and `affinityKey` still run, on a
+   * subject no middleware has touched. Needs `openai`.
+   */
+  fastPath?: boolean;
 }
 
 /** The live dashboard page. */
@@ -134,6 +142,8 @@ export interface ResolvedHttpOptions<S = IncomingMessage> {
   readonly affinityKey: ((subject: S, req: IncomingMessage) => string | undefined) | undefined;
   readonly traceHeader: string;
   readonly dashboard: ResolvedDashboardRoutes<S> | false;
+  /** Serve the OpenAI-compatible routes before the framework (see `AiHttpRouteOptions.fastPath`). */
+  readonly fastPath: boolean;
 }
 
 /** Where the options come from, for error messages (`express`, `koa`...). */
@@ -233,9 +243,18 @@ function httpOptionsSchema(groups: readonly string[]) {
           error: (issue) => expected('true, false or an object { path, authorize }', issue.input),
         })
         .optional(),
+      fastPath: z.boolean({ error: (issue) => expected('true or false', issue.input) }).optional(),
     },
     'an options object',
-  );
+  ).superRefine((options, ctx) => {
+    if (options.fastPath === true && (options.openai === undefined || options.openai === false)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fastPath'],
+        message: 'serves the OpenAI-compatible routes: it needs `openai` ({ authorize })',
+      });
+    }
+  });
 }
 
 /**
@@ -280,6 +299,7 @@ export function resolveHttpOptions<S = IncomingMessage>(
     openai: typeof given.openai === 'object' ? resolveOpenAi<S>(given.openai) : false,
     affinityKey,
     traceHeader: given.traceHeader?.toLowerCase() ?? DEFAULT_TRACE_HEADER,
+    fastPath: given.fastPath === true,
   });
 }
 

@@ -28,7 +28,10 @@ export function sendJson(
   sendText(req, res, status, JSON.stringify(body), 'application/json; charset=utf-8', headers);
 }
 
-/** Sends a text body with `status` and `contentType`; see {@link sendJson}. */
+/**
+ * Sends a text body with `status` and `contentType`; see {@link sendJson}. One `writeHead` with
+ * every header (it merges them with those set before, which stay unless named again).
+ */
 export function sendText(
   req: IncomingMessage,
   res: ServerResponse,
@@ -38,10 +41,10 @@ export function sendText(
   headers?: Readonly<OutgoingHttpHeaders>,
 ): void {
   if (res.headersSent || isGone(res)) return;
-  res.statusCode = status;
-  if (headers) for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
-  res.setHeader('content-type', contentType);
-  res.setHeader('content-length', Buffer.byteLength(text));
+  const all: OutgoingHttpHeaders = headers ? { ...headers } : {};
+  all['content-type'] = contentType;
+  all['content-length'] = Buffer.byteLength(text);
+  res.writeHead(status, all);
   if (req.method === 'HEAD') res.end();
   else res.end(text);
 }

@@ -1,5 +1,6 @@
 /** An AbortSignal that fires when the HTTP client hangs up before its response has finished. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LightSignal } from '../engine/signal';
 
 /** A request's disconnect signal and the way to stop watching early. */
 export interface RequestSignal {
@@ -42,6 +43,28 @@ export function requestSignal(req: IncomingMessage, res: ServerResponse): Reques
   };
   res.on('close', onClose);
   return { signal: controller.signal, dispose };
+}
+
+/**
+ * {@link requestSignal} for the routes' own calls: the same watch, on a `LightSignal` (the engine
+ * takes it as a bound signal) rather than an `AbortController` per request.
+ */
+export function watchResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+): { readonly signal: LightSignal; dispose(): void } {
+  const signal = new LightSignal();
+  if (res.writableFinished) return { signal, dispose: noop };
+  if (res.destroyed || req.socket?.destroyed) {
+    signal.abort(new ClientDisconnectedError());
+    return { signal, dispose: noop };
+  }
+  const onClose = () => {
+    res.off('close', onClose);
+    if (!res.writableFinished) signal.abort(new ClientDisconnectedError());
+  };
+  res.on('close', onClose);
+  return { signal, dispose: () => res.off('close', onClose) };
 }
 
 function noop(): void {}

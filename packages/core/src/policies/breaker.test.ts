@@ -171,13 +171,38 @@ test('the window moves with the clock: outcomes older than rollingWindowMs are g
   expect(later.breaker.state).toBe('open');
 });
 
+test('successes counted without firing land in the bucket of their time, and leave the window with it', () => {
+  const options = { consecutiveFailures: 0, volumeThreshold: 4, rollingWindowMs: 1000 };
+  const inside = setup(options);
+  inside.run('success', 6);
+  inside.advance(500);
+  inside.run('server_error', 5);
+  expect(inside.breaker.state).toBe('closed'); // 5 of 11
+  const left = setup(options);
+  left.run('success', 6);
+  left.advance(1000);
+  left.run('server_error', 4);
+  expect(left.breaker.state).toBe('open'); // the successes have left the window: 4 of 4
+
+  // The window turned by another breaker of the same rotation: the successes go with their bucket.
+  const rotation = new BucketRotation(1000, { now: () => 1_000_000 });
+  const one = setup(options, rotation);
+  const two = setup(options, rotation);
+  one.run('success', 6);
+  one.advance(1000);
+  two.advance(1000);
+  two.run('server_error');
+  one.run('server_error', 4);
+  expect(one.breaker.state).toBe('open');
+});
+
 test('breakers share one rotation and hold no timer that keeps the process alive; shutdown lets go of both', async () => {
   const clock = { now: () => 1_000_000 };
   const rotation = new BucketRotation(10_000, clock);
   const before = activeResources();
   const one = setup({ consecutiveFailures: 1, resetTimeoutMs: 20 }, rotation);
   const two = setup({ consecutiveFailures: 1 }, rotation);
-  expect(rotation.listenerCount('rotate')).toBe(2);
+  expect(rotation.listenerCount('rotate')).toBe(4); // each: its window, and its successes to credit
   one.run('server_error');
   two.run('server_error');
   expect(activeResources()).toEqual(before); // the reset timers are unref'd

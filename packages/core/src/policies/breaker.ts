@@ -129,6 +129,11 @@ interface TurningStatus {
   rotateBucket(): void;
 }
 
+/** The counts of the bucket of opossum's window that is being filled (`status.window[0]`). */
+interface CountingStatus {
+  readonly window: ReadonlyArray<{ successes: number; fires: number }>;
+}
+
 /** What `begin()` hands back when the breaker refuses an attempt. */
 export const REFUSED = -1;
 
@@ -153,6 +158,15 @@ export class DeploymentBreaker {
   #generation = 0;
   /** The state it had when it was shut down. */
   #final: BreakerState = 'closed';
+  /**
+   * Successes seen while closed and not yet in opossum's window. A success cannot change a closed
+   * breaker, so it is only counted here (no `fire()`, no promise per call) and credited to the
+   * window's current bucket before anything reads or turns the window: a counted failure, a probe,
+   * the rotation, an open.
+   */
+  #pending = 0;
+  /** opossum's window has the shape crediting needs (else every success is fired, as opossum expects). */
+  readonly #canCredit: boolean;
 
   /** @param rotation shared by every breaker of a client; a breaker alone makes its own */
   constructor(
@@ -178,6 +192,10 @@ export class DeploymentBreaker {
       enableSnapshots: false, // no snapshot timer
     });
     this.#breaker.fallback(nothing);
+    const bucket = (this.#breaker.status as unknown as Partial<CountingStatus>).window?.[0];
+    this.#canCredit = typeof bucket?.successes === 'number' && typeof bucket.fires === 'number';
+    // Before any window turns (the listeners of the shared rotation run in order: this one first).
+    rotation.prependListener('rotate', this.#credit);
     this.#breaker.on('open', this.#opened);
     this.#breaker.on('halfOpen', this.#halfOpened);
     this.#breaker.on('close', this.#closed);
@@ -233,6 +251,12 @@ export class DeploymentBreaker {
       return;
     }
     if (!counted) return;
+    if (success && this.#canCredit && this.#breaker.closed && this.#heldUntil === 0) {
+      this.#inARow = 0;
+      this.#rotation.catchUp(now); // credits the earlier successes to their bucket if it turns
+      this.#pending++;
+      return;
+    }
     this.#inARow = success ? 0 : this.#inARow + 1;
     this.#count(success, now); // opossum's failure-rate rule may open it, which starts a new period
     const { consecutiveFailures } = this.#options;
@@ -273,6 +297,7 @@ export class DeploymentBreaker {
     if (this.#breaker.isShutdown) return;
     this.#announcedHalfOpen = true; // nothing is announced while it shuts down
     this.#final = this.#stateAt(this.#clock.now());
+    this.#rotation.off('rotate', this.#credit);
     this.#breaker.shutdown();
   }
 
@@ -291,8 +316,19 @@ export class DeploymentBreaker {
   /** Feeds one counted outcome to opossum, with its window moved on to `now` first. */
   #count(success: boolean, now: number): void {
     this.#rotation.catchUp(now);
+    this.#credit();
     void this.#breaker.fire(success ? SUCCEEDED : FAILED);
   }
+
+  /** Adds the pending successes to the bucket being filled, as opossum's own counting would. */
+  readonly #credit = (): void => {
+    const n = this.#pending;
+    if (n === 0) return;
+    this.#pending = 0;
+    const bucket = (this.#breaker.status as unknown as CountingStatus).window[0]!;
+    bucket.successes += n;
+    bucket.fires += n;
+  };
 
   /** Closes it, whether opossum or a replica's open held it. */
   #close(): void {
@@ -313,6 +349,7 @@ export class DeploymentBreaker {
   }
 
   readonly #opened = (): void => {
+    this.#credit();
     const now = this.#clock.now();
     this.#openedAt = now;
     this.#startPeriod();
@@ -324,6 +361,7 @@ export class DeploymentBreaker {
   };
 
   readonly #closed = (): void => {
+    this.#pending = 0; // a fresh window
     this.#heldUntil = 0;
     this.#startPeriod();
     // A fresh window: a full turn empties it.

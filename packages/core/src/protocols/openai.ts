@@ -5,6 +5,7 @@
  * request when the provider accepts it) is added.
  */
 
+import { keepText } from '../engine/answer-text';
 import { AttemptFailure } from '../engine/failure';
 import { badResponse, classifyStatus, type ProviderErrorBody } from '../policies/classify';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ResolvedProvider } from '../types';
@@ -131,8 +132,13 @@ export function withModel(base: string, model: string): string {
 
 /** Parses OpenAI's `data:` events: chunks, `[DONE]`, and error objects sent inside the stream. */
 class OpenAiStreamDecoder implements StreamDecoder {
+  readonly #keepText: boolean;
   #done = false;
   #finished = false;
+
+  constructor(keepText: boolean) {
+    this.#keepText = keepText;
+  }
 
   get complete(): boolean {
     return this.#done || this.#finished;
@@ -157,6 +163,7 @@ class OpenAiStreamDecoder implements StreamDecoder {
       throw new StreamPayloadError(message, code);
     }
     if (chunk.choices?.[0]?.finish_reason) this.#finished = true;
+    if (this.#keepText && typeof chunk === 'object' && chunk !== null) keepText(chunk, data);
     push(chunk);
   }
 }
@@ -172,6 +179,6 @@ export const openAiProtocol: WireProtocol = {
     }
     return body as ChatCompletion;
   },
-  streamDecoder: () => new OpenAiStreamDecoder(),
+  streamDecoder: (_model, keep) => new OpenAiStreamDecoder(keep === true),
   classify: (status, headers, text) => classifyStatus(status, headers, parseErrorBody(text)),
 };

@@ -44,8 +44,11 @@ export interface WireProtocol {
   prepareChat(request: ChatRequest, streaming: boolean): PreparedChat;
   /** Translates a 2xx JSON answer; throws an `AttemptFailure` when it cannot be used. */
   readChat(body: unknown, model: string, status: number): ChatCompletion;
-  /** A decoder for one streamed answer. */
-  streamDecoder(model: string): StreamDecoder;
+  /**
+   * A decoder for one streamed answer. With `keepText`, a chunk passed through unchanged keeps the
+   * upstream's text of it (see `engine/answer-text.ts`).
+   */
+  streamDecoder(model: string, keepText?: boolean): StreamDecoder;
   /** Classifies an answer that is not a 2xx, from its status, headers and (bounded) body text. */
   classify(status: number, headers: ResponseHeaders, text: string): Classification;
 }
