@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   };
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0;
+    Math.round(latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0);
   console.log('\nSummary');
   console.log(`  requests   ${stats.requests}`);
   console.log(`  successes  ${stats.ok} (${((stats.ok / Math.max(1, stats.requests)) * 100).toFixed(1)}%)`);
