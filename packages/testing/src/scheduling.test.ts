@@ -32,13 +32,14 @@ describe('choosing the fault of each request', () => {
     mock.setDefault(fault.status(500));
     mock.schedule([
       { fault: fault.ok(), requests: 3 },
-      { fault: fault.status(503), forMs: 150 },
+      { fault: fault.status(503), forMs: 1000 },
       { fault: fault.ok() },
     ]);
     expect([await status(), await status(), await status()]).toEqual([200, 200, 200]);
+    // The failing phase starts with the 4th request; a wide window keeps both inside it on a busy machine.
     const failingSince = Date.now();
     expect([await status(), await status()]).toEqual([503, 503]);
-    await delay(150 - (Date.now() - failingSince) + 10);
+    await delay(1000 - (Date.now() - failingSince) + 10);
     expect([await status(), await status(), await status()]).toEqual([200, 200, 200]);
   });
 
